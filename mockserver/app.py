@@ -1,0 +1,138 @@
+"""The application factory: every vendor's spec mounted on one connexion app, plus the admin API."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import connexion
+from connexion.datastructures import MediaTypeDict
+from connexion.exceptions import ProblemException
+from connexion.lifecycle import ConnexionRequest, ConnexionResponse
+from connexion.middleware import MiddlewarePosition
+from connexion.options import SwaggerUIOptions
+from starlette.exceptions import HTTPException
+from starlette.types import Receive, Scope, Send
+
+from mockserver.config import ServerConfig
+from mockserver.core.clock import Clock
+from mockserver.core.general import GENERAL
+from mockserver.core.pipeline import NO_BODY, Reply
+from mockserver.core.store import Store
+from mockserver.core.vendor import Vendor, discover_vendors
+from mockserver.core.violations import Violation
+from mockserver.web.admin import ADMIN_SPEC, admin_endpoints
+from mockserver.web.handlers import BoundResolver, vendor_endpoints
+from mockserver.web.middleware import MockMiddleware
+from mockserver.web.responses import dumps, violation_for
+from mockserver.web.security import SECURITY_MAP
+from mockserver.web.state import SCOPE_KEY, RequestState
+from mockserver.web.validators import CollectingJSONBodyValidator, CollectingParameterValidator
+
+log = logging.getLogger("mockserver")
+
+VALIDATOR_MAP = {
+    "parameter": CollectingParameterValidator,
+    "body": MediaTypeDict({"*/*json": CollectingJSONBodyValidator}),
+}
+
+
+class MockApp:
+    """An ASGI application plus the objects tests and the admin API reach into."""
+
+    def __init__(self, config: ServerConfig | None = None) -> None:
+        self.config = config or ServerConfig()
+        self.vendors: dict[str, Vendor] = discover_vendors(self.config.vendors or None)
+        self.general_rules = GENERAL
+        fixtures = {vid: v.load_fixtures(self.config.fixtures_dir) for vid, v in self.vendors.items()}
+        self.store = Store(
+            {vid: v.collections for vid, v in self.vendors.items()},
+            fixtures,
+            journal_size=self.config.journal_size,
+        )
+        self.clock = Clock.parse(self.config.freeze_time)
+        self.coverage: Counter[str] = Counter()
+        self._by_prefix = sorted(self.vendors.values(), key=lambda v: len(v.prefix), reverse=True)
+        self.app = self._build()
+
+    def _build(self) -> connexion.AsyncApp:
+        app = connexion.AsyncApp(
+            __name__,
+            validator_map=VALIDATOR_MAP,
+            security_map=SECURITY_MAP,
+            swagger_ui_options=SwaggerUIOptions(swagger_ui=True, serve_spec=True),
+        )
+        for vendor in self.vendors.values():
+            app.add_api(
+                vendor.spec_path,
+                base_path=vendor.prefix,
+                resolver=BoundResolver(vendor_endpoints(self, vendor)),
+                name=vendor.id,
+            )
+        app.add_api(ADMIN_SPEC, base_path="/__admin", resolver=BoundResolver(admin_endpoints(self)))
+        app.add_middleware(MockMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, mock=self)
+        for exc in (ProblemException, HTTPException, Exception):
+            app.add_error_handler(exc, self._framework_error)
+        return app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)
+
+    # -- routing helpers ----------------------------------------------------------------
+    def vendor_for(self, path: str) -> Vendor | None:
+        for vendor in self._by_prefix:
+            if path == vendor.prefix or path.startswith(vendor.prefix + "/"):
+                return vendor
+        first = "/" + path.strip("/").split("/", 1)[0]
+        return next((v for v in self.vendors.values() if first == f"/{v.id}"), None)
+
+    def alias(self, path: str) -> str:
+        """``/<vendor>/openapi.json`` and ``/<vendor>/ui/`` wherever the vendor is mounted."""
+        for vendor in self.vendors.values():
+            short = f"/{vendor.id}"
+            if vendor.prefix != short and (
+                path == f"{short}/openapi.json" or path.startswith(f"{short}/ui")
+            ):
+                return vendor.prefix + path[len(short):]
+        return path
+
+    def is_static(self, path: str) -> bool:
+        vendor = self.vendor_for(path)
+        if vendor is None:
+            return True
+        rest = path[len(vendor.prefix):]
+        return rest == "/openapi.json" or rest.startswith("/ui")
+
+    # -- errors and coverage --------------------------------------------------------------
+    def error_reply(self, vendor: Vendor | None, violations: Sequence[Violation]) -> Reply:
+        if vendor is None:
+            first = violations[0]
+            return Reply(first.status, {"status": first.status, "message": first.message})
+        return vendor.format_errors(list(violations), self.clock.now())
+
+    def count_rules(self, fired: Iterable[str]) -> None:
+        self.coverage.update(fired)
+
+    def _framework_error(self, request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+        state: RequestState | None = request.scope.get(SCOPE_KEY)
+        violation = violation_for(exc)
+        if violation.status >= 500:
+            log.error("unexpected error on %s %s", request.method, request.url, exc_info=exc)
+        vendor = state.vendor if state else None
+        if state is not None:
+            state.violations = [violation]
+            state.fired = [violation.rule] if violation.rule else []
+        reply = self.error_reply(vendor, [violation])
+        body: Any = b"" if reply.body is NO_BODY else dumps(reply.body)
+        return ConnexionResponse(
+            status_code=reply.status,
+            body=body,
+            headers=reply.headers,
+            content_type=reply.media_type,
+        )
+
+
+def create_app(config: ServerConfig | None = None) -> MockApp:
+    return MockApp(config)

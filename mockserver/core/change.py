@@ -1,0 +1,58 @@
+"""What a rule sees: the stored record, the patch, and the merged state (GEN-1, GEN-2)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from mockserver.core.store import Record, VendorState
+
+@dataclass(frozen=True)
+class Identity:
+    """Who is calling: built from the vendor's ``tokens`` collection (GEN-8)."""
+
+    token: str
+    subject: Any = None
+    permissions: frozenset[str] = frozenset()
+    record: Mapping[str, Any] = field(default_factory=dict)
+
+    def can(self, permission: str) -> bool:
+        return permission in self.permissions
+
+
+@dataclass
+class Change:
+    """A create or update about to happen.
+
+    ``target`` is the stored record (``None`` on create); ``body`` the request body as sent.
+    :meth:`value` answers with the merged state, so cross-field rules see the patch applied to
+    what is stored (GEN-2). ``new`` is the record that will be stored, set before effects run.
+    """
+
+    operation: str
+    state: VendorState
+    identity: Identity | None
+    body: Mapping[str, Any]
+    target: Record | None = None
+    path: Mapping[str, Any] = field(default_factory=dict)
+    now: datetime | None = None
+    new: Record | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    fire: Callable[[str], None] = lambda _rule: None
+    """Records that a rule acted (the journal and ``/__admin/rules`` coverage show it)."""
+
+    def touches(self, name: str) -> bool:
+        return name in self.body
+
+    def value(self, name: str, default: Any = None) -> Any:
+        if name in self.body:
+            return self.body[name]
+        if self.target is not None:
+            return self.target.get(name, default)
+        return default
+
+    @property
+    def target_id(self) -> str | None:
+        return None if self.target is None else str(self.target.get("id"))

@@ -1,0 +1,252 @@
+"""One request through the rules: the order of GEN-6, transactions of GEN-4, errors of GEN-5.
+
+The web layer hands over an :class:`Incoming` (already routed, authenticated and schema-checked,
+with every violation collected rather than raised); :func:`handle` runs the vendor's handler in a
+transaction and always answers with a :class:`Reply` in the vendor's own format.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, NoReturn
+
+from mockserver.core.change import Change, Identity
+from mockserver.core.general import GENERAL
+from mockserver.core.rules import Kind
+from mockserver.core.schema import BodySchema
+from mockserver.core.store import Collection, Record, VendorState
+from mockserver.core.vendor import Vendor
+from mockserver.core.violations import Code, Phase, Rejection, Violation, pick_answer
+
+
+class _NoBody:
+    def __repr__(self) -> str:
+        return "NO_BODY"
+
+
+NO_BODY: Any = _NoBody()
+
+
+@dataclass
+class Reply:
+    status: int
+    body: Any = NO_BODY
+    headers: dict[str, str] = field(default_factory=dict)
+    media_type: str = "application/json"
+
+
+@dataclass
+class Incoming:
+    """A routed request, as the web layer (connexion, the proxy, a test) hands it to the core."""
+
+    method: str
+    path: str
+    path_params: Mapping[str, Any] = field(default_factory=dict)
+    query: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: Any = None
+    has_body: bool = False
+    body_schema: BodySchema | None = None
+    param_violations: list[Violation] = field(default_factory=list)
+    body_violations: list[Violation] = field(default_factory=list)
+    identity: Identity | None = None
+
+
+@dataclass
+class Outcome:
+    reply: Reply
+    fired: list[str]
+    violations: list[Violation]
+    warnings: list[Violation]
+
+
+class Context:
+    """What a vendor handler works with: state, caller, request, clock and the rule runner."""
+
+    def __init__(
+        self,
+        vendor: Vendor,
+        operation: str,
+        state: VendorState,
+        incoming: Incoming,
+        now: datetime,
+        strict: bool = False,
+    ) -> None:
+        self.vendor = vendor
+        self.operation = operation
+        self.state = state
+        self.incoming = incoming
+        self.now = now
+        self.strict = strict
+        self.fired: list[str] = []
+        self.warnings: list[Violation] = []
+
+    # -- small helpers -------------------------------------------------------------------
+    @property
+    def identity(self) -> Identity | None:
+        return self.incoming.identity
+
+    @property
+    def body(self) -> Any:
+        return self.incoming.body
+
+    def fire(self, rule_id: str) -> None:
+        if rule_id not in self.fired:
+            self.fired.append(rule_id)
+
+    def reject(self, *violations: Violation) -> NoReturn:
+        for v in violations:
+            if v.rule:
+                self.fire(v.rule)
+        raise Rejection(list(violations))
+
+    def change(self, target: Record | None = None, body: Mapping[str, Any] | None = None) -> Change:
+        return Change(
+            operation=self.operation,
+            state=self.state,
+            identity=self.identity,
+            body=self.body if body is None else body,
+            target=target,
+            path=self.incoming.path_params,
+            now=self.now,
+            fire=self.fire,
+        )
+
+    def locate(self, collection: str, record_id: Any, not_found: Violation) -> Record:
+        """The target record, or the vendor's 404 (GEN-6: after auth and headers, before 403)."""
+        record = self.state[collection].get(record_id) if record_id is not None else None
+        if record is None:
+            self.reject(not_found)
+        return record
+
+    # -- the phases ------------------------------------------------------------------------
+    def checks(self, phase: Phase, change: Change | None) -> None:
+        """Run every check rule of ``phase``; reject with all they found (GEN-5)."""
+        found: list[Violation] = []
+        for rule in self.vendor.rules.checks(phase, self.operation):
+            assert rule.fn is not None
+            for violation in rule.fn(change):
+                found.append(violation if violation.rule else _with_rule(violation, rule.id))
+        if found:
+            self.reject(*pick_answer(found))
+
+    def validate_body(self) -> None:
+        """Schema violations of the body, each tagged with the rule it proves; GEN-7 warnings."""
+        incoming = self.incoming
+        bad_input = [v for v in incoming.body_violations if v.code is not Code.SCHEMA]
+        if bad_input:
+            self.fire("GEN-9")
+            self.reject(*[self._tag(v) for v in bad_input])
+        found = [self._tag(v) for v in incoming.body_violations]
+        unknown = self._unknown_fields()
+        if unknown and self.strict:
+            found.extend(unknown)
+        elif unknown:
+            self.warnings.extend(unknown)
+        if found:
+            self.reject(*pick_answer(found))
+
+    def admit(self, change: Change) -> None:
+        """Permission, then schema, then business rules: the order GEN-6 fixes."""
+        self.checks(Phase.PERMISSION, change)
+        self.validate_body()
+        self.checks(Phase.BUSINESS, change)
+
+    def commit(self, change: Change, collection: Collection, new: Record) -> Record:
+        """Run the effects on the record to be stored, then store it."""
+        change.new = new
+        for rule in self.vendor.rules.effects(self.operation):
+            assert rule.fn is not None
+            if rule.fn(change):
+                self.fire(rule.id)
+        return collection.put(change.new)
+
+    def tag_params(self) -> None:
+        if self.incoming.param_violations:
+            self.reject(*pick_answer([self._tag(v) for v in self.incoming.param_violations]))
+
+    def _tag(self, violation: Violation) -> Violation:
+        rule = self.vendor.rules.schema_rule_for(violation, self.operation)
+        if rule is None:
+            return violation
+        self.fire(rule.id)
+        return _with_rule(violation, rule.id)
+
+    def _unknown_fields(self) -> list[Violation]:
+        schema = self.incoming.body_schema
+        if schema is None or not isinstance(self.body, dict):
+            return []
+        pattern = self.vendor.dynamic_fields
+        names = [n for n in schema.unknown_fields(self.body) if not (pattern and pattern.fullmatch(n))]
+        if names:
+            self.fire("GEN-7")
+        return [
+            Violation(
+                status=self.vendor.validation_status,
+                code=Code.UNKNOWN_FIELD,
+                message=f"'{name}' is not a documented field of this operation",
+                field=name,
+                rule="GEN-7",
+                keyword="additionalProperties",
+            )
+            for name in names
+        ]
+
+
+def _with_rule(violation: Violation, rule_id: str) -> Violation:
+    from dataclasses import replace
+
+    return replace(violation, rule=rule_id)
+
+
+def handle(
+    vendor: Vendor,
+    operation: str,
+    incoming: Incoming,
+    state: VendorState,
+    now: datetime,
+    strict: bool = False,
+) -> Outcome:
+    ctx = Context(vendor, operation, state, incoming, now, strict)
+    handler = vendor.operations()[operation]
+    violations: list[Violation] = []
+    try:
+        with state.transaction():
+            ctx.tag_params()
+            ctx.checks(Phase.HEADERS, ctx.change())
+            reply = handler(ctx)
+    except Rejection as rejection:
+        violations = pick_answer(rejection.violations)
+        ctx.fire("GEN-4")
+        ctx.fire("GEN-6")
+        if len(violations) > 1:
+            ctx.fire("GEN-5")
+        reply = vendor.format_errors(violations, now)
+    return Outcome(reply, ctx.fired, violations, ctx.warnings)
+
+
+def error_reply(vendor: Vendor, violations: Sequence[Violation], now: datetime) -> Reply:
+    """For problems found before a handler runs (401, 404 route, 405, 413, 415)."""
+    return vendor.format_errors(list(violations), now)
+
+
+def known_rule_ids(vendors: Mapping[str, Vendor]) -> list[str]:
+    ids = [r.id for r in GENERAL]
+    for vendor in vendors.values():
+        ids.extend(r.id for r in vendor.rules)
+    return ids
+
+
+__all__ = [
+    "NO_BODY",
+    "Context",
+    "Incoming",
+    "Kind",
+    "Outcome",
+    "Reply",
+    "error_reply",
+    "handle",
+    "known_rule_ids",
+]

@@ -1,0 +1,55 @@
+"""Reading the vendor specs (the YAML files under ``specs/``) without a web framework."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
+
+
+@functools.cache
+def load_spec(path: Path) -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return data
+
+
+@dataclass(frozen=True)
+class SpecOperation:
+    operation_id: str
+    method: str
+    path: str
+    path_params: tuple[str, ...]
+    statuses: tuple[str, ...]
+
+
+def operations(spec: dict[str, Any]) -> Iterator[SpecOperation]:
+    for path, item in spec.get("paths", {}).items():
+        shared = item.get("parameters", [])
+        for method in HTTP_METHODS:
+            op = item.get(method)
+            if op is None:
+                continue
+            params = [_deref(spec, p) for p in [*shared, *op.get("parameters", [])]]
+            yield SpecOperation(
+                operation_id=op["operationId"],
+                method=method.upper(),
+                path=path,
+                path_params=tuple(p["name"] for p in params if p.get("in") == "path"),
+                statuses=tuple(str(s) for s in op.get("responses", {})),
+            )
+
+
+def _deref(spec: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+    ref = node.get("$ref")
+    if not ref:
+        return node
+    target: Any = spec
+    for part in ref.lstrip("#/").split("/"):
+        target = target[part]
+    return _deref(spec, target)

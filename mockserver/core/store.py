@@ -1,0 +1,230 @@
+"""In-memory state: sessions of vendor states of indexed collections, with transactions.
+
+A request runs inside :meth:`VendorState.transaction`; every write records an undo entry, so a
+rejected request (or a bug halfway through) leaves the state exactly as it was (GEN-4).
+Indexes map a derived key to record ids, so uniqueness checks never scan (100,000 projects).
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+Record = dict[str, Any]
+KeyFn = Callable[[Record], Any]
+"""Derives an index key from a record; ``None`` means "not indexed"."""
+
+
+@dataclass(frozen=True)
+class CollectionSpec:
+    """How a vendor's collection is keyed and indexed."""
+
+    id_field: str = "id"
+    indexes: Mapping[str, KeyFn] = field(default_factory=dict)
+
+
+class StateError(ValueError):
+    """A state document that does not fit the vendor's collections."""
+
+
+class Collection:
+    """Records by id (always stored under ``str(id)``) plus secondary indexes."""
+
+    def __init__(self, name: str, spec: CollectionSpec, owner: VendorState) -> None:
+        self.name = name
+        self.spec = spec
+        self._owner = owner
+        self._records: dict[str, Record] = {}
+        self._indexes: dict[str, dict[Any, set[str]]] = {n: {} for n in spec.indexes}
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def __iter__(self) -> Iterator[Record]:
+        return iter(list(self._records.values()))
+
+    def __contains__(self, record_id: object) -> bool:
+        return str(record_id) in self._records
+
+    def get(self, record_id: object) -> Record | None:
+        """The stored record; treat it as read-only and write changes back with :meth:`put`."""
+        return self._records.get(str(record_id))
+
+    def find(self, index: str, key: Any) -> set[str]:
+        """Ids of the records whose ``index`` key equals ``key``."""
+        return self._indexes[index].get(key, set())
+
+    def next_id(self) -> int:
+        numeric = [int(k) for k in self._records if k.isdigit()]
+        return max(numeric, default=0) + 1
+
+    def put(self, record: Record) -> Record:
+        key = str(record[self.spec.id_field])
+        self._owner._remember(self, key, self._records.get(key))
+        self._store(key, record)
+        return record
+
+    def delete(self, record_id: object) -> Record | None:
+        key = str(record_id)
+        old = self._records.get(key)
+        if old is not None:
+            self._owner._remember(self, key, old)
+            self._unstore(key)
+        return old
+
+    def _store(self, key: str, record: Record) -> None:
+        if key in self._records:
+            self._unstore(key)
+        self._records[key] = record
+        for name, key_fn in self.spec.indexes.items():
+            index_key = key_fn(record)
+            if index_key is not None:
+                self._indexes[name].setdefault(index_key, set()).add(key)
+
+    def _unstore(self, key: str) -> None:
+        record = self._records.pop(key)
+        for name, key_fn in self.spec.indexes.items():
+            index_key = key_fn(record)
+            ids = self._indexes[name].get(index_key)
+            if ids is not None:
+                ids.discard(key)
+                if not ids:
+                    del self._indexes[name][index_key]
+
+    def _restore(self, key: str, record: Record | None) -> None:
+        if record is None:
+            if key in self._records:
+                self._unstore(key)
+        else:
+            self._store(key, record)
+
+    def dump(self) -> dict[str, Record]:
+        return copy.deepcopy(self._records)
+
+
+class VendorState:
+    """One vendor's collections within one session."""
+
+    def __init__(self, specs: Mapping[str, CollectionSpec], document: Mapping[str, Any]) -> None:
+        self._undo: list[tuple[Collection, str, Record | None]] | None = None
+        self.collections = {name: Collection(name, spec, self) for name, spec in specs.items()}
+        self.load(document)
+
+    def __getitem__(self, name: str) -> Collection:
+        return self.collections[name]
+
+    def _remember(self, collection: Collection, key: str, old: Record | None) -> None:
+        if self._undo is not None:
+            self._undo.append((collection, key, old))
+
+    @contextmanager
+    def transaction(self) -> Iterator[VendorState]:
+        """Commit on normal exit; undo every write if the block raises."""
+        if self._undo is not None:  # nested: the outer transaction owns the undo log
+            yield self
+            return
+        self._undo = []
+        try:
+            yield self
+        except BaseException:
+            for collection, key, old in reversed(self._undo):
+                collection._restore(key, old)
+            raise
+        finally:
+            self._undo = None
+
+    def load(self, document: Mapping[str, Any]) -> None:
+        """Replace the whole state with ``document`` (validated first; all or nothing)."""
+        checked = check_document(self.collections, document)
+        for name, collection in self.collections.items():
+            collection._records.clear()
+            for index in collection._indexes.values():
+                index.clear()
+            for key, record in checked.get(name, {}).items():
+                collection._store(key, record)
+
+    def dump(self) -> dict[str, dict[str, Record]]:
+        return {name: c.dump() for name, c in self.collections.items()}
+
+
+def check_document(
+    collections: Mapping[str, Collection], document: Mapping[str, Any]
+) -> dict[str, dict[str, Record]]:
+    """Validate a state document's shape and return a private deep copy of it."""
+    if not isinstance(document, Mapping):
+        raise StateError("the state document must be a JSON object of collections")
+    unknown = sorted(set(document) - set(collections))
+    if unknown:
+        raise StateError(f"unknown collections: {', '.join(unknown)}; known: {sorted(collections)}")
+    checked: dict[str, dict[str, Record]] = {}
+    for name, records in document.items():
+        if not isinstance(records, Mapping):
+            raise StateError(f"collection {name!r} must be an object of records by id")
+        id_field = collections[name].spec.id_field
+        for key, record in records.items():
+            if not isinstance(record, Mapping):
+                raise StateError(f"{name}[{key!r}] must be an object")
+            if str(record.get(id_field)) != str(key):
+                raise StateError(f"{name}[{key!r}] must carry {id_field!r} equal to its key")
+        checked[name] = {str(k): copy.deepcopy(dict(v)) for k, v in records.items()}
+    return checked
+
+
+class Session:
+    """A private copy of every vendor's state plus its own journal (``X-Mock-Session``)."""
+
+    def __init__(self, name: str, states: dict[str, VendorState], journal_size: int) -> None:
+        from mockserver.core.journal import Journal
+
+        self.name = name
+        self.states = states
+        self.lock = threading.RLock()
+        self.journal = Journal(journal_size)
+
+
+class Store:
+    """All sessions, created lazily from the fixtures on first use."""
+
+    DEFAULT_SESSION = "default"
+
+    def __init__(
+        self,
+        specs: Mapping[str, Mapping[str, CollectionSpec]],
+        fixtures: Mapping[str, Mapping[str, Any]],
+        journal_size: int = 1000,
+    ) -> None:
+        self._specs = specs
+        self._fixtures = fixtures
+        self._journal_size = journal_size
+        self._sessions: dict[str, Session] = {}
+        self._lock = threading.Lock()
+
+    def session(self, name: str | None = None) -> Session:
+        name = name or self.DEFAULT_SESSION
+        session = self._sessions.get(name)
+        if session is None:
+            with self._lock:
+                session = self._sessions.get(name)
+                if session is None:
+                    session = self._new_session(name)
+                    self._sessions[name] = session
+        return session
+
+    def _new_session(self, name: str) -> Session:
+        states = {
+            vendor: VendorState(specs, self._fixtures.get(vendor, {}))
+            for vendor, specs in self._specs.items()
+        }
+        return Session(name, states, self._journal_size)
+
+    def reset(self, name: str | None = None) -> None:
+        """Forget a session; it comes back from the fixtures on its next use."""
+        with self._lock:
+            self._sessions.pop(name or self.DEFAULT_SESSION, None)
+
+    def session_names(self) -> list[str]:
+        return sorted(self._sessions)

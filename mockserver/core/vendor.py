@@ -1,0 +1,100 @@
+"""The one protocol every vendor module implements, and their discovery.
+
+The core never names a vendor: it imports every module of :mod:`mockserver.vendors`, and each
+module exposes ``VENDOR``. A sixth vendor is ``specs/<id>.yaml``, a module and a fixture file.
+"""
+
+from __future__ import annotations
+
+import abc
+import importlib
+import json
+import pkgutil
+import re
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from mockserver.core.change import Identity
+from mockserver.core.rules import RuleRegistry
+from mockserver.core.store import CollectionSpec, VendorState
+from mockserver.core.violations import Violation
+
+if TYPE_CHECKING:
+    from mockserver.core.pipeline import Context, Reply
+
+Handler = Callable[["Context"], "Reply"]
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+SPECS_DIR = PACKAGE_DIR.parent / "specs"
+FIXTURES_DIR = PACKAGE_DIR / "fixtures"
+
+
+class Vendor(abc.ABC):
+    """Everything vendor-specific: spec, mount prefix, state shape, rules, errors, handlers."""
+
+    id: ClassVar[str]
+    title: ClassVar[str]
+    prefix: ClassVar[str]
+    """Where the vendor's own paths are mounted, e.g. ``/ruddr/api/workspace``."""
+    collections: ClassVar[Mapping[str, CollectionSpec]]
+    rules: ClassVar[RuleRegistry]
+    validation_status: ClassVar[int] = 400
+    """Status of a schema violation in the body (ZEP answers 422, the others 400)."""
+    dynamic_fields: ClassVar[re.Pattern[str] | None] = None
+    """Body fields that are documented by pattern rather than by name (Wethod ``metadata_<N>``)."""
+
+    @property
+    def spec_path(self) -> Path:
+        return SPECS_DIR / f"{self.id}.yaml"
+
+    @property
+    def fixture_path(self) -> Path:
+        return FIXTURES_DIR / f"{self.id}.json"
+
+    def load_fixtures(self, directory: Path | None = None) -> dict[str, Any]:
+        path = (directory / f"{self.id}.json") if directory else self.fixture_path
+        if directory and not path.exists():
+            path = self.fixture_path
+        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        return data
+
+    @abc.abstractmethod
+    def operations(self) -> Mapping[str, Handler]:
+        """Handler for every operationId of the vendor's spec."""
+
+    @abc.abstractmethod
+    def format_errors(self, violations: Sequence[Violation], now: datetime) -> Reply:
+        """Render violations (all of one status) in the vendor's documented error envelope."""
+
+    def identify(self, token: str, state: VendorState) -> Identity | None:
+        """Tokens live in the vendor's ``tokens`` collection (GEN-8)."""
+        record = state["tokens"].get(token)
+        if record is None:
+            return None
+        return Identity(
+            token=token,
+            subject=record.get("subject"),
+            permissions=frozenset(record.get("permissions", ())),
+            record=record,
+        )
+
+
+def discover_vendors(names: Sequence[str] | None = None) -> dict[str, Vendor]:
+    """Every vendor module in :mod:`mockserver.vendors` (or just ``names``), by id."""
+    from mockserver import vendors
+
+    found: dict[str, Vendor] = {}
+    for info in sorted(pkgutil.iter_modules(vendors.__path__), key=lambda i: i.name):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{vendors.__name__}.{info.name}")
+        vendor: Vendor = module.VENDOR
+        found[vendor.id] = vendor
+    if names:
+        unknown = sorted(set(names) - set(found))
+        if unknown:
+            raise ValueError(f"unknown vendor(s) {unknown}; available: {sorted(found)}")
+        found = {k: v for k, v in found.items() if k in names}
+    return found

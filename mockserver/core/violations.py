@@ -1,0 +1,90 @@
+"""The one structured record that flows from validators and rules to a vendor's formatter."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+
+class Phase(enum.IntEnum):
+    """Order in which checks run (GEN-6). The first phase that finds a violation answers."""
+
+    AUTH = 10
+    HEADERS = 20
+    TARGET = 30
+    PERMISSION = 40
+    SCHEMA = 50
+    BUSINESS = 60
+
+
+class Code(enum.StrEnum):
+    """Machine-readable kinds of violation; formatters choose wording and envelope from these."""
+
+    UNAUTHORIZED = "unauthorized"
+    FORBIDDEN = "forbidden"
+    NOT_FOUND = "not_found"
+    ROUTE_NOT_FOUND = "route_not_found"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+    BAD_JSON = "bad_json"
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
+    TOO_LARGE = "too_large"
+    SCHEMA = "schema"
+    UNKNOWN_FIELD = "unknown_field"
+    DUPLICATE = "duplicate"
+    REFERENCE = "reference"
+    DATE_RANGE = "date_range"
+    PRECONDITION = "precondition"
+    CONFLICT = "conflict"
+    INVALID = "invalid"
+    INTERNAL = "internal"
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """One problem with a request.
+
+    ``field`` is a dotted path into the body (``start.date``), or a parameter/header name when
+    ``location`` says so. ``keyword`` is the JSON Schema keyword for schema violations.
+    ``params`` carries the data a formatter needs to word the message in the vendor's dialect.
+    """
+
+    status: int
+    code: Code
+    message: str
+    field: str | None = None
+    rule: str | None = None
+    location: str = "body"
+    keyword: str | None = None
+    params: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "code": str(self.code),
+            "message": self.message,
+            "field": self.field,
+            "rule": self.rule,
+            "location": self.location,
+            "keyword": self.keyword,
+        }
+
+
+class Rejection(Exception):  # noqa: N818 - it is a control-flow signal, not an error of ours
+    """Raised inside a request to stop it with the given violations (nothing is committed)."""
+
+    def __init__(self, violations: list[Violation]) -> None:
+        super().__init__(violations[0].message if violations else "rejected")
+        self.violations = violations
+
+
+def pick_answer(violations: list[Violation]) -> list[Violation]:
+    """Choose what one response reports when a phase found several problems (GEN-5).
+
+    The lowest status wins (a 400 is the client's to fix before a 409/412/422 matters), and
+    every violation that shares that status is reported together.
+    """
+    status = min(v.status for v in violations)
+    return [v for v in violations if v.status == status]

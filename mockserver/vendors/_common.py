@@ -1,0 +1,29 @@
+"""Helpers several vendor modules share (formats, parsing); nothing vendor-specific."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+
+def iso_z(moment: datetime, digits: int = 3) -> str:
+    """``2025-01-15T10:00:00.000Z`` (``digits`` of fraction; 0 drops it)."""
+    base = moment.strftime("%Y-%m-%dT%H:%M:%S")
+    if digits:
+        base += "." + f"{moment.microsecond:06d}"[:digits]
+    return base + "Z"
+
+
+def as_int(value: Any) -> int | None:
+    """A path id as an integer, or ``None`` when it is not one (the vendor then answers 404)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.isdigit() and len(value) < 19:
+        return int(value)
+    return None
+
+
+def page(items: list[Any], limit: Any, offset: Any, default_limit: int) -> list[Any]:
+    start = max(as_int(offset) or 0, 0)
+    size = as_int(limit) or default_limit
+    return items[start : start + size]

@@ -1,0 +1,360 @@
+"""Personio Attendances API v2: projects (``PATCH /v2/projects/{id}``) and their members.
+
+Source: the seed's OpenAPI fragment (developer.personio.de/reference/patch_v2-projects-id) and
+``shared/vendors/personio.md``. Errors are ``application/problem+json`` with a fresh trace id.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
+from typing import Any, ClassVar
+
+from mockserver.core.change import Change
+from mockserver.core.checks import normalized, taken_by_other
+from mockserver.core.pipeline import NO_BODY, Context, Reply
+from mockserver.core.rules import RuleRegistry
+from mockserver.core.store import CollectionSpec, Record
+from mockserver.core.vendor import Handler, Vendor
+from mockserver.core.violations import Code, Phase, Violation
+from mockserver.vendors._common import as_int, iso_z
+
+PROBLEM_JSON = "application/problem+json"
+ERRORS_DOC = "https://developer.personio.de/reference/errors"
+SUBPROJECT_FORBIDDEN = ("cost_center", "assigned_to_all", "project_type", "client_name", "billable")
+WRITES = ("updateProject", "createProject")
+READ, WRITE = "projects:read", "projects:write"
+
+rules = RuleRegistry(vendor="personio")
+
+
+def _error(status: int, title: str, detail: str, field: str | None = None, rule: str | None = None) -> Violation:
+    return Violation(status, Code.INVALID, detail, field=field, rule=rule, params={"title": title})
+
+
+def _is_subproject(change: Change) -> bool:
+    stored = change.target is not None and change.target.get("parent_project")
+    return bool(stored or (change.operation in WRITES and change.body.get("parent_project")))
+
+
+def _date(change: Change, name: str) -> str | None:
+    value = change.value(name)
+    return value.get("date") if isinstance(value, Mapping) else None
+
+
+# -- rules ------------------------------------------------------------------------------------
+rules.schema("PER-2", "Non-object bodies and wrongly typed fields: 400 'Input must be valid JSON'.",
+             keywords=("type",), codes=(Code.SCHEMA, Code.BAD_JSON))
+rules.schema("PER-12", "description <= 1000, client_name <= 255, project_type <= 255.",
+             fields=("description", "client_name", "project_type"), keywords=("maxLength",))
+rules.mechanism("PER-1", "Errors are problem+json with a fresh personio_trace_id each time.")
+rules.mechanism("PER-11", "Subprojects show their parent's billable and assigned_to_all.")
+rules.mechanism("PER-13", "Success is 204 with no body; 404 'Resource not found'.", on=("updateProject",))
+rules.mechanism("PER-14", "Neighbours: create, read, list, members list/add/remove.")
+
+
+@rules.check("PER-3", "status must be ACTIVE or ARCHIVED; name and status cannot be null.",
+             on=WRITES, schema_fields=("status",), schema_keywords=("enum",))
+def _name_status_not_null(change: Change) -> Iterator[Violation]:
+    for name in ("name", "status"):
+        if change.touches(name) and change.body[name] is None:
+            yield _error(400, "Invalid field value", f"Invalid value for field: {name}. It cannot be null.", name)
+
+
+@rules.check("PER-4", "Duplicate name among all projects: 422 'Duplicate project name.'", on=WRITES)
+def _unique_name(change: Change) -> Iterator[Violation]:
+    name = change.body.get("name")
+    if change.touches("name") and taken_by_other(change, "projects", "name", normalized(name)):
+        yield _error(422, "Duplicate project name.",
+                     f"A project with the name '{name}' already exists. Please choose a different name.", "name")
+
+
+@rules.check("PER-5", "Duplicate project_code across all projects: 422; at most 255 characters.",
+             on=WRITES, schema_fields=("project_code",), schema_keywords=("maxLength",))
+def _unique_code(change: Change) -> Iterator[Violation]:
+    code = change.body.get("project_code")
+    if change.touches("project_code") and taken_by_other(change, "projects", "code", normalized(code)):
+        yield _error(422, "Duplicate project code.",
+                     f"A project with the code '{code}' already exists. Please choose a different code.",
+                     "project_code")
+
+
+@rules.check("PER-6", "cost_center.id must exist: 422 'Cost center does not exist.'", on=WRITES)
+def _cost_center_exists(change: Change) -> Iterator[Violation]:
+    cost_center = change.body.get("cost_center")
+    if isinstance(cost_center, Mapping) and cost_center.get("id") is not None:
+        if cost_center["id"] not in change.state["cost_centers"]:
+            yield _error(422, "Cost center does not exist.",
+                         "The provided cost center ID does not exist. Please ensure that the cost center ID is correct.",
+                         "cost_center.id")
+
+
+@rules.check("PER-7", "start.date after end.date on the merged state: 422 'Invalid start date'.", on=WRITES)
+def _start_not_after_end(change: Change) -> Iterator[Violation]:
+    if not (change.touches("start") or change.touches("end")):
+        return
+    if change.touches("start") != change.touches("end") and change.target is not None:
+        change.fire("GEN-2")
+    start, end = _date(change, "start"), _date(change, "end")
+    if start and end and start > end:
+        yield _error(422, "Invalid start date", "Project start date cannot be greater than end date.", "start.date")
+
+
+@rules.check("PER-8", "A subproject may not set cost_center, assigned_to_all, project_type, client_name, billable.",
+             on=WRITES)
+def _subproject_fields(change: Change) -> Iterator[Violation]:
+    if not _is_subproject(change):
+        return
+    offending = [f for f in SUBPROJECT_FORBIDDEN if f in change.body]
+    if offending:
+        yield _error(422, "Unsupported field set for subproject.",
+                     f"The following fields should not be set for a subproject: [{', '.join(offending)}]",
+                     offending[0])
+
+
+@rules.check("PER-9", "parent_project.id must exist and must not itself be a subproject.", on=WRITES)
+def _parent_exists(change: Change) -> Iterator[Violation]:
+    parent_ref = change.body.get("parent_project")
+    if not isinstance(parent_ref, Mapping) or parent_ref.get("id") is None:
+        return
+    parent = change.state["projects"].get(parent_ref["id"])
+    if parent is None:
+        yield _error(422, "Parent project does not exist.",
+                     "The provided parent project ID does not exist. Please ensure that the parent project ID is correct.",
+                     "parent_project.id")
+    elif parent.get("parent_project"):
+        yield _error(422, "Parent project does not exist.",
+                     f"Project '{parent['id']}' is a subproject; only top-level projects can be parents.",
+                     "parent_project.id")
+
+
+@rules.effect("PER-10", "assigned_to_all false -> true removes every member.", on=("updateProject",))
+def _assign_all_clears_members(change: Change) -> bool:
+    assert change.target is not None and change.new is not None
+    if not change.target.get("assigned_to_all") and change.new.get("assigned_to_all"):
+        members = change.state["members"]
+        for member_id in list(members.find("project", change.target["id"])):
+            members.delete(member_id)
+        return True
+    return False
+
+
+# -- the vendor -----------------------------------------------------------------------------
+def _not_found() -> Violation:
+    return Violation(404, Code.NOT_FOUND, "The requested resource is not found.", rule="PER-13")
+
+
+def _allowed(ctx: Context, permission: str) -> None:
+    if ctx.identity is None or not ctx.identity.can(permission):
+        ctx.reject(Violation(403, Code.FORBIDDEN, "Access denied to perform project operations.", rule="PER-13"))
+
+
+class Personio(Vendor):
+    id = "personio"
+    title = "Personio"
+    prefix = "/personio"
+    rules = rules
+    collections: ClassVar[Mapping[str, CollectionSpec]] = {
+        "tokens": CollectionSpec(id_field="token"),
+        "projects": CollectionSpec(indexes={
+            "name": lambda r: normalized(r.get("name")),
+            "code": lambda r: normalized(r.get("project_code")),
+            "parent": lambda r: (r.get("parent_project") or {}).get("id"),
+        }),
+        "cost_centers": CollectionSpec(),
+        "persons": CollectionSpec(),
+        "members": CollectionSpec(indexes={"project": lambda r: r.get("project_id")}),
+    }
+
+    def operations(self) -> Mapping[str, Handler]:
+        return {
+            "updateProject": self.update_project,
+            "createProject": self.create_project,
+            "getProject": self.get_project,
+            "listProjects": self.list_projects,
+            "listProjectMembers": self.list_members,
+            "addProjectMembers": self.add_members,
+            "removeProjectMembers": self.remove_members,
+        }
+
+    # -- rendering ----------------------------------------------------------------------------
+    def render(self, ctx: Context, record: Record) -> dict[str, Any]:
+        shown = dict(record)
+        parent_ref = record.get("parent_project")
+        parent = ctx.state["projects"].get(parent_ref["id"]) if parent_ref else None
+        if parent is not None:  # PER-11: inherited, also after the parent changes
+            shown["billable"] = parent.get("billable")
+            shown["assigned_to_all"] = parent.get("assigned_to_all")
+            ctx.fire("PER-11")
+        return shown
+
+    def format_errors(self, violations: Sequence[Violation], now: datetime) -> Reply:
+        errors = [self._error_item(v) for v in violations]
+        body = {"personio_trace_id": str(uuid.uuid4()), "timestamp": iso_z(now, 0), "errors": errors}
+        return Reply(violations[0].status, body, media_type=PROBLEM_JSON)
+
+    @staticmethod
+    def _error_item(v: Violation) -> dict[str, Any]:
+        title, kind = _TITLES.get(v.code, ("Invalid request", None))
+        detail = v.message
+        if "title" in v.params:
+            title = v.params["title"]
+        elif v.code is Code.SCHEMA:
+            title, detail = _schema_wording(v)
+        item: dict[str, Any] = {"title": title, "detail": detail}
+        if kind:
+            item["type"] = f"{ERRORS_DOC}#common.{kind}"
+        if v.field:
+            item["_meta"] = {"field": v.field}
+        return item
+
+    # -- operations ---------------------------------------------------------------------------
+    def _locate(self, ctx: Context) -> Record:
+        return ctx.locate("projects", ctx.incoming.path_params.get("id"), _not_found())
+
+    def update_project(self, ctx: Context) -> Reply:
+        target = self._locate(ctx)
+        _allowed(ctx, WRITE)
+        change = ctx.change(target)
+        ctx.admit(change)
+        patch = {k: v for k, v in change.body.items() if k in _WRITABLE}  # never re-parents (PER-8)
+        new = {**target, **patch, "updated_at": iso_z(ctx.now, 0)}
+        ctx.fire("GEN-1")
+        ctx.fire("GEN-11")
+        ctx.commit(change, ctx.state["projects"], new)
+        return Reply(204, NO_BODY)
+
+    def create_project(self, ctx: Context) -> Reply:
+        _allowed(ctx, WRITE)
+        change = ctx.change()
+        ctx.admit(change)
+        body = change.body
+        projects = ctx.state["projects"]
+        stamp = iso_z(ctx.now, 0)
+        new = {field: None for field in _WRITABLE} | {"assigned_to_all": False, "billable": False}
+        new |= {k: v for k, v in body.items() if k in _WRITABLE or k == "parent_project"}
+        new |= {"id": str(projects.next_id()), "created_at": stamp, "updated_at": stamp}
+        new.setdefault("parent_project", None)
+        record = ctx.commit(change, projects, new)
+        ctx.fire("PER-14")
+        return Reply(201, self.render(ctx, record))
+
+    def get_project(self, ctx: Context) -> Reply:
+        record = self._locate(ctx)
+        _allowed(ctx, READ)
+        ctx.fire("PER-14")
+        return Reply(200, self.render(ctx, record))
+
+    def list_projects(self, ctx: Context) -> Reply:
+        _allowed(ctx, READ)
+        query = ctx.incoming.query
+        wanted = {
+            "id": _as_set(query.get("id")),
+            "name": _as_set(query.get("name")),
+            "status": _as_set(query.get("status")),
+            "project_code": _as_set(query.get("project_code")),
+        }
+        parents = _as_set(query.get("parent_project.id"))
+        top_only = query.get("top_level_only") in (True, "true")
+        found = []
+        for record in ctx.state["projects"]:
+            if any(values and str(record.get(k)) not in values for k, values in wanted.items()):
+                continue
+            parent_id = (record.get("parent_project") or {}).get("id")
+            if (top_only and parent_id) or (parents and parent_id not in parents):
+                continue
+            found.append(record)
+        found.sort(key=lambda r: as_int(r["id"]) or 0)
+        limit = as_int(query.get("limit")) or 100
+        start = as_int(query.get("cursor")) or 0
+        chunk = found[start : start + limit]
+        meta: dict[str, Any] = {"links": {}}
+        if start + limit < len(found):
+            meta["links"]["next"] = {"href": f"{ctx.incoming.path}?limit={limit}&cursor={start + limit}"}
+        ctx.fire("PER-14")
+        return Reply(200, {"_data": [self.render(ctx, r) for r in chunk], "_meta": meta})
+
+    def _members_target(self, ctx: Context, managing: bool) -> Record:
+        project = self._locate(ctx)
+        _allowed(ctx, WRITE if managing else READ)
+        ctx.validate_body()
+        if managing and project.get("parent_project"):
+            ctx.reject(_error(422, "Can't manage members with subproject",
+                              "Subprojects cannot have members; manage the members of the parent project.",
+                              rule="PER-14"))
+        ctx.fire("PER-14")
+        return project
+
+    def _member_list(self, ctx: Context, project_id: str) -> list[dict[str, Any]]:
+        members = ctx.state["members"]
+        ids = sorted(members.find("project", project_id))
+        return [{"person": {"id": members.get(i)["person_id"]}} for i in ids]  # type: ignore[index]
+
+    def list_members(self, ctx: Context) -> Reply:
+        project = self._members_target(ctx, managing=False)
+        limit = as_int(ctx.incoming.query.get("limit")) or 200
+        return Reply(200, {"_data": self._member_list(ctx, project["id"])[:limit], "_meta": {"links": {}}})
+
+    def add_members(self, ctx: Context) -> Reply:
+        project = self._members_target(ctx, managing=True)
+        person_ids = [m["person"]["id"] for m in ctx.body.get("members", [])]
+        unknown = [p for p in person_ids if p not in ctx.state["persons"]]
+        if unknown:
+            ctx.reject(_error(422, "Person not found", f"No person with id(s) {', '.join(unknown)} exists.",
+                              "members", rule="PER-14"))
+        members = ctx.state["members"]
+        for person_id in person_ids:  # adding an existing member is a no-op
+            members.put({"id": f"{project['id']}:{person_id}", "project_id": project["id"], "person_id": person_id})
+        if project.get("assigned_to_all"):  # members and assigned-to-all exclude each other
+            ctx.state["projects"].put({**project, "assigned_to_all": False, "updated_at": iso_z(ctx.now, 0)})
+        return Reply(201, {"_data": self._member_list(ctx, project["id"]), "_meta": {"links": {}}})
+
+    def remove_members(self, ctx: Context) -> Reply:
+        project = self._members_target(ctx, managing=True)
+        wanted = _as_set(ctx.incoming.query.get("person_id"))
+        members = ctx.state["members"]
+        for member_id in list(members.find("project", project["id"])):
+            record = members.get(member_id)
+            if record is not None and (not wanted or record["person_id"] in wanted):
+                members.delete(member_id)
+        return Reply(204, NO_BODY)
+
+
+_WRITABLE = ("name", "status", "project_code", "description", "cost_center", "assigned_to_all",
+             "start", "end", "billable", "client_name", "project_type")
+
+_TITLES: dict[Code, tuple[str, str | None]] = {
+    Code.UNAUTHORIZED: ("Unauthorized", "unauthorized"),
+    Code.FORBIDDEN: ("Access denied", "forbidden_response"),
+    Code.NOT_FOUND: ("Resource not found", "resource_not_found"),
+    Code.ROUTE_NOT_FOUND: ("Resource not found", "resource_not_found"),
+    Code.METHOD_NOT_ALLOWED: ("Method not allowed", None),
+    Code.BAD_JSON: ("Input must be valid JSON", None),
+    Code.UNSUPPORTED_MEDIA_TYPE: ("Unsupported media type", None),
+    Code.TOO_LARGE: ("Payload too large", None),
+    Code.UNKNOWN_FIELD: ("Invalid field value", None),
+    Code.INTERNAL: ("Internal server error", None),
+}
+
+
+def _schema_wording(v: Violation) -> tuple[str, str]:
+    if v.keyword == "type":
+        return "Input must be valid JSON", f"The provided input is not valid: {v.message}" + (
+            f" (field: {v.field})" if v.field else "")
+    if v.keyword == "required":
+        return "Missing required fields", f"The following required fields are missing: [{v.field}]"
+    if v.keyword == "enum":
+        allowed = ", ".join(str(x) for x in v.params.get("limit", ()) if x is not None)
+        return "Invalid field value", f"Invalid value for field: {v.field}. Supported values are [{allowed}]"
+    return "Invalid field value", f"Invalid value for field: {v.field}. {v.message}"
+
+
+def _as_set(value: Any) -> set[str]:
+    if value is None:
+        return set()
+    items = value if isinstance(value, list) else str(value).split(",")
+    return {str(i) for i in items if str(i)}
+
+
+VENDOR = Personio()

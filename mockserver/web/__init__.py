@@ -1,0 +1,1 @@
+"""The connexion glue: spec-first routing, security and validation feeding the core pipeline."""

@@ -1,0 +1,85 @@
+"""One generic endpoint per operation, bound by a resolver (no per-operation handler code here)."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from connexion import context as connexion_context
+from connexion.resolver import Resolver
+from starlette.datastructures import Headers
+from starlette.responses import Response
+
+from mockserver.core.pipeline import Incoming, handle
+from mockserver.core.spec import load_spec, operations
+from mockserver.core.vendor import Vendor
+from mockserver.web.responses import to_response
+from mockserver.web.state import SCOPE_KEY, RequestState
+
+if TYPE_CHECKING:
+    from mockserver.app import MockApp
+
+Endpoint = Callable[[], Any]
+
+
+class BoundResolver(Resolver):  # type: ignore[misc]
+    """Resolves each operationId to a ready-made callable instead of a dotted import path."""
+
+    def __init__(self, endpoints: Mapping[str, Endpoint]) -> None:
+        super().__init__()
+        self._endpoints = endpoints
+
+    def resolve_function_from_operation_id(self, operation_id: str) -> Endpoint:
+        try:
+            return self._endpoints[operation_id]
+        except KeyError:
+            raise ValueError(f"no handler for operationId {operation_id!r}") from None
+
+
+def vendor_endpoints(mock: MockApp, vendor: Vendor) -> dict[str, Endpoint]:
+    path_params = {o.operation_id: o.path_params for o in operations(load_spec(vendor.spec_path))}
+    return {op: _endpoint(mock, vendor, op, path_params.get(op, ())) for op in vendor.operations()}
+
+
+def _endpoint(mock: MockApp, vendor: Vendor, operation: str, path_params: Sequence[str]) -> Endpoint:
+    async def endpoint(**_path: Any) -> Response:
+        scope = connexion_context.scope
+        state: RequestState = scope[SCOPE_KEY]
+        incoming = Incoming(
+            method=scope["method"],
+            path=scope["path"],
+            path_params=state.path_params or dict(scope.get("path_params") or {}),
+            query=state.query,
+            headers=Headers(scope=scope),
+            body=state.body,
+            has_body=state.has_body,
+            body_schema=state.body_schema,
+            param_violations=state.param_violations,
+            body_violations=state.body_violations,
+            identity=state.identity,
+        )
+        session = state.session
+        with session.lock:
+            outcome = handle(
+                vendor,
+                operation,
+                incoming,
+                session.states[vendor.id],
+                mock.clock.now(),
+                mock.config.strict,
+            )
+        state.operation = operation
+        state.fired = outcome.fired
+        state.violations = outcome.violations
+        state.warnings = outcome.warnings
+        return to_response(outcome.reply)
+
+    endpoint.__name__ = f"{vendor.id}_{operation}"
+    # Connexion reads the signature: naming only the path parameters (no **kwargs) keeps it from
+    # parsing the body a second time; our collecting validator already did, strictly.
+    endpoint.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, default=None) for n in path_params]
+    )
+    return endpoint
+
