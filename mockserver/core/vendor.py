@@ -42,6 +42,8 @@ class Vendor(abc.ABC):
     rules: ClassVar[RuleRegistry]
     validation_status: ClassVar[int] = 400
     """Status of a schema violation in the body (ZEP answers 422, the others 400)."""
+    sample_headers: ClassVar[Mapping[str, str]] = {}
+    """Headers a valid call needs besides the token (Wethod's tenant headers); tests and docs use them."""
     dynamic_fields: ClassVar[re.Pattern[str] | None] = None
     """Body fields that are documented by pattern rather than by name (Wethod ``metadata_<N>``)."""
 

@@ -1,0 +1,191 @@
+"""Personio rules PER-1..PER-14, driven over HTTP; every response is spec-checked by ``api``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.fixtures.mock import Api
+
+V = "personio"
+
+
+def patch(api: Api, project: str, body: Any, **kw: Any) -> Any:
+    return api.call(V, "PATCH", f"/v2/projects/{project}", json=body, **kw)
+
+
+def titles(response: Any) -> list[str]:
+    return [e["title"] for e in response.json()["errors"]]
+
+
+def test_PER_1_errors_are_problem_json_with_fresh_trace_ids(api: Api) -> None:
+    first = patch(api, "9999", {"name": "x"})
+    second = patch(api, "9999", {"name": "x"})
+    assert first.headers["content-type"].startswith("application/problem+json")
+    body = first.json()
+    assert set(body) == {"personio_trace_id", "timestamp", "errors"}
+    assert body["personio_trace_id"] != second.json()["personio_trace_id"]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [b"[1, 2]", b'"text"', b"{not json", b'{"billable": "not a boolean"}', b'{"start": {"date": 5}}'],
+)
+def test_PER_2_non_object_or_wrong_type_is_invalid_json(api: Api, raw: bytes) -> None:
+    with api.unchanged(V):
+        r = api.call(V, "PATCH", "/v2/projects/1001", content=raw,
+                     headers={"Content-Type": "application/json"})
+    assert r.status_code == 400
+    assert titles(r) == ["Input must be valid JSON"]
+
+
+def test_PER_3_status_outside_enum_and_null_name_or_status(api: Api) -> None:
+    with api.unchanged(V):
+        bad_status = patch(api, "1001", {"status": "INVALID"})
+        nulls = patch(api, "1001", {"name": None, "status": None})
+    assert bad_status.status_code == 400
+    assert bad_status.json()["errors"][0]["detail"] == (
+        "Invalid value for field: status. Supported values are [ACTIVE, ARCHIVED]"
+    )
+    assert nulls.status_code == 400
+    assert titles(nulls) == ["Invalid field value", "Invalid field value"]
+    assert [e["_meta"]["field"] for e in nulls.json()["errors"]] == ["name", "status"]
+
+
+def test_PER_3_other_nullable_fields_are_cleared_by_null(api: Api) -> None:
+    r = patch(api, "1001", {"description": None, "cost_center": None, "end": None})
+    assert r.status_code == 204
+    stored = api.record(V, "projects", "1001")
+    assert stored["description"] is None and stored["cost_center"] is None and stored["end"] is None
+
+
+def test_PER_4_duplicate_name_compared_trimmed_and_case_insensitively(api: Api) -> None:
+    with api.unchanged(V):
+        r = patch(api, "1001", {"name": "  internal TOOLS "})
+    assert r.status_code == 422
+    assert titles(r) == ["Duplicate project name."]
+    assert "'  internal TOOLS '" in r.json()["errors"][0]["detail"]
+
+
+def test_PER_4_resending_own_name_succeeds(api: Api) -> None:
+    assert patch(api, "1001", {"name": "Website Relaunch"}).status_code == 204
+    assert patch(api, "1001", {"name": "WEBSITE RELAUNCH"}).status_code == 204
+
+
+def test_PER_5_duplicate_code_across_top_level_and_subprojects(api: Api) -> None:
+    with api.unchanged(V):
+        against_sub = patch(api, "1001", {"project_code": "prj-1002"})
+        from_sub = patch(api, "1002", {"project_code": "PRJ-1003"})
+        too_long = patch(api, "1001", {"project_code": "C" * 256})
+    assert against_sub.status_code == from_sub.status_code == 422
+    assert titles(against_sub) == titles(from_sub) == ["Duplicate project code."]
+    assert too_long.status_code == 400
+    assert patch(api, "1001", {"project_code": "PRJ-1001"}).status_code == 204
+
+
+def test_PER_6_unknown_cost_center(api: Api) -> None:
+    with api.unchanged(V):
+        r = patch(api, "1001", {"cost_center": {"id": "0000"}})
+    assert r.status_code == 422
+    assert titles(r) == ["Cost center does not exist."]
+    assert patch(api, "1001", {"cost_center": {"id": "5678"}}).status_code == 204
+
+
+def test_PER_7_start_after_end_on_merged_state(api: Api) -> None:
+    with api.unchanged(V):
+        both = patch(api, "1001", {"start": {"date": "2025-02-01"}, "end": {"date": "2025-01-01"}})
+        end_only = patch(api, "1001", {"end": {"date": "2024-12-31"}})  # stored start 2025-01-01
+    assert both.status_code == end_only.status_code == 422
+    assert titles(end_only) == ["Invalid start date"]
+    equal = patch(api, "1001", {"start": {"date": "2025-03-01"}, "end": {"date": "2025-03-01"}})
+    assert equal.status_code == 204
+
+
+def test_PER_8_subproject_fields_are_refused_and_named(api: Api) -> None:
+    with api.unchanged(V):
+        r = patch(api, "1002", {"billable": True, "client_name": "ACME", "name": "Design"})
+        via_body = patch(api, "1003", {"parent_project": {"id": "1001"}, "project_type": "x"})
+    assert r.status_code == via_body.status_code == 422
+    assert titles(r) == ["Unsupported field set for subproject."]
+    assert r.json()["errors"][0]["detail"].endswith("[client_name, billable]")
+    ok = patch(api, "1002", {"name": "Design phase", "project_code": "PRJ-D"})
+    assert ok.status_code == 204
+
+
+def test_PER_8_parent_project_never_reparents(api: Api) -> None:
+    assert patch(api, "1004", {"parent_project": {"id": "1001"}, "name": "Legacy"}).status_code == 204
+    assert api.record(V, "projects", "1004")["parent_project"] is None
+
+
+def test_PER_9_parent_must_exist_and_be_top_level(api: Api) -> None:
+    with api.unchanged(V):
+        missing = api.call(V, "POST", "/v2/projects",
+                           json={"name": "Sub", "status": "ACTIVE", "parent_project": {"id": "4242"}})
+        nested = api.call(V, "POST", "/v2/projects",
+                          json={"name": "Sub", "status": "ACTIVE", "parent_project": {"id": "1002"}})
+    assert missing.status_code == nested.status_code == 422
+    assert titles(missing) == titles(nested) == ["Parent project does not exist."]
+
+
+def test_PER_10_assigning_to_all_removes_members(api: Api) -> None:
+    members = api.call(V, "GET", "/v2/projects/1001/members").json()["_data"]
+    assert len(members) == 2
+    assert patch(api, "1001", {"assigned_to_all": True}).status_code == 204
+    assert api.call(V, "GET", "/v2/projects/1001/members").json()["_data"] == []
+
+
+def test_PER_11_subprojects_show_parent_billable_and_assignment(api: Api) -> None:
+    assert patch(api, "1001", {"billable": False, "assigned_to_all": True}).status_code == 204
+    sub = api.call(V, "GET", "/v2/projects/1002").json()
+    assert sub["billable"] is False and sub["assigned_to_all"] is True
+
+
+def test_PER_12_lengths(api: Api) -> None:
+    with api.unchanged(V):
+        r = patch(api, "1001", {"description": "d" * 1001, "client_name": "c" * 256, "project_type": "t" * 256})
+    assert r.status_code == 400
+    assert sorted(e["_meta"]["field"] for e in r.json()["errors"]) == ["client_name", "description", "project_type"]
+
+
+def test_PER_13_success_is_204_without_body_and_moves_updated_at(api: Api) -> None:
+    r = patch(api, "1001", {"description": "Updated"})
+    assert r.status_code == 204 and r.content == b""
+    stored = api.record(V, "projects", "1001")
+    assert stored["description"] == "Updated"
+    assert stored["updated_at"] == "2025-03-01T12:00:00Z"
+
+
+def test_PER_13_403_without_permission_and_404_unknown(api: Api) -> None:
+    with api.unchanged(V):
+        forbidden = patch(api, "1001", {"name": "x"}, token="personio-readonly")
+        missing = patch(api, "9999", {"name": "x"})
+    assert forbidden.status_code == 403 and titles(forbidden) == ["Access denied"]
+    assert missing.status_code == 404 and titles(missing) == ["Resource not found"]
+
+
+def test_PER_14_create_read_list_and_members(api: Api) -> None:
+    created = api.call(V, "POST", "/v2/projects", json={"name": "New", "status": "ACTIVE", "project_code": "N-1"})
+    assert created.status_code == 201
+    new_id = created.json()["id"]
+    assert api.call(V, "GET", f"/v2/projects/{new_id}").json()["name"] == "New"
+    listed = api.call(V, "GET", "/v2/projects?limit=2").json()
+    assert len(listed["_data"]) == 2 and "next" in listed["_meta"]["links"]
+    added = api.call(V, "POST", f"/v2/projects/{new_id}/members", json={"members": [{"person": {"id": "503"}}]})
+    assert added.status_code == 201
+    assert added.json()["_data"] == [{"person": {"id": "503"}}]
+    removed = api.call(V, "DELETE", f"/v2/projects/{new_id}/members?person_id=503")
+    assert removed.status_code == 204
+    assert api.call(V, "GET", f"/v2/projects/{new_id}/members").json()["_data"] == []
+
+
+def test_PER_14_members_rules(api: Api) -> None:
+    with api.unchanged(V):
+        sub = api.call(V, "POST", "/v2/projects/1002/members", json={"members": [{"person": {"id": "503"}}]})
+        unknown = api.call(V, "POST", "/v2/projects/1001/members", json={"members": [{"person": {"id": "999"}}]})
+    assert sub.status_code == unknown.status_code == 422
+    assert titles(sub) == ["Can't manage members with subproject"]
+    assert titles(unknown) == ["Person not found"]
+    converted = api.call(V, "POST", "/v2/projects/1003/members", json={"members": [{"person": {"id": "503"}}]})
+    assert converted.status_code == 201
+    assert api.call(V, "GET", "/v2/projects/1003").json()["assigned_to_all"] is False
