@@ -1,1 +1,18 @@
+"""Test-suite wiring: fixture modules, and rule IDs as ``-k`` keywords (``pytest -k PER-4``)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
 pytest_plugins = ["tests.fixtures.mock"]
+
+RULE_IN_NAME = re.compile(r"(GEN|WET|RUD|ZEP|PER|COR)[-_](\d+)(?!\d)")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Test names carry IDs with "_" (PER_4); RULES.md writes them with "-" (PER-4). Both select.
+    for item in items:
+        for prefix, number in RULE_IN_NAME.findall(item.name):
+            item.extra_keyword_matches.add(f"{prefix}-{number}")

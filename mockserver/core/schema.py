@@ -44,6 +44,8 @@ def parse_json(raw: bytes) -> Any:
         raise BadJSON(f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
     except RecursionError as exc:
         raise BadJSON(f"JSON nested deeper than {MAX_DEPTH} levels") from exc
+    except ValueError as exc:  # e.g. an integer literal longer than Python converts (4300 digits)
+        raise BadJSON(f"unreadable JSON number: {str(exc)[:120]}") from exc
     if _depth(value) > MAX_DEPTH:
         raise BadJSON(f"JSON nested deeper than {MAX_DEPTH} levels")
     return value

@@ -53,3 +53,10 @@ def _deref(spec: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
     for part in ref.lstrip("#/").split("/"):
         target = target[part]
     return _deref(spec, target)
+
+
+def spec_files() -> list[Path]:
+    """Every vendor spec shipped in ``specs/``."""
+    from mockserver.core.vendor import SPECS_DIR
+
+    return sorted(SPECS_DIR.glob("*.yaml"))

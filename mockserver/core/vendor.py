@@ -12,6 +12,7 @@ import json
 import pkgutil
 import re
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -31,6 +32,22 @@ SPECS_DIR = PACKAGE_DIR.parent / "specs"
 FIXTURES_DIR = PACKAGE_DIR / "fixtures"
 
 
+@dataclass(frozen=True)
+class Sample:
+    """Requests that work against the built-in fixtures: for docs, generic tests and benchmarks."""
+
+    path: str
+    """The update operation's path (vendor-relative) for a fixture project."""
+    body: Mapping[str, Any]
+    """A valid update of that project."""
+    rejected: Mapping[str, Any]
+    """An update of the same project that a business rule rejects."""
+    missing_path: str
+    """The update path for an id that does not exist."""
+    ids: Mapping[str, str] = field(default_factory=dict)
+    """Path template -> fixture id, for operations other than the project ones (whitelists...)."""
+
+
 class Vendor(abc.ABC):
     """Everything vendor-specific: spec, mount prefix, state shape, rules, errors, handlers."""
 
@@ -40,6 +57,9 @@ class Vendor(abc.ABC):
     """Where the vendor's own paths are mounted, e.g. ``/ruddr/api/workspace``."""
     collections: ClassVar[Mapping[str, CollectionSpec]]
     rules: ClassVar[RuleRegistry]
+    sample: ClassVar[Sample]
+    reports_all_errors: ClassVar[bool] = True
+    """False where the vendor's envelope carries one error only (COR)."""
     validation_status: ClassVar[int] = 400
     """Status of a schema violation in the body (ZEP answers 422, the others 400)."""
     sample_headers: ClassVar[Mapping[str, str]] = {}

@@ -16,7 +16,7 @@ from mockserver.core.checks import normalized, taken_by_other
 from mockserver.core.pipeline import NO_BODY, Context, Reply
 from mockserver.core.rules import RuleRegistry
 from mockserver.core.store import CollectionSpec, Record
-from mockserver.core.vendor import Handler, Vendor
+from mockserver.core.vendor import Handler, Sample, Vendor
 from mockserver.core.violations import Code, Phase, Violation
 from mockserver.vendors._common import as_int, iso_z
 
@@ -155,6 +155,12 @@ class Personio(Vendor):
     title = "Personio"
     prefix = "/personio"
     rules = rules
+    sample = Sample(
+        path="/v2/projects/1001",
+        body={"name": "Website Relaunch 2025", "status": "ACTIVE", "end": {"date": "2025-09-30"}},
+        rejected={"name": "Internal Tools"},
+        missing_path="/v2/projects/999999",
+    )
     collections: ClassVar[Mapping[str, CollectionSpec]] = {
         "tokens": CollectionSpec(id_field="token"),
         "projects": CollectionSpec(indexes={
