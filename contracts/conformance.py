@@ -18,7 +18,12 @@ from openapi_core.testing import MockRequest, MockResponse
 
 from mockserver.core.spec import load_spec
 
-JSON_LIKE = {"application/problem+json": json.loads}
+def _json_bytes(data: bytes) -> Any:
+    return json.loads(data)
+
+
+JSON_LIKE: dict[str, Any] = {"application/problem+json": _json_bytes}
+"""openapi-core only knows application/json; Personio answers errors as problem+json."""
 
 
 def server_url(spec: Mapping[str, Any]) -> str:
@@ -36,9 +41,7 @@ class SpecChecker:
     def __init__(self, spec_path: Path) -> None:
         spec = load_spec(spec_path)
         self.server = server_url(spec)
-        self.openapi = OpenAPI.from_dict(
-            spec, config=Config(extra_media_type_deserializers=JSON_LIKE)
-        )
+        self.openapi = OpenAPI.from_dict(spec, config=Config(extra_media_type_deserializers=JSON_LIKE))
 
     def _request(
         self,

@@ -92,17 +92,15 @@ class MockApp:
         """``/<vendor>/openapi.json`` and ``/<vendor>/ui/`` wherever the vendor is mounted."""
         for vendor in self.vendors.values():
             short = f"/{vendor.id}"
-            if vendor.prefix != short and (
-                path == f"{short}/openapi.json" or path.startswith(f"{short}/ui")
-            ):
-                return vendor.prefix + path[len(short):]
+            if vendor.prefix != short and (path == f"{short}/openapi.json" or path.startswith(f"{short}/ui")):
+                return vendor.prefix + path[len(short) :]
         return path
 
     def is_static(self, path: str) -> bool:
         vendor = self.vendor_for(path)
         if vendor is None:
             return True
-        rest = path[len(vendor.prefix):]
+        rest = path[len(vendor.prefix) :]
         return rest == "/openapi.json" or rest.startswith("/ui")
 
     # -- errors and coverage --------------------------------------------------------------

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import sys
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from mockserver.config import DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT, ServerConfig
@@ -20,9 +23,7 @@ def _parser() -> argparse.ArgumentParser:
         "--vendor", action="append", default=[], metavar="ID", help="serve only this vendor (repeatable)"
     )
     serve.add_argument("--fixtures", type=Path, metavar="DIR", help="load <vendor>.json from DIR")
-    serve.add_argument(
-        "--strict", action="store_true", help="reject undocumented body fields (GEN-7)"
-    )
+    serve.add_argument("--strict", action="store_true", help="reject undocumented body fields (GEN-7)")
     serve.add_argument("--freeze-time", metavar="ISO", help="fix the mock clock, e.g. 2025-01-01T00:00:00Z")
     serve.add_argument(
         "--max-body-bytes", type=int, default=DEFAULT_MAX_BODY_BYTES, help="413 above this size"
@@ -39,9 +40,26 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def serve(args: argparse.Namespace) -> int:
+    # connexion imports starlette's test client at import time, which warns about httpx.
+    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     import uvicorn
 
     from mockserver.app import create_app
+
+    class Server(uvicorn.Server):
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            # uvicorn re-raises SIGTERM after a graceful shutdown, so a clean stop would exit
+            # with -15; supervisors and CI should see 0.
+            def stop(_signum: int, _frame: object) -> None:
+                self.should_exit = True
+
+            previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+            try:
+                yield
+            finally:
+                for sig, handler in previous.items():
+                    signal.signal(sig, handler)
 
     config = ServerConfig(
         host=args.host,
@@ -62,5 +80,5 @@ def serve(args: argparse.Namespace) -> int:
     for vendor in app.vendors.values():
         print(f"{vendor.title:<10} {base}{vendor.prefix}  (spec: {base}/{vendor.id}/openapi.json)")
     print(f"{'admin':<10} {base}/__admin  (health, reset, state, requests, rules)", flush=True)
-    uvicorn.run(app, host=config.host, port=config.port, log_level="warning", lifespan="off")
+    Server(uvicorn.Config(app, host=config.host, port=config.port, log_level="warning", lifespan="off")).run()
     return 0

@@ -12,10 +12,21 @@ WEB_FRAMEWORKS = ("connexion", "starlette", "flask", "uvicorn", "werkzeug", "a2w
 
 # package -> imports it must never make
 FORBIDDEN = {
-    "mockserver/core": (*WEB_FRAMEWORKS, "mockserver.web", "mockserver.vendors", "mockserver.app",
-                        "mockserver.cli", "contracts"),
-    "mockserver/vendors": (*WEB_FRAMEWORKS, "mockserver.web", "mockserver.app", "mockserver.cli",
-                           "contracts"),
+    "mockserver/core": (
+        *WEB_FRAMEWORKS,
+        "mockserver.web",
+        "mockserver.vendors",
+        "mockserver.app",
+        "mockserver.cli",
+        "contracts",
+    ),
+    "mockserver/vendors": (
+        *WEB_FRAMEWORKS,
+        "mockserver.web",
+        "mockserver.app",
+        "mockserver.cli",
+        "contracts",
+    ),
     "mockserver/web": ("mockserver.vendors", "mockserver.cli", "contracts"),
     "contracts": ("mockserver.web", "mockserver.vendors", "mockserver.cli"),
 }

@@ -35,7 +35,9 @@ def test_no_rule_is_registered_twice() -> None:
 
 def test_every_vendor_rule_belongs_to_its_vendor() -> None:
     for vendor_id, vendor in discover_vendors().items():
-        prefix = {"wethod": "WET", "ruddr": "RUD", "zep": "ZEP", "personio": "PER", "cor": "COR"}.get(vendor_id)
+        prefix = {"wethod": "WET", "ruddr": "RUD", "zep": "ZEP", "personio": "PER", "cor": "COR"}.get(
+            vendor_id
+        )
         for rule in vendor.rules:
             assert rule.vendor == vendor_id
             if prefix:

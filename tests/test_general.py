@@ -21,13 +21,20 @@ IDS = sorted(VENDORS)
 
 
 def update_method(vendor: Vendor) -> str:
-    return next(o.method for o in operations(load_spec(vendor.spec_path)) if o.operation_id == "updateProject")
+    return next(
+        o.method for o in operations(load_spec(vendor.spec_path)) if o.operation_id == "updateProject"
+    )
 
 
 def update(api: Api, vid: str, body: Any = None, *, path: str | None = None, **kw: Any) -> Any:
     vendor = VENDORS[vid]
-    return api.call(vid, update_method(vendor), path or vendor.sample.path,
-                    json=vendor.sample.body if body is None else body, **kw)
+    return api.call(
+        vid,
+        update_method(vendor),
+        path or vendor.sample.path,
+        json=vendor.sample.body if body is None else body,
+        **kw,
+    )
 
 
 def update_schema(vendor: Vendor) -> dict[str, Any]:
@@ -191,8 +198,13 @@ def test_GEN_9_bad_bodies_get_the_vendor_4xx(api: Api, vid: str, case: str) -> N
     if case == "duplicate-keys":  # valid JSON: last key wins, as in every mainstream parser
         return
     with api.unchanged(vid):
-        r = api.call(vid, update_method(vendor), vendor.sample.path, content=raw,
-                     headers={"Content-Type": content_type})
+        r = api.call(
+            vid,
+            update_method(vendor),
+            vendor.sample.path,
+            content=raw,
+            headers={"Content-Type": content_type},
+        )
     assert 400 <= r.status_code < 500, r.text
     assert "html" not in r.headers.get("content-type", "")
 
@@ -202,13 +214,29 @@ def test_GEN_9_oversized_body_gets_413(api: Api, vid: str) -> None:
     vendor = VENDORS[vid]
     raw = json.dumps({"name": "x", "padding": "p" * (1024 * 1024)}).encode()
     with api.unchanged(vid):
-        r = api.call(vid, update_method(vendor), vendor.sample.path, content=raw,
-                     headers={"Content-Type": "application/json"})
+        r = api.call(
+            vid,
+            update_method(vendor),
+            vendor.sample.path,
+            content=raw,
+            headers={"Content-Type": "application/json"},
+        )
     assert r.status_code == 413
     assert "GEN-9" in api.journal()[-1]["rules"]
 
 
-ODD_IDS = ["..%2F..%2Fetc%2Fpasswd", "%00", "-1", "1.5", "9" * 40, "null", "%F0%9F%98%80", "a b", "0x10", "%2e%2e"]
+ODD_IDS = [
+    "..%2F..%2Fetc%2Fpasswd",
+    "%00",
+    "-1",
+    "1.5",
+    "9" * 40,
+    "null",
+    "%F0%9F%98%80",
+    "a b",
+    "0x10",
+    "%2e%2e",
+]
 
 
 @pytest.mark.parametrize("vid", IDS)
@@ -252,9 +280,10 @@ def _request_examples(vendor: Vendor) -> Iterator[tuple[str, str, str, Any]]:
             for name in [p.strip("{}") for p in template.split("/") if p.startswith("{")]:
                 path = path.replace("{" + name + "}", vendor.sample.ids.get(template, update_id))
             for media in body.get("content", {}).values():
-                for name, example in (media.get("examples") or {}).items():
-                    if "$ref" in example:
-                        example = spec["components"]["examples"][example["$ref"].rsplit("/", 1)[-1]]
+                for name, entry in (media.get("examples") or {}).items():
+                    example = entry
+                    if "$ref" in entry:
+                        example = spec["components"]["examples"][entry["$ref"].rsplit("/", 1)[-1]]
                     yield name, method.upper(), path, example["value"]
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from mockserver.core.store import Record, VendorState
 
+
 @dataclass(frozen=True)
 class Identity:
     """Who is calling: built from the vendor's ``tokens`` collection (GEN-8)."""

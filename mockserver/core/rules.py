@@ -23,7 +23,8 @@ if TYPE_CHECKING:
     from mockserver.core.change import Change
 
 CheckFn = Callable[["Change"], Iterable[Violation]]
-EffectFn = Callable[["Change"], None]
+EffectFn = Callable[["Change"], bool]
+"""Returns whether it acted (the rule then counts as fired)."""
 
 
 class Kind(enum.StrEnum):
@@ -52,13 +53,13 @@ class Rule:
 
     def matches(self, violation: Violation) -> bool:
         """For schema rules: does this schema violation belong to the rule?"""
-        field_ok = not self.fields or (violation.field or "") in self.fields or any(
-            (violation.field or "").startswith(f + ".") for f in self.fields
+        field_ok = (
+            not self.fields
+            or (violation.field or "") in self.fields
+            or any((violation.field or "").startswith(f + ".") for f in self.fields)
         )
         keyword_ok = (
-            not self.keywords
-            or violation.keyword in self.keywords
-            or violation.code is not Code.SCHEMA
+            not self.keywords or violation.keyword in self.keywords or violation.code is not Code.SCHEMA
         )
         return violation.code in self.codes and field_ok and keyword_ok
 
@@ -116,9 +117,7 @@ class RuleRegistry:
 
         return register
 
-    def effect(
-        self, rule_id: str, summary: str, *, on: Iterable[str] = ()
-    ) -> Callable[[EffectFn], EffectFn]:
+    def effect(self, rule_id: str, summary: str, *, on: Iterable[str] = ()) -> Callable[[EffectFn], EffectFn]:
         def register(fn: EffectFn) -> EffectFn:
             self.add(Rule(rule_id, Kind.EFFECT, summary, self.vendor, frozenset(on), None, fn))
             return fn
@@ -155,7 +154,8 @@ class RuleRegistry:
 
     def checks(self, phase: Phase, operation: str) -> list[Rule]:
         return [
-            r for r in self._rules.values()
+            r
+            for r in self._rules.values()
             if r.kind is Kind.CHECK and r.phase is phase and r.applies_to(operation)
         ]
 

@@ -17,18 +17,18 @@ MAX_DEPTH = 64
 """Deeper JSON than this is refused before validation (GEN-9): no vendor body nests past 4."""
 
 
-class BadJSON(ValueError):
+class BadJSONError(ValueError):
     """The body is not acceptable JSON text (syntax, encoding, NaN/Infinity, depth)."""
 
 
 def _reject_constant(name: str) -> Any:
-    raise BadJSON(f"{name} is not valid JSON")
+    raise BadJSONError(f"{name} is not valid JSON")
 
 
 def _finite_float(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):
-        raise BadJSON(f"number {text[:40]} is out of range")
+        raise BadJSONError(f"number {text[:40]} is out of range")
     return value
 
 
@@ -37,17 +37,17 @@ def parse_json(raw: bytes) -> Any:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise BadJSON(f"body is not valid UTF-8 (byte {exc.start})") from exc
+        raise BadJSONError(f"body is not valid UTF-8 (byte {exc.start})") from exc
     try:
         value = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
     except json.JSONDecodeError as exc:
-        raise BadJSON(f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
+        raise BadJSONError(f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
     except RecursionError as exc:
-        raise BadJSON(f"JSON nested deeper than {MAX_DEPTH} levels") from exc
+        raise BadJSONError(f"JSON nested deeper than {MAX_DEPTH} levels") from exc
     except ValueError as exc:  # e.g. an integer literal longer than Python converts (4300 digits)
-        raise BadJSON(f"unreadable JSON number: {str(exc)[:120]}") from exc
+        raise BadJSONError(f"unreadable JSON number: {str(exc)[:120]}") from exc
     if _depth(value) > MAX_DEPTH:
-        raise BadJSON(f"JSON nested deeper than {MAX_DEPTH} levels")
+        raise BadJSONError(f"JSON nested deeper than {MAX_DEPTH} levels")
     return value
 
 
@@ -88,7 +88,7 @@ def _message(keyword: str, error: ValidationError) -> str:
         return f"must match the pattern {limit}"
     if keyword == "required":
         return "is required"
-    text = error.message
+    text = str(error.message)
     return text if len(text) <= 200 else text[:197] + "..."
 
 

@@ -14,6 +14,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from mockserver.core.journal import Journal
+
 Record = dict[str, Any]
 KeyFn = Callable[[Record], Any]
 """Derives an index key from a record; ``None`` means "not indexed"."""
@@ -178,8 +180,6 @@ class Session:
     """A private copy of every vendor's state plus its own journal (``X-Mock-Session``)."""
 
     def __init__(self, name: str, states: dict[str, VendorState], journal_size: int) -> None:
-        from mockserver.core.journal import Journal
-
         self.name = name
         self.states = states
         self.lock = threading.RLock()

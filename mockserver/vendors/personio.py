@@ -17,7 +17,7 @@ from mockserver.core.pipeline import NO_BODY, Context, Reply
 from mockserver.core.rules import RuleRegistry
 from mockserver.core.store import CollectionSpec, Record
 from mockserver.core.vendor import Handler, Sample, Vendor
-from mockserver.core.violations import Code, Phase, Violation
+from mockserver.core.violations import Code, Violation
 from mockserver.vendors._common import as_int, iso_z
 
 PROBLEM_JSON = "application/problem+json"
@@ -29,7 +29,9 @@ READ, WRITE = "projects:read", "projects:write"
 rules = RuleRegistry(vendor="personio")
 
 
-def _error(status: int, title: str, detail: str, field: str | None = None, rule: str | None = None) -> Violation:
+def _error(
+    status: int, title: str, detail: str, field: str | None = None, rule: str | None = None
+) -> Violation:
     return Violation(status, Code.INVALID, detail, field=field, rule=rule, params={"title": title})
 
 
@@ -44,50 +46,81 @@ def _date(change: Change, name: str) -> str | None:
 
 
 # -- rules ------------------------------------------------------------------------------------
-rules.schema("PER-2", "Non-object bodies and wrongly typed fields: 400 'Input must be valid JSON'.",
-             keywords=("type",), codes=(Code.SCHEMA, Code.BAD_JSON))
-rules.schema("PER-12", "description <= 1000, client_name <= 255, project_type <= 255.",
-             fields=("description", "client_name", "project_type"), keywords=("maxLength",))
+rules.schema(
+    "PER-2",
+    "Non-object bodies and wrongly typed fields: 400 'Input must be valid JSON'.",
+    keywords=("type",),
+    codes=(Code.SCHEMA, Code.BAD_JSON),
+)
+rules.schema(
+    "PER-12",
+    "description <= 1000, client_name <= 255, project_type <= 255.",
+    fields=("description", "client_name", "project_type"),
+    keywords=("maxLength",),
+)
 rules.mechanism("PER-1", "Errors are problem+json with a fresh personio_trace_id each time.")
 rules.mechanism("PER-11", "Subprojects show their parent's billable and assigned_to_all.")
 rules.mechanism("PER-13", "Success is 204 with no body; 404 'Resource not found'.", on=("updateProject",))
 rules.mechanism("PER-14", "Neighbours: create, read, list, members list/add/remove.")
 
 
-@rules.check("PER-3", "status must be ACTIVE or ARCHIVED; name and status cannot be null.",
-             on=WRITES, schema_fields=("status",), schema_keywords=("enum",))
+@rules.check(
+    "PER-3",
+    "status must be ACTIVE or ARCHIVED; name and status cannot be null.",
+    on=WRITES,
+    schema_fields=("status",),
+    schema_keywords=("enum",),
+)
 def _name_status_not_null(change: Change) -> Iterator[Violation]:
     for name in ("name", "status"):
         if change.touches(name) and change.body[name] is None:
-            yield _error(400, "Invalid field value", f"Invalid value for field: {name}. It cannot be null.", name)
+            yield _error(
+                400, "Invalid field value", f"Invalid value for field: {name}. It cannot be null.", name
+            )
 
 
 @rules.check("PER-4", "Duplicate name among all projects: 422 'Duplicate project name.'", on=WRITES)
 def _unique_name(change: Change) -> Iterator[Violation]:
     name = change.body.get("name")
     if change.touches("name") and taken_by_other(change, "projects", "name", normalized(name)):
-        yield _error(422, "Duplicate project name.",
-                     f"A project with the name '{name}' already exists. Please choose a different name.", "name")
+        yield _error(
+            422,
+            "Duplicate project name.",
+            f"A project with the name '{name}' already exists. Please choose a different name.",
+            "name",
+        )
 
 
-@rules.check("PER-5", "Duplicate project_code across all projects: 422; at most 255 characters.",
-             on=WRITES, schema_fields=("project_code",), schema_keywords=("maxLength",))
+@rules.check(
+    "PER-5",
+    "Duplicate project_code across all projects: 422; at most 255 characters.",
+    on=WRITES,
+    schema_fields=("project_code",),
+    schema_keywords=("maxLength",),
+)
 def _unique_code(change: Change) -> Iterator[Violation]:
     code = change.body.get("project_code")
     if change.touches("project_code") and taken_by_other(change, "projects", "code", normalized(code)):
-        yield _error(422, "Duplicate project code.",
-                     f"A project with the code '{code}' already exists. Please choose a different code.",
-                     "project_code")
+        yield _error(
+            422,
+            "Duplicate project code.",
+            f"A project with the code '{code}' already exists. Please choose a different code.",
+            "project_code",
+        )
 
 
 @rules.check("PER-6", "cost_center.id must exist: 422 'Cost center does not exist.'", on=WRITES)
 def _cost_center_exists(change: Change) -> Iterator[Violation]:
     cost_center = change.body.get("cost_center")
-    if isinstance(cost_center, Mapping) and cost_center.get("id") is not None:
-        if cost_center["id"] not in change.state["cost_centers"]:
-            yield _error(422, "Cost center does not exist.",
-                         "The provided cost center ID does not exist. Please ensure that the cost center ID is correct.",
-                         "cost_center.id")
+    wanted = cost_center.get("id") if isinstance(cost_center, Mapping) else None
+    if wanted is not None and wanted not in change.state["cost_centers"]:
+        yield _error(
+            422,
+            "Cost center does not exist.",
+            "The provided cost center ID does not exist. "
+            "Please ensure that the cost center ID is correct.",
+            "cost_center.id",
+        )
 
 
 @rules.check("PER-7", "start.date after end.date on the merged state: 422 'Invalid start date'.", on=WRITES)
@@ -98,19 +131,27 @@ def _start_not_after_end(change: Change) -> Iterator[Violation]:
         change.fire("GEN-2")
     start, end = _date(change, "start"), _date(change, "end")
     if start and end and start > end:
-        yield _error(422, "Invalid start date", "Project start date cannot be greater than end date.", "start.date")
+        yield _error(
+            422, "Invalid start date", "Project start date cannot be greater than end date.", "start.date"
+        )
 
 
-@rules.check("PER-8", "A subproject may not set cost_center, assigned_to_all, project_type, client_name, billable.",
-             on=WRITES)
+@rules.check(
+    "PER-8",
+    "A subproject may not set cost_center, assigned_to_all, project_type, client_name, billable.",
+    on=WRITES,
+)
 def _subproject_fields(change: Change) -> Iterator[Violation]:
     if not _is_subproject(change):
         return
     offending = [f for f in SUBPROJECT_FORBIDDEN if f in change.body]
     if offending:
-        yield _error(422, "Unsupported field set for subproject.",
-                     f"The following fields should not be set for a subproject: [{', '.join(offending)}]",
-                     offending[0])
+        yield _error(
+            422,
+            "Unsupported field set for subproject.",
+            f"The following fields should not be set for a subproject: [{', '.join(offending)}]",
+            offending[0],
+        )
 
 
 @rules.check("PER-9", "parent_project.id must exist and must not itself be a subproject.", on=WRITES)
@@ -120,18 +161,26 @@ def _parent_exists(change: Change) -> Iterator[Violation]:
         return
     parent = change.state["projects"].get(parent_ref["id"])
     if parent is None:
-        yield _error(422, "Parent project does not exist.",
-                     "The provided parent project ID does not exist. Please ensure that the parent project ID is correct.",
-                     "parent_project.id")
+        yield _error(
+            422,
+            "Parent project does not exist.",
+            "The provided parent project ID does not exist. "
+            "Please ensure that the parent project ID is correct.",
+            "parent_project.id",
+        )
     elif parent.get("parent_project"):
-        yield _error(422, "Parent project does not exist.",
-                     f"Project '{parent['id']}' is a subproject; only top-level projects can be parents.",
-                     "parent_project.id")
+        yield _error(
+            422,
+            "Parent project does not exist.",
+            f"Project '{parent['id']}' is a subproject; only top-level projects can be parents.",
+            "parent_project.id",
+        )
 
 
 @rules.effect("PER-10", "assigned_to_all false -> true removes every member.", on=("updateProject",))
 def _assign_all_clears_members(change: Change) -> bool:
-    assert change.target is not None and change.new is not None
+    assert change.target is not None
+    assert change.new is not None
     if not change.target.get("assigned_to_all") and change.new.get("assigned_to_all"):
         members = change.state["members"]
         for member_id in list(members.find("project", change.target["id"])):
@@ -147,7 +196,9 @@ def _not_found() -> Violation:
 
 def _allowed(ctx: Context, permission: str) -> None:
     if ctx.identity is None or not ctx.identity.can(permission):
-        ctx.reject(Violation(403, Code.FORBIDDEN, "Access denied to perform project operations.", rule="PER-13"))
+        ctx.reject(
+            Violation(403, Code.FORBIDDEN, "Access denied to perform project operations.", rule="PER-13")
+        )
 
 
 class Personio(Vendor):
@@ -163,11 +214,13 @@ class Personio(Vendor):
     )
     collections: ClassVar[Mapping[str, CollectionSpec]] = {
         "tokens": CollectionSpec(id_field="token"),
-        "projects": CollectionSpec(indexes={
-            "name": lambda r: normalized(r.get("name")),
-            "code": lambda r: normalized(r.get("project_code")),
-            "parent": lambda r: (r.get("parent_project") or {}).get("id"),
-        }),
+        "projects": CollectionSpec(
+            indexes={
+                "name": lambda r: normalized(r.get("name")),
+                "code": lambda r: normalized(r.get("project_code")),
+                "parent": lambda r: (r.get("parent_project") or {}).get("id"),
+            }
+        ),
         "cost_centers": CollectionSpec(),
         "persons": CollectionSpec(),
         "members": CollectionSpec(indexes={"project": lambda r: r.get("project_id")}),
@@ -238,7 +291,7 @@ class Personio(Vendor):
         body = change.body
         projects = ctx.state["projects"]
         stamp = iso_z(ctx.now, 0)
-        new = {field: None for field in _WRITABLE} | {"assigned_to_all": False, "billable": False}
+        new = dict.fromkeys(_WRITABLE) | {"assigned_to_all": False, "billable": False}
         new |= {k: v for k, v in body.items() if k in _WRITABLE or k == "parent_project"}
         new |= {"id": str(projects.next_id()), "created_at": stamp, "updated_at": stamp}
         new.setdefault("parent_project", None)
@@ -286,9 +339,14 @@ class Personio(Vendor):
         _allowed(ctx, WRITE if managing else READ)
         ctx.validate_body()
         if managing and project.get("parent_project"):
-            ctx.reject(_error(422, "Can't manage members with subproject",
-                              "Subprojects cannot have members; manage the members of the parent project.",
-                              rule="PER-14"))
+            ctx.reject(
+                _error(
+                    422,
+                    "Can't manage members with subproject",
+                    "Subprojects cannot have members; manage the members of the parent project.",
+                    rule="PER-14",
+                )
+            )
         ctx.fire("PER-14")
         return project
 
@@ -307,11 +365,20 @@ class Personio(Vendor):
         person_ids = [m["person"]["id"] for m in ctx.body.get("members", [])]
         unknown = [p for p in person_ids if p not in ctx.state["persons"]]
         if unknown:
-            ctx.reject(_error(422, "Person not found", f"No person with id(s) {', '.join(unknown)} exists.",
-                              "members", rule="PER-14"))
+            ctx.reject(
+                _error(
+                    422,
+                    "Person not found",
+                    f"No person with id(s) {', '.join(unknown)} exists.",
+                    "members",
+                    rule="PER-14",
+                )
+            )
         members = ctx.state["members"]
         for person_id in person_ids:  # adding an existing member is a no-op
-            members.put({"id": f"{project['id']}:{person_id}", "project_id": project["id"], "person_id": person_id})
+            members.put(
+                {"id": f"{project['id']}:{person_id}", "project_id": project["id"], "person_id": person_id}
+            )
         if project.get("assigned_to_all"):  # members and assigned-to-all exclude each other
             ctx.state["projects"].put({**project, "assigned_to_all": False, "updated_at": iso_z(ctx.now, 0)})
         return Reply(201, {"_data": self._member_list(ctx, project["id"]), "_meta": {"links": {}}})
@@ -327,8 +394,19 @@ class Personio(Vendor):
         return Reply(204, NO_BODY)
 
 
-_WRITABLE = ("name", "status", "project_code", "description", "cost_center", "assigned_to_all",
-             "start", "end", "billable", "client_name", "project_type")
+_WRITABLE = (
+    "name",
+    "status",
+    "project_code",
+    "description",
+    "cost_center",
+    "assigned_to_all",
+    "start",
+    "end",
+    "billable",
+    "client_name",
+    "project_type",
+)
 
 _TITLES: dict[Code, tuple[str, str | None]] = {
     Code.UNAUTHORIZED: ("Unauthorized", "unauthorized"),
@@ -347,7 +425,8 @@ _TITLES: dict[Code, tuple[str, str | None]] = {
 def _schema_wording(v: Violation) -> tuple[str, str]:
     if v.keyword == "type":
         return "Input must be valid JSON", f"The provided input is not valid: {v.message}" + (
-            f" (field: {v.field})" if v.field else "")
+            f" (field: {v.field})" if v.field else ""
+        )
     if v.keyword == "required":
         return "Missing required fields", f"The following required fields are missing: [{v.field}]"
     if v.keyword == "enum":

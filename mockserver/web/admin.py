@@ -9,7 +9,7 @@ from connexion import context as connexion_context
 from starlette.responses import Response
 
 from mockserver.core.rules import RuleRegistry
-from mockserver.core.schema import BadJSON, parse_json
+from mockserver.core.schema import BadJSONError, parse_json
 from mockserver.core.store import StateError
 from mockserver.web.responses import dumps
 from mockserver.web.state import SCOPE_KEY, RequestState
@@ -57,7 +57,7 @@ def admin_endpoints(mock: MockApp) -> dict[str, Any]:
             document = parse_json(state.raw_body)
             with state.session.lock:
                 state.session.states[vendor].load(document)
-        except (BadJSON, StateError) as exc:
+        except (BadJSONError, StateError) as exc:
             return _error(400, str(exc))
         return _json({"message": f"{vendor} state replaced"})
 

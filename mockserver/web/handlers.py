@@ -82,4 +82,3 @@ def _endpoint(mock: MockApp, vendor: Vendor, operation: str, path_params: Sequen
         [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, default=None) for n in path_params]
     )
     return endpoint
-

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 SESSION_HEADER = "x-mock-session"
 
 
-class TooLarge(Exception):
+class BodyTooLargeError(Exception):
     pass
 
 
@@ -45,11 +45,9 @@ class MockMiddleware:
         scope[SCOPE_KEY] = state
         try:
             state.raw_body = await _read_body(receive, mock.config.max_body_bytes)
-        except TooLarge:
+        except BodyTooLargeError:
             limit = mock.config.max_body_bytes
-            violation = Violation(
-                413, Code.TOO_LARGE, f"Request body exceeds {limit} bytes", rule="GEN-9"
-            )
+            violation = Violation(413, Code.TOO_LARGE, f"Request body exceeds {limit} bytes", rule="GEN-9")
             state.violations = [violation]
             state.fired = ["GEN-9"]
             reply = mock.error_reply(vendor, [violation])
@@ -83,15 +81,15 @@ class MockMiddleware:
         await self.app(scope, replay, capture)
         self._journal(state, scope, captured["status"], captured["headers"], captured["body"])
 
-    def _journal(
-        self, state: RequestState, scope: Scope, status: int, raw_headers: Any, body: Any
-    ) -> None:
+    def _journal(self, state: RequestState, scope: Scope, status: int, raw_headers: Any, body: Any) -> None:
         if state.vendor is None:
             return
         self.mock.count_rules(state.fired)
-        response_headers = {
-            k.decode("latin-1"): v.decode("latin-1") for k, v in raw_headers
-        } if isinstance(raw_headers, list) else {}
+        response_headers = (
+            {k.decode("latin-1"): v.decode("latin-1") for k, v in raw_headers}
+            if isinstance(raw_headers, list)
+            else {}
+        )
         state.session.journal.record(
             {
                 "time": datetime.now().astimezone().isoformat(),
@@ -125,7 +123,7 @@ async def _read_body(receive: Receive, limit: int) -> bytes:
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
-            raise TooLarge
+            raise BodyTooLargeError
         chunks.append(chunk)
         more = message.get("more_body", False)
     return b"".join(chunks)

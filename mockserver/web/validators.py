@@ -13,7 +13,7 @@ from connexion.lifecycle import ConnexionRequest
 from connexion.validators import AbstractRequestBodyValidator, ParameterValidator
 from starlette.types import Receive, Scope
 
-from mockserver.core.schema import BadJSON, BodySchema, parse_json
+from mockserver.core.schema import BadJSONError, BodySchema, parse_json
 from mockserver.core.violations import Code, Violation
 from mockserver.web.state import SCOPE_KEY, RequestState
 
@@ -34,14 +34,15 @@ class CollectingParameterValidator(ParameterValidator):  # type: ignore[misc]
         state: RequestState | None = scope.get(SCOPE_KEY)
         request = ConnexionRequest(scope, uri_parser=self.uri_parser)
         found: list[Violation] = []
-        sources = {
-            "path": lambda p: request.path_params.get(p["name"].replace("-", "_")),
-            "query": lambda p: request.query_params.get(p["name"]),
-            "header": lambda p: request.headers.get(p["name"]),
+        sources: dict[str, Mapping[str, Any]] = {
+            "path": request.path_params,
+            "query": request.query_params,
+            "header": request.headers,
         }
-        for location, get in sources.items():
+        for location, values in sources.items():
             for param in self.parameters.get(location, []):
-                found.extend(self._check(param, location, get(param)))
+                value = values.get(param["name"].replace("-", "_") if location == "path" else param["name"])
+                found.extend(self._check(param, location, value))
         if state is not None:
             state.param_violations.extend(found)
             state.path_params = dict(request.path_params)
@@ -96,7 +97,7 @@ class CollectingJSONBodyValidator(AbstractRequestBodyValidator):  # type: ignore
             return receive, scope
         try:
             body = parse_json(raw)
-        except BadJSON as exc:
+        except BadJSONError as exc:
             state.body_violations.append(Violation(400, Code.BAD_JSON, str(exc)))
             return receive, scope
         state.body, state.has_body = body, True

@@ -25,12 +25,26 @@ SPECS = spec_files()
 
 # Operations the rules of RULES.md need, per vendor (the neighbours of each update operation).
 REQUIRED_OPERATIONS = {
-    "wethod": {"getProject", "listProjects", "createProject", "updateProject",
-               "listTimesheetWhitelists", "createTimesheetWhitelist", "deleteTimesheetWhitelist"},
+    "wethod": {
+        "getProject",
+        "listProjects",
+        "createProject",
+        "updateProject",
+        "listTimesheetWhitelists",
+        "createTimesheetWhitelist",
+        "deleteTimesheetWhitelist",
+    },
     "ruddr": {"getProject", "createProject", "updateProject"},
     "zep": {"getProject", "createProject", "updateProject"},
-    "personio": {"getProject", "listProjects", "createProject", "updateProject",
-                 "listProjectMembers", "addProjectMembers", "removeProjectMembers"},
+    "personio": {
+        "getProject",
+        "listProjects",
+        "createProject",
+        "updateProject",
+        "listProjectMembers",
+        "addProjectMembers",
+        "removeProjectMembers",
+    },
     "cor": {"createProject", "updateProject"},
 }
 
@@ -68,7 +82,12 @@ def _examples(spec: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any], 
             for status, response in op["responses"].items():
                 for media in (deref(response).get("content") or {}).values():
                     for name, example in (media.get("examples") or {}).items():
-                        yield "response", f"{method} {status} {name}", media["schema"], deref(example)["value"]
+                        yield (
+                            "response",
+                            f"{method} {status} {name}",
+                            media["schema"],
+                            deref(example)["value"],
+                        )
 
 
 @pytest.mark.parametrize("path", SPECS, ids=spec_id)
@@ -123,11 +142,9 @@ def test_schemathesis_generates_cases_for_every_operation(path: Path) -> None:
         drawn: list[Any] = []
 
         @hypothesis.given(operation.as_strategy())
-        @hypothesis.settings(
-            max_examples=3, database=None, deadline=None, phases=[hypothesis.Phase.generate]
-        )
-        def draw(case: Any) -> None:
-            drawn.append(case)
+        @hypothesis.settings(max_examples=3, database=None, deadline=None, phases=[hypothesis.Phase.generate])
+        def draw(case: Any, sink: list[Any] = drawn) -> None:
+            sink.append(case)
 
         draw()
         assert drawn and all(c.method.upper() == operation.method.upper() for c in drawn)

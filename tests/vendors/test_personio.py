@@ -34,8 +34,9 @@ def test_PER_1_errors_are_problem_json_with_fresh_trace_ids(api: Api) -> None:
 )
 def test_PER_2_non_object_or_wrong_type_is_invalid_json(api: Api, raw: bytes) -> None:
     with api.unchanged(V):
-        r = api.call(V, "PATCH", "/v2/projects/1001", content=raw,
-                     headers={"Content-Type": "application/json"})
+        r = api.call(
+            V, "PATCH", "/v2/projects/1001", content=raw, headers={"Content-Type": "application/json"}
+        )
     assert r.status_code == 400
     assert titles(r) == ["Input must be valid JSON"]
 
@@ -120,10 +121,18 @@ def test_PER_8_parent_project_never_reparents(api: Api) -> None:
 
 def test_PER_9_parent_must_exist_and_be_top_level(api: Api) -> None:
     with api.unchanged(V):
-        missing = api.call(V, "POST", "/v2/projects",
-                           json={"name": "Sub", "status": "ACTIVE", "parent_project": {"id": "4242"}})
-        nested = api.call(V, "POST", "/v2/projects",
-                          json={"name": "Sub", "status": "ACTIVE", "parent_project": {"id": "1002"}})
+        missing = api.call(
+            V,
+            "POST",
+            "/v2/projects",
+            json={"name": "Sub", "status": "ACTIVE", "parent_project": {"id": "4242"}},
+        )
+        nested = api.call(
+            V,
+            "POST",
+            "/v2/projects",
+            json={"name": "Sub", "status": "ACTIVE", "parent_project": {"id": "1002"}},
+        )
     assert missing.status_code == nested.status_code == 422
     assert titles(missing) == titles(nested) == ["Parent project does not exist."]
 
@@ -143,9 +152,15 @@ def test_PER_11_subprojects_show_parent_billable_and_assignment(api: Api) -> Non
 
 def test_PER_12_lengths(api: Api) -> None:
     with api.unchanged(V):
-        r = patch(api, "1001", {"description": "d" * 1001, "client_name": "c" * 256, "project_type": "t" * 256})
+        r = patch(
+            api, "1001", {"description": "d" * 1001, "client_name": "c" * 256, "project_type": "t" * 256}
+        )
     assert r.status_code == 400
-    assert sorted(e["_meta"]["field"] for e in r.json()["errors"]) == ["client_name", "description", "project_type"]
+    assert sorted(e["_meta"]["field"] for e in r.json()["errors"]) == [
+        "client_name",
+        "description",
+        "project_type",
+    ]
 
 
 def test_PER_13_success_is_204_without_body_and_moves_updated_at(api: Api) -> None:
@@ -165,13 +180,17 @@ def test_PER_13_403_without_permission_and_404_unknown(api: Api) -> None:
 
 
 def test_PER_14_create_read_list_and_members(api: Api) -> None:
-    created = api.call(V, "POST", "/v2/projects", json={"name": "New", "status": "ACTIVE", "project_code": "N-1"})
+    created = api.call(
+        V, "POST", "/v2/projects", json={"name": "New", "status": "ACTIVE", "project_code": "N-1"}
+    )
     assert created.status_code == 201
     new_id = created.json()["id"]
     assert api.call(V, "GET", f"/v2/projects/{new_id}").json()["name"] == "New"
     listed = api.call(V, "GET", "/v2/projects?limit=2").json()
     assert len(listed["_data"]) == 2 and "next" in listed["_meta"]["links"]
-    added = api.call(V, "POST", f"/v2/projects/{new_id}/members", json={"members": [{"person": {"id": "503"}}]})
+    added = api.call(
+        V, "POST", f"/v2/projects/{new_id}/members", json={"members": [{"person": {"id": "503"}}]}
+    )
     assert added.status_code == 201
     assert added.json()["_data"] == [{"person": {"id": "503"}}]
     removed = api.call(V, "DELETE", f"/v2/projects/{new_id}/members?person_id=503")
@@ -182,10 +201,14 @@ def test_PER_14_create_read_list_and_members(api: Api) -> None:
 def test_PER_14_members_rules(api: Api) -> None:
     with api.unchanged(V):
         sub = api.call(V, "POST", "/v2/projects/1002/members", json={"members": [{"person": {"id": "503"}}]})
-        unknown = api.call(V, "POST", "/v2/projects/1001/members", json={"members": [{"person": {"id": "999"}}]})
+        unknown = api.call(
+            V, "POST", "/v2/projects/1001/members", json={"members": [{"person": {"id": "999"}}]}
+        )
     assert sub.status_code == unknown.status_code == 422
     assert titles(sub) == ["Can't manage members with subproject"]
     assert titles(unknown) == ["Person not found"]
-    converted = api.call(V, "POST", "/v2/projects/1003/members", json={"members": [{"person": {"id": "503"}}]})
+    converted = api.call(
+        V, "POST", "/v2/projects/1003/members", json={"members": [{"person": {"id": "503"}}]}
+    )
     assert converted.status_code == 201
     assert api.call(V, "GET", "/v2/projects/1003").json()["assigned_to_all"] is False
