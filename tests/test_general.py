@@ -52,9 +52,10 @@ def update_schema(vendor: Vendor) -> dict[str, Any]:
     raise AssertionError("no updateProject")
 
 
-def bounded_strings(vendor: Vendor) -> list[tuple[str, int]]:
+def string_fields(vendor: Vendor) -> list[str]:
+    """Plain string fields of the update body: sending a number breaks their schema."""
     props = update_schema(vendor).get("properties", {})
-    return [(k, p["maxLength"]) for k, p in props.items() if isinstance(p, dict) and "maxLength" in p]
+    return [k for k, p in props.items() if isinstance(p, dict) and p.get("type") == "string" and "enum" not in p]
 
 
 # -- GEN-1, GEN-4, GEN-11 ----------------------------------------------------------------------------
@@ -98,15 +99,15 @@ def test_GEN_11_successful_update_moves_the_timestamp(api: Api, vid: str) -> Non
 @pytest.mark.parametrize("vid", IDS)
 def test_GEN_5_every_violation_in_one_response(api: Api, vid: str) -> None:
     vendor = VENDORS[vid]
-    fields = bounded_strings(vendor)[:3]
+    fields = string_fields(vendor)[:3]
     assert len(fields) >= 2
-    body = {**vendor.sample.body, **{name: "x" * (limit + 1) for name, limit in fields}}
+    body = {**vendor.sample.body, **dict.fromkeys(fields, 12345)}
     with api.unchanged(vid):
         r = update(api, vid, body)
     assert r.status_code == vendor.validation_status
-    named = [name for name, _ in fields if name in r.text]
+    named = [name for name in fields if name in r.text]
     if vendor.reports_all_errors:
-        assert named == [name for name, _ in fields]
+        assert named == fields
         assert "GEN-5" in api.journal()[-1]["rules"]
     else:
         assert len(named) >= 1
@@ -115,8 +116,7 @@ def test_GEN_5_every_violation_in_one_response(api: Api, vid: str) -> None:
 @pytest.mark.parametrize("vid", IDS)
 def test_GEN_6_order_401_then_404_then_schema(api: Api, vid: str) -> None:
     vendor = VENDORS[vid]
-    name, limit = bounded_strings(vendor)[0]
-    bad = {**vendor.sample.body, name: "x" * (limit + 1)}
+    bad = {**vendor.sample.body, string_fields(vendor)[0]: 12345}
     with api.unchanged(vid):
         assert update(api, vid, bad, path=vendor.sample.missing_path, token=None).status_code == 401
         assert update(api, vid, bad, path=vendor.sample.missing_path).status_code == 404

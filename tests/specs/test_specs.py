@@ -133,20 +133,25 @@ def test_spec_loads_in_openapi_core(path: Path) -> None:
     assert SpecChecker(path).server.startswith("https://")
 
 
+def draw_cases(strategy: Any) -> list[Any]:
+    drawn: list[Any] = []
+
+    @hypothesis.given(strategy)
+    @hypothesis.settings(max_examples=3, database=None, deadline=None, phases=[hypothesis.Phase.generate])
+    def draw(case: Any) -> None:
+        drawn.append(case)
+
+    draw()
+    return drawn
+
+
 @pytest.mark.parametrize("path", SPECS, ids=spec_id)
 def test_schemathesis_generates_cases_for_every_operation(path: Path) -> None:
     schema = schemathesis.openapi.from_path(str(path))
     labels = []
     for result in schema.get_all_operations():
         operation = result.ok()
-        drawn: list[Any] = []
-
-        @hypothesis.given(operation.as_strategy())
-        @hypothesis.settings(max_examples=3, database=None, deadline=None, phases=[hypothesis.Phase.generate])
-        def draw(case: Any, sink: list[Any] = drawn) -> None:
-            sink.append(case)
-
-        draw()
+        drawn = draw_cases(operation.as_strategy())
         assert drawn and all(c.method.upper() == operation.method.upper() for c in drawn)
         labels.append(operation.label)
     assert len(labels) == len(list(operations(load_spec(path))))
