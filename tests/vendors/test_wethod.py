@@ -1,0 +1,620 @@
+"""Wethod rules WET-1..WET-14, driven over HTTP; every response is spec-checked by ``api``.
+
+Fixture cast (mockserver/fixtures/wethod.json): project 42 (PM 11, account 12, whitelist on with
+people 31 and 14), 43 (PM 11, account 13, whitelist on and empty), 44 (PM 13, account 12,
+whitelist off with person 15), 45 (archived), 46 (bare). Tokens: test-token (everything,
+person 16), wethod-pm (view+edit, person 11), wethod-edit-other-only (no pipeline.edit,
+person 11), wethod-no-job-order (person 13), wethod-viewer (person 14), wethod-no-access.
+"""
+
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from mockserver.app import create_app
+from mockserver.config import ServerConfig
+from tests.fixtures.mock import FROZEN_NOW, Api
+
+V = "wethod"
+INVALID = "You provided invalid data. Check 'failures' for details."
+NOW = FROZEN_NOW.replace("Z", ".000Z")  # Wethod stamps carry milliseconds
+
+
+def patch(api: Api, project: Any, body: Any, **kw: Any) -> Any:
+    return api.call(V, "PATCH", f"/api/projects/{project}", json=body, **kw)
+
+
+def failures(response: Any) -> list[tuple[str, str]]:
+    body = response.json()
+    assert body["key"] == "invalid_data"
+    assert body["message"] == INVALID
+    return [(f["field"], f["message"]) for f in body["failures"]]
+
+
+def error(response: Any) -> tuple[int, str, str]:
+    body = response.json()
+    assert set(body) == {"key", "message"}
+    return response.status_code, body["key"], body["message"]
+
+
+def last_rules(api: Api) -> list[str]:
+    rules: list[str] = api.journal()[-1]["rules"]
+    return rules
+
+
+# -- WET-1 tenant headers -----------------------------------------------------------------------
+def test_WET_1_missing_headers_are_400_naming_each_header(api: Api) -> None:
+    with api.unchanged(V):
+        r = patch(api, 42, {"name": "x"}, drop_headers=("Wethod-Company", "Wethod-Version"))
+    assert r.status_code == 400
+    assert failures(r) == [
+        ("Wethod-Company", "This header is required."),
+        ("Wethod-Version", "This header is required."),
+    ]
+    assert "WET-1" in last_rules(api)
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ({"Wethod-Version": "15/06/2024"},
+         [("Wethod-Version", "This value should be a date in the YYYY-MM-DD format.")]),
+        ({"Wethod-Version": "2024-13-45"},
+         [("Wethod-Version", "This value should be a date in the YYYY-MM-DD format.")]),
+        ({"Wethod-Company": ""}, [("Wethod-Company", "This value should not be blank.")]),
+    ],
+)
+def test_WET_1_malformed_version_or_blank_company(
+    api: Api, headers: dict[str, str], expected: list[tuple[str, str]]
+) -> None:
+    with api.unchanged(V):
+        r = patch(api, 42, {"name": "x"}, headers=headers)
+    assert r.status_code == 400
+    assert failures(r) == expected
+
+
+def test_WET_1_unknown_company_is_403_before_404_and_400(api: Api) -> None:
+    with api.unchanged(V):
+        unknown_project = patch(api, 9999, {"probability": 500},
+                                headers={"Wethod-Company": "globex"})
+        known_project = patch(api, 42, {"name": "x"}, headers={"Wethod-Company": "ACME"})
+    assert error(unknown_project) == (403, "forbidden", 'You do not have access to company "globex".')
+    assert error(known_project)[0] == 403
+
+
+def test_WET_1_bad_token_is_401_before_header_checks(api: Api) -> None:
+    with api.unchanged(V):
+        missing = patch(api, 42, {"name": "x"}, token=None, drop_headers=("Wethod-Company",))
+        wrong = patch(api, 42, {"name": "x"}, token="no-such-token")
+    assert error(missing) == (401, "unauthorized", "The provided API token is missing or invalid.")
+    assert error(wrong)[:2] == (401, "unauthorized")
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/projects", "/api/projects/42", "/api/project-metadata",
+             "/api/timesheet-whitelists", "/api/timesheet-whitelists/5"],
+)
+def test_WET_1_every_endpoint_needs_the_headers(api: Api, path: str) -> None:
+    missing = api.call(V, "GET", path, drop_headers=("Wethod-Version",))
+    unknown = api.call(V, "GET", path, headers={"Wethod-Company": "initech"})
+    assert missing.status_code == 400
+    assert failures(missing) == [("Wethod-Version", "This header is required.")]
+    assert error(unknown)[:2] == (403, "forbidden")
+
+
+# -- WET-2 error envelope -----------------------------------------------------------------------
+def test_WET_2_envelopes_for_each_status(api: Api) -> None:
+    with api.unchanged(V):
+        invalid = patch(api, 42, {"probability": 101})
+        missing = patch(api, 9999, {"name": "x"})
+        precondition = patch(api, 42, {"is_timesheet_whitelist_enabled": False})
+        conflict = api.call(V, "POST", "/api/timesheet-whitelists",
+                            json={"project_id": 42, "person_id": 31})
+        forbidden = patch(api, 42, {"name": "x"}, token="wethod-viewer")
+    assert invalid.status_code == 400
+    assert invalid.json() == {
+        "key": "invalid_data",
+        "message": INVALID,
+        "failures": [{"field": "probability",
+                      "message": "This value should be less than or equal to 100."}],
+    }
+    assert error(missing) == (404, "not_found", "Project 9999 not found.")
+    assert error(precondition) == (
+        412, "precondition_failure",
+        "The timesheet whitelist cannot be disabled while it still has people in it.",
+    )
+    assert error(conflict) == (409, "conflict", "Person 31 is already whitelisted on project 42.")
+    assert error(forbidden)[:2] == (403, "forbidden")
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        (b"{not json", "The request body is not valid JSON (malformed JSON: Expecting property "
+                       "name enclosed in double quotes at line 1 column 2)."),
+        (b"[1, 2]", "This value should be of type object."),
+        (b'"text"', "This value should be of type object."),
+        (b"", "The request body should not be blank."),
+    ],
+)
+def test_WET_2_bad_bodies_are_invalid_data_on_body(api: Api, raw: bytes, message: str) -> None:
+    with api.unchanged(V):
+        r = api.call(V, "PATCH", "/api/projects/42", content=raw,
+                     headers={"Content-Type": "application/json"})
+    assert r.status_code == 400
+    assert failures(r) == [("body", message)]
+
+
+def test_WET_2_wrong_content_type_unknown_route_and_method(api: Api) -> None:
+    with api.unchanged(V):
+        media = api.call(V, "PATCH", "/api/projects/42", content=b"name=x",
+                         headers={"Content-Type": "application/x-www-form-urlencoded"})
+        route = api.call(V, "GET", "/api/nothing-here", check=False)
+        method = api.call(V, "PUT", "/api/projects/42", json={}, check=False)
+    assert error(media) == (415, "unsupported_media_type",
+                            "The request body must be application/json.")
+    assert error(route) == (404, "not_found", "The requested route does not exist.")
+    assert error(method) == (405, "method_not_allowed",
+                             "This method is not allowed on this route.")
+
+
+def test_WET_2_path_id_below_one_is_a_failure_on_id(api: Api) -> None:
+    r = api.call(V, "GET", "/api/projects/0")
+    assert failures(r) == [("id", "This value should be greater than or equal to 1.")]
+
+
+# -- WET-3 / WET-4 lengths and bounds -----------------------------------------------------------
+def test_WET_3_name_and_job_order_lengths(api: Api) -> None:
+    with api.unchanged(V):
+        r = patch(api, 42, {"name": "n" * 501, "job_order": "j" * 151})
+    assert r.status_code == 400
+    assert failures(r) == [
+        ("name", "This value is too long. It should have 500 characters or less."),
+        ("job_order", "This value is too long. It should have 150 characters or less."),
+    ]
+    assert "WET-3" in last_rules(api)
+    ok = patch(api, 42, {"name": "n" * 500, "job_order": "j" * 150})
+    assert ok.status_code == 200
+    stored = api.record(V, "projects", 42)
+    assert (len(stored["name"]), len(stored["job_order"])) == (500, 150)
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ({"probability": 101}, [("probability", "This value should be less than or equal to 100.")]),
+        ({"probability": -1}, [("probability", "This value should be greater than or equal to 0.")]),
+        ({"duration": 0}, [("duration", "This value should be greater than or equal to 1.")]),
+        ({"probability": 50.5}, [("probability", "This value should be of type int.")]),
+    ],
+)
+def test_WET_4_probability_and_duration_bounds(
+    api: Api, body: dict[str, Any], expected: list[tuple[str, str]]
+) -> None:
+    with api.unchanged(V):
+        r = patch(api, 42, body)
+    assert r.status_code == 400
+    assert failures(r) == expected
+
+
+def test_WET_4_bounds_themselves_are_accepted(api: Api) -> None:
+    assert patch(api, 42, {"probability": 0, "duration": 1}).status_code == 200
+    assert patch(api, 42, {"probability": 100, "duration": 120}).status_code == 200
+    stored = api.record(V, "projects", 42)
+    assert (stored["probability"], stored["duration"]) == (100, 120)
+
+
+# -- WET-5 dates --------------------------------------------------------------------------------
+def test_WET_5_date_start_is_stored_as_first_day_of_month(api: Api) -> None:
+    r = patch(api, 42, {"date_start": "2025-03-17", "due_date": "2025-09-30"})
+    assert r.status_code == 200
+    assert r.json()["date_start"] == "2025-03-01"
+    assert r.json()["due_date"] == "2025-09-30"
+    assert api.record(V, "projects", 42)["date_start"] == "2025-03-01"
+    assert "WET-5" in last_rules(api)
+
+
+def test_WET_5_dates_must_be_yyyy_mm_dd(api: Api) -> None:
+    with api.unchanged(V):
+        r = patch(api, 42, {"date_start": "03/2025", "due_date": "2025-02-30",
+                            "signed_on": "20250101"})
+    assert r.status_code == 400
+    assert failures(r) == [
+        ("date_start", "This value is not a valid date (YYYY-MM-DD)."),
+        ("due_date", "This value is not a valid date (YYYY-MM-DD)."),
+        ("signed_on", "This value is not a valid date (YYYY-MM-DD)."),
+    ]
+
+
+def test_WET_5_nullable_dates_are_cleared_by_null(api: Api) -> None:
+    assert patch(api, 42, {"due_date": None, "signed_on": None}).status_code == 200
+    stored = api.record(V, "projects", 42)
+    assert stored["due_date"] is None
+    assert stored["signed_on"] is None
+    with api.unchanged(V):
+        r = patch(api, 42, {"date_start": None})
+    assert failures(r) == [("date_start", "This value should not be null.")]
+
+
+# -- WET-6 / WET-7 permissions ------------------------------------------------------------------
+def test_WET_6_pm_needs_edit_on_own_project_and_edit_other_elsewhere(api: Api) -> None:
+    with api.unchanged(V):
+        other = patch(api, 44, {"name": "x"}, token="wethod-pm")
+        # permission is decided by the stored PM, never by the patch (spec decision)
+        self_assigned = patch(api, 44, {"pm_id": 11}, token="wethod-pm")
+        own_without_edit = patch(api, 42, {"name": "x"}, token="wethod-edit-other-only")
+        viewer = patch(api, 42, {"name": "x"}, token="wethod-viewer")
+    message = "You need the pipeline.edit_other permission to update a project you do not manage."
+    assert error(other) == (403, "forbidden", message)
+    assert error(self_assigned) == (403, "forbidden", message)
+    assert error(own_without_edit) == (
+        403, "forbidden", "You need the pipeline.edit permission to update this project.")
+    assert error(viewer) == (403, "forbidden", message)
+    assert patch(api, 42, {"name": "By the PM"}, token="wethod-pm").status_code == 200
+    assert patch(api, 43, {"name": "By the account"}, token="wethod-no-job-order").status_code == 200
+    assert patch(api, 44, {"name": "By another"}, token="wethod-edit-other-only").status_code == 200
+    assert api.record(V, "projects", 42)["name"] == "By the PM"
+
+
+def test_WET_6_order_is_404_then_403_then_400(api: Api) -> None:
+    with api.unchanged(V):
+        missing = patch(api, 9999, {"probability": 500}, token="wethod-viewer")
+        forbidden = patch(api, 42, {"probability": 500}, token="wethod-viewer")
+        invalid = patch(api, 42, {"probability": 500}, token="wethod-pm")
+    assert error(missing)[:2] == (404, "not_found")
+    assert error(forbidden)[:2] == (403, "forbidden")
+    assert invalid.status_code == 400
+
+
+def test_WET_7_changing_job_order_needs_pipeline_job_order(api: Api) -> None:
+    with api.unchanged(V):
+        account = patch(api, 43, {"job_order": "JO-2025-001"}, token="wethod-no-job-order")
+        pm = patch(api, 42, {"job_order": None}, token="wethod-pm")
+    message = "You need the pipeline.job_order permission to change the job order."
+    assert error(account) == (403, "forbidden", message)
+    assert error(pm) == (403, "forbidden", message)
+    same = patch(api, 43, {"job_order": "JO-2024-043", "probability": 60},
+                 token="wethod-no-job-order")
+    assert same.status_code == 200
+    assert patch(api, 43, {"job_order": "JO-2025-001"}).status_code == 200
+    assert api.record(V, "projects", 43)["job_order"] == "JO-2025-001"
+
+
+def test_WET_7_both_permissions_missing_are_reported_together(api: Api) -> None:
+    with api.unchanged(V):
+        r = patch(api, 44, {"job_order": "JO-X"}, token="wethod-viewer")
+    assert error(r) == (
+        403, "forbidden",
+        "You need the pipeline.edit_other permission to update a project you do not manage. "
+        "You need the pipeline.job_order permission to change the job order.",
+    )
+
+
+# -- WET-8 references ---------------------------------------------------------------------------
+def test_WET_8_unknown_references_one_failure_per_field(api: Api) -> None:
+    body = dict.fromkeys(("client_id", "client_contact_id", "pm_id", "account_id", "job_order_category_id", "project_type_id", "project_stage_id", "business_unit_id"), 999999)
+    with api.unchanged(V):
+        r = patch(api, 42, body)
+    assert r.status_code == 400
+    assert failures(r) == [
+        ("client_id", "Client 999999 does not exist."),
+        ("client_contact_id", "Client contact 999999 does not exist."),
+        ("pm_id", "Person 999999 does not exist."),
+        ("account_id", "Person 999999 does not exist."),
+        ("job_order_category_id", "Job order category 999999 does not exist."),
+        ("project_type_id", "Project type 999999 does not exist."),
+        ("project_stage_id", "Project stage 999999 does not exist."),
+        ("business_unit_id", "Business unit 999999 does not exist."),
+    ]
+
+
+def test_WET_8_reported_with_schema_failures_in_body_order(api: Api) -> None:
+    """GEN-5: schema and reference failures in one response, in the order of the body."""
+    with api.unchanged(V):
+        r = patch(api, 42, {"probability": 150, "client_id": 999999, "duration": 0,
+                            "pm_id": "11"})
+    assert failures(r) == [
+        ("probability", "This value should be less than or equal to 100."),
+        ("client_id", "Client 999999 does not exist."),
+        ("duration", "This value should be greater than or equal to 1."),
+        ("pm_id", "This value should be of type int."),
+    ]
+
+
+def test_WET_8_existing_references_and_null_succeed(api: Api) -> None:
+    r = patch(api, 42, {"client_id": 8, "client_contact_id": None, "pm_id": 13,
+                        "project_stage_id": 6, "business_unit_id": None})
+    assert r.status_code == 200
+    stored = api.record(V, "projects", 42)
+    assert (stored["client_id"], stored["client_contact_id"], stored["pm_id"]) == (8, None, 13)
+    assert (stored["project_stage_id"], stored["business_unit_id"]) == (6, None)
+
+
+# -- WET-9 whitelist flag -----------------------------------------------------------------------
+def test_WET_9_cannot_disable_a_whitelist_with_people(api: Api) -> None:
+    with api.unchanged(V):
+        r = patch(api, 42, {"is_timesheet_whitelist_enabled": False, "name": "Renamed"})
+    assert error(r) == (
+        412, "precondition_failure",
+        "The timesheet whitelist cannot be disabled while it still has people in it.",
+    )
+    assert "WET-9" in last_rules(api)
+    stored = api.record(V, "projects", 42)
+    assert stored["is_timesheet_whitelist_enabled"] is True
+    assert stored["name"] == "Website redesign"
+    assert stored["updated_at"] == "2024-06-15T08:00:00.000Z"
+
+
+def test_WET_9_resending_false_on_a_disabled_whitelist_with_people_is_412(api: Api) -> None:
+    """Decision: the rule reads the stored whitelist, not the stored flag (44 is off, has 15)."""
+    with api.unchanged(V):
+        r = patch(api, 44, {"is_timesheet_whitelist_enabled": False})
+    assert error(r)[:2] == (412, "precondition_failure")
+
+
+def test_WET_9_disabling_an_empty_whitelist_and_enabling_succeed(api: Api) -> None:
+    disabled = patch(api, 43, {"is_timesheet_whitelist_enabled": False})
+    assert disabled.status_code == 200
+    assert disabled.json()["is_timesheet_whitelist_enabled"] is False
+    enabled = patch(api, 44, {"is_timesheet_whitelist_enabled": True})
+    assert enabled.status_code == 200
+    assert api.record(V, "projects", 44)["is_timesheet_whitelist_enabled"] is True
+
+
+def test_WET_9_disabling_succeeds_once_the_people_are_removed(api: Api) -> None:
+    for entry in (5, 6):
+        assert api.call(V, "DELETE", f"/api/timesheet-whitelists/{entry}").status_code == 200
+    assert patch(api, 42, {"is_timesheet_whitelist_enabled": False}).status_code == 200
+
+
+def test_WET_9_validation_failures_come_before_the_precondition(api: Api) -> None:
+    with api.unchanged(V):
+        r = patch(api, 42, {"is_timesheet_whitelist_enabled": False, "probability": 150})
+    assert failures(r) == [("probability", "This value should be less than or equal to 100.")]
+
+
+# -- WET-10 whitelist endpoints -----------------------------------------------------------------
+def test_WET_10_list_filters_by_project_and_person(api: Api) -> None:
+    by_project = api.call(V, "GET", "/api/timesheet-whitelists?project_id=42").json()
+    assert [(e["id"], e["person_id"]) for e in by_project] == [(5, 31), (6, 14)]
+    by_person = api.call(V, "GET", "/api/timesheet-whitelists?person_id=15").json()
+    assert [e["id"] for e in by_person] == [7]
+    both = api.call(V, "GET", "/api/timesheet-whitelists?project_id=42&person_id=14").json()
+    assert [e["id"] for e in both] == [6]
+    paged = api.call(V, "GET", "/api/timesheet-whitelists?limit=1&offset=1").json()
+    assert [e["id"] for e in paged] == [6]
+    assert api.call(V, "GET", "/api/timesheet-whitelists/7").json()["project_id"] == 44
+
+
+def test_WET_10_add_conflict_and_remove(api: Api) -> None:
+    created = api.call(V, "POST", "/api/timesheet-whitelists",
+                       json={"project_id": 43, "person_id": 12})
+    assert created.status_code == 201
+    assert created.json() == {"id": 8, "created_at": NOW, "updated_at": NOW,
+                              "project_id": 43, "person_id": 12}
+    with api.unchanged(V):
+        again = api.call(V, "POST", "/api/timesheet-whitelists",
+                         json={"project_id": 43, "person_id": 12})
+    assert error(again) == (409, "conflict", "Person 12 is already whitelisted on project 43.")
+    # the project's whitelist now has a person: WET-9 applies to it
+    assert patch(api, 43, {"is_timesheet_whitelist_enabled": False}).status_code == 412
+    removed = api.call(V, "DELETE", "/api/timesheet-whitelists/8")
+    assert removed.status_code == 200
+    assert removed.json()["person_id"] == 12
+    assert "8" not in api.state(V)["whitelists"]
+    gone = api.call(V, "DELETE", "/api/timesheet-whitelists/8")
+    assert error(gone) == (404, "not_found", "Timesheet whitelist 8 not found.")
+
+
+def test_WET_10_unknown_project_or_person_and_bad_types_are_400(api: Api) -> None:
+    with api.unchanged(V):
+        unknown = api.call(V, "POST", "/api/timesheet-whitelists",
+                           json={"project_id": 999999, "person_id": 999999})
+        typed = api.call(V, "POST", "/api/timesheet-whitelists", json={"project_id": "42"})
+    assert failures(unknown) == [
+        ("project_id", "Project 999999 does not exist."),
+        ("person_id", "Person 999999 does not exist."),
+    ]
+    assert failures(typed) == [
+        ("project_id", "This value should be of type int."),
+        ("person_id", "This value should not be blank."),
+    ]
+
+
+def test_WET_10_whitelist_writes_use_the_project_permissions(api: Api) -> None:
+    with api.unchanged(V):
+        other = api.call(V, "POST", "/api/timesheet-whitelists",
+                         json={"project_id": 44, "person_id": 11}, token="wethod-pm")
+        remove_other = api.call(V, "DELETE", "/api/timesheet-whitelists/7", token="wethod-pm")
+        viewer = api.call(V, "POST", "/api/timesheet-whitelists",
+                          json={"project_id": 999999, "person_id": 11}, token="wethod-viewer")
+    message = ("You need the pipeline.edit_other permission to edit the whitelist of a project "
+               "you do not manage.")
+    assert error(other) == (403, "forbidden", message)
+    assert error(remove_other) == (403, "forbidden", message)
+    assert error(viewer) == (403, "forbidden", "You need the pipeline.edit or "
+                             "pipeline.edit_other permission to edit timesheet whitelists.")
+    own = api.call(V, "POST", "/api/timesheet-whitelists",
+                   json={"project_id": 42, "person_id": 15}, token="wethod-pm")
+    assert own.status_code == 201
+    assert api.call(V, "DELETE", "/api/timesheet-whitelists/5", token="wethod-pm").status_code == 200
+
+
+def test_WET_10_whitelist_reads_need_view_permissions(api: Api) -> None:
+    other = api.call(V, "GET", "/api/timesheet-whitelists?project_id=44", token="wethod-pm")
+    assert error(other) == (403, "forbidden", "You need the pipeline.view_other permission to "
+                            "view the whitelist of a project you do not manage.")
+    entry = api.call(V, "GET", "/api/timesheet-whitelists/7", token="wethod-pm")
+    assert error(entry)[:2] == (403, "forbidden")
+    mine = api.call(V, "GET", "/api/timesheet-whitelists", token="wethod-pm").json()
+    assert [e["project_id"] for e in mine] == [42, 42]
+    nobody = api.call(V, "GET", "/api/timesheet-whitelists", token="wethod-no-access")
+    assert error(nobody)[:2] == (403, "forbidden")
+
+
+# -- WET-11 metadata ----------------------------------------------------------------------------
+def test_WET_11_set_and_remove_metadata(api: Api) -> None:
+    r = patch(api, 42, {"metadata_13": "Public sector", "metadata_14": None, "metadata_15": ""})
+    assert r.status_code == 200
+    shown = r.json()
+    assert shown["metadata_13"] == "Public sector"
+    assert "metadata_14" not in shown
+    assert "metadata_15" not in shown
+    stored = api.record(V, "projects", 42)
+    assert sorted(k for k in stored if k.startswith("metadata")) == ["metadata_13"]
+    assert stored["metadata_13"] == "Public sector"
+    free = patch(api, 42, {"metadata_14": "Anything goes", "metadata_15": "South"})
+    assert (free.json()["metadata_14"], free.json()["metadata_15"]) == ("Anything goes", "South")
+    # documented by pattern, so never a GEN-7 warning
+    assert api.journal()[-1]["warnings"] == []
+
+
+def test_WET_11_unknown_definition_bad_choice_and_type_together(api: Api) -> None:
+    with api.unchanged(V):
+        r = patch(api, 42, {"metadata_999": "Enterprise", "metadata_13": "Startup",
+                            "metadata_14": 42, "name": "n" * 501})
+    assert r.status_code == 400
+    assert failures(r) == [
+        ("metadata_999", "Project metadata 999 does not exist."),
+        ("metadata_13", "The value you selected is not a valid choice. Allowed values: "
+                        "Enterprise, SMB, Public sector."),
+        ("metadata_14", "This value should be of type string."),
+        ("name", "This value is too long. It should have 500 characters or less."),
+    ]
+    assert "WET-11" in last_rules(api)
+
+
+def test_WET_11_only_metadata_with_a_value_appear(api: Api) -> None:
+    project = api.call(V, "GET", "/api/projects/43").json()
+    assert [k for k in project if k.startswith("metadata")] == ["metadata_13"]
+    bare = api.call(V, "GET", "/api/projects/46").json()
+    assert [k for k in bare if k.startswith("metadata")] == []
+
+
+# -- WET-12 strict integers ---------------------------------------------------------------------
+def test_WET_12_strings_floats_and_booleans_are_not_integers(api: Api) -> None:
+    with api.unchanged(V):
+        r = patch(api, 42, {"client_id": "13", "probability": "50", "duration": 4.0,
+                            "pm_id": True})
+    assert r.status_code == 400
+    assert failures(r) == [
+        ("client_id", "This value should be of type int."),
+        ("probability", "This value should be of type int."),
+        ("duration", "This value should be of type int."),
+        ("pm_id", "This value should be of type int."),
+    ]
+    assert "WET-12" in last_rules(api)
+    query = api.call(V, "GET", "/api/timesheet-whitelists?project_id=abc")
+    assert failures(query) == [("project_id", "This value should be of type int.")]
+
+
+# -- WET-13 success -----------------------------------------------------------------------------
+def test_WET_13_success_is_the_full_project_with_its_category(api: Api) -> None:
+    r = patch(api, 42, {"name": "Website redesign (phase 2)", "probability": 90,
+                        "job_order_category_id": 2})
+    assert r.status_code == 200
+    body = r.json()
+    assert body["name"] == "Website redesign (phase 2)"
+    assert body["probability"] == 90
+    assert body["job_order"] == "JO-2024-042"  # GEN-1: absent fields keep their value
+    assert body["job_order_category"]["id"] == 2
+    assert body["job_order_category"]["name"] == "Consulting"
+    assert body["updated_at"] == NOW  # GEN-11
+    assert body["created_at"] == "2024-01-10T08:00:00.000Z"
+    assert api.record(V, "projects", 42)["updated_at"] == NOW
+    assert {"WET-13", "GEN-1", "GEN-11"} <= set(last_rules(api))
+
+
+def test_WET_13_risk_won_lost_and_archiving_are_ignored_and_journalled(api: Api) -> None:
+    r = patch(api, 42, {"risk": "high", "won_lost_feedback": "price", "is_archived": True,
+                        "name": "Website redesign"})  # its own name again: no uniqueness rule
+    assert r.status_code == 200
+    assert r.json()["is_archived"] is False
+    stored = api.record(V, "projects", 42)
+    assert "risk" not in stored
+    assert stored["is_archived"] is False
+    warned = sorted(w["field"] for w in api.journal()[-1]["warnings"])
+    assert warned == ["is_archived", "risk", "won_lost_feedback"]
+
+
+def test_WET_13_strict_mode_rejects_undocumented_fields_but_not_metadata(
+    checkers: Any,
+) -> None:
+    strict = Api(create_app(ServerConfig(strict=True, vendors=(V,), freeze_time=FROZEN_NOW)),
+                 checkers, "strict")
+    with strict.unchanged(V):
+        r = patch(strict, 42, {"risk": "high", "metadata_13": "SMB"})
+    assert failures(r) == [("risk", "This field was not expected.")]
+
+
+def test_WET_13_project_without_category_shows_null(api: Api) -> None:
+    r = patch(api, 46, {"probability": 10})
+    assert r.status_code == 200
+    assert r.json()["job_order_category"] is None
+
+
+# -- WET-14 neighbours --------------------------------------------------------------------------
+def test_WET_14_get_and_list_projects(api: Api) -> None:
+    project = api.call(V, "GET", "/api/projects/42")
+    assert project.status_code == 200
+    assert project.json()["metadata_13"] == "Enterprise"
+    listed = api.call(V, "GET", "/api/projects").json()
+    assert [p["id"] for p in listed] == [42, 43, 44, 45, 46]
+    paged = api.call(V, "GET", "/api/projects?limit=2&offset=2").json()
+    assert [p["id"] for p in paged] == [44, 45]
+    missing = api.call(V, "GET", "/api/projects/9999")
+    assert error(missing) == (404, "not_found", "Project 9999 not found.")
+    too_many = api.call(V, "GET", "/api/projects?limit=101")
+    assert failures(too_many) == [("limit", "This value should be between 1 and 100.")]
+
+
+def test_WET_14_reads_follow_view_permissions(api: Api) -> None:
+    mine = api.call(V, "GET", "/api/projects", token="wethod-pm").json()
+    assert [p["id"] for p in mine] == [42, 43]
+    other = api.call(V, "GET", "/api/projects/44", token="wethod-pm")
+    assert error(other) == (403, "forbidden", "You need the pipeline.view_other permission to "
+                            "view a project you do not manage.")
+    nobody = api.call(V, "GET", "/api/projects", token="wethod-no-access")
+    assert error(nobody) == (403, "forbidden",
+                             "You need the pipeline.view permission to list projects.")
+    assert api.call(V, "GET", "/api/projects/44", token="wethod-viewer").status_code == 200
+
+
+def test_WET_14_create_project(api: Api) -> None:
+    created = api.call(V, "POST", "/api/projects", json={
+        "name": "Mobile app", "client_id": 7, "pm_id": 11, "account_id": 12,
+        "job_order_category_id": 1, "probability": 50, "date_start": "2025-04-15",
+        "duration": 4, "metadata_13": "SMB", "is_timesheet_whitelist_enabled": True,
+    })
+    assert created.status_code == 201
+    body = created.json()
+    assert body["id"] == 47
+    assert body["date_start"] == "2025-04-01"  # WET-5 on create too
+    assert body["metadata_13"] == "SMB"
+    assert body["is_timesheet_whitelist_enabled"] is False  # not settable on create
+    assert body["job_order_category"]["name"] == "Development"
+    assert (body["created_at"], body["updated_at"]) == (NOW, NOW)
+    assert api.call(V, "GET", "/api/projects/47").json() == body
+
+
+def test_WET_14_create_validation_and_permissions(api: Api) -> None:
+    with api.unchanged(V):
+        nameless = api.call(V, "POST", "/api/projects", json={"client_id": 999999})
+        not_mine = api.call(V, "POST", "/api/projects", json={"name": "x", "pm_id": 12},
+                            token="wethod-pm")
+    assert failures(nameless) == [
+        ("client_id", "Client 999999 does not exist."),
+        ("name", "This value should not be blank."),
+    ]
+    assert error(not_mine) == (403, "forbidden", "You need the pipeline.create_other "
+                               "permission to create a project you do not manage.")
+
+
+def test_WET_14_metadata_definitions_are_listed(api: Api) -> None:
+    listed = api.call(V, "GET", "/api/project-metadata").json()
+    assert [(m["id"], m["key"]) for m in listed] == [(13, "Segment"), (14, "Notes"),
+                                                      (15, "Region")]
+    assert listed[0]["values"] == ["Enterprise", "SMB", "Public sector"]
