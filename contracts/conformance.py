@@ -10,13 +10,14 @@ import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 from openapi_core import Config, OpenAPI
 from openapi_core.exceptions import OpenAPIError
 from openapi_core.testing import MockRequest, MockResponse
 
 from mockserver.core.spec import load_spec
+
 
 def _json_bytes(data: bytes) -> Any:
     return json.loads(data)
@@ -41,6 +42,11 @@ class SpecChecker:
     def __init__(self, spec_path: Path) -> None:
         spec = load_spec(spec_path)
         self.server = server_url(spec)
+        # openapi-core joins host_url and path with urljoin, which drops a server's own path
+        # (/api/workspace): hand it the bare origin and put the server path in front of the route.
+        parts = urlsplit(self.server)
+        self._origin = f"{parts.scheme}://{parts.netloc}"
+        self._base_path = parts.path.rstrip("/")
         self.openapi = OpenAPI.from_dict(spec, config=Config(extra_media_type_deserializers=JSON_LIKE))
 
     def _request(
@@ -56,9 +62,9 @@ class SpecChecker:
             (v for k, v in headers.items() if k.lower() == "content-type"), "application/json"
         )
         return MockRequest(
-            self.server,
+            self._origin,
             method,
-            route,
+            self._base_path + route,
             args=dict(parse_qsl(query)),
             headers=headers,
             data=body,

@@ -104,25 +104,29 @@ class BodySchema:
         self._validator = OAS30WriteValidator(schema, format_checker=oas30_format_checker)
 
     def violations(self, body: Any, status: int) -> list[Violation]:
-        found = [self._violation(e, status) for e in self._validator.iter_errors(body)]
+        found = [v for e in self._validator.iter_errors(body) for v in self._violations(e, status)]
         return sorted(found, key=lambda v: (v.field or "", v.keyword or ""))
 
     @staticmethod
-    def _violation(error: ValidationError, status: int) -> Violation:
+    def _violations(error: ValidationError, status: int) -> list[Violation]:
         field = _dotted(error.absolute_path)
         keyword = str(error.validator)
-        if keyword == "required":
-            missing = [p for p in error.validator_value if p not in (error.instance or {})]
-            name = missing[0] if missing else ""
-            field = f"{field}.{name}" if field else name
-        return Violation(
-            status=status,
-            code=Code.SCHEMA,
-            message=_message(keyword, error),
-            field=field or None,
-            keyword=keyword,
-            params={"limit": error.validator_value, "value": error.instance},
-        )
+        fields = [field]
+        if keyword == "required":  # one violation per missing field, each naming it
+            present = error.instance if isinstance(error.instance, dict) else {}
+            missing = [name for name in error.validator_value if name not in present]
+            fields = [f"{field}.{name}" if field else name for name in missing]
+        return [
+            Violation(
+                status=status,
+                code=Code.SCHEMA,
+                message=_message(keyword, error),
+                field=name or None,
+                keyword=keyword,
+                params={"limit": error.validator_value, "value": error.instance},
+            )
+            for name in fields
+        ]
 
     def unknown_fields(self, body: Any) -> list[str]:
         """Dotted paths of body fields the schema does not document (GEN-7)."""

@@ -1,0 +1,511 @@
+"""ZEP rules ZEP-1..ZEP-8, driven over HTTP; every response is spec-checked by ``api``."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from contracts.conformance import SpecChecker
+from mockserver.app import MockApp, create_app
+from mockserver.config import ServerConfig
+from tests.fixtures.mock import FROZEN_NOW, Api
+
+V = "zep"
+NOW = "2025-03-01T12:00:00.000000Z"
+STORED = "2024-11-20T15:30:00.000000Z"
+
+
+class ServerPathChecker(SpecChecker):
+    """GEN-10 for a spec whose server URL has a path (``.../zepinstanz/next/api/v1``).
+
+    ``SpecChecker`` hands openapi-core the whole server URL as ``host_url``, and openapi-core
+    ``urljoin``s ``/projects/1`` onto it, which drops the server's path ("Server not found"):
+    openapi-core wants scheme and host there and the server's path in front of the route.
+    """
+
+    def __init__(self, spec_path: Any) -> None:
+        super().__init__(spec_path)
+        parts = urlsplit(self.server)
+        self.server, self.base_path = f"{parts.scheme}://{parts.netloc}", parts.path
+
+    def _request(self, method: str, path: str, headers: Any, body: bytes | None) -> Any:
+        return super()._request(method, self.base_path + path, headers, body)
+
+
+def checker_for(spec_path: Any) -> SpecChecker:
+    """The plain checker once it copes with the server path, else the workaround above."""
+    plain = SpecChecker(spec_path)
+    probe = plain.response_errors("GET", "/projects/1", 404, {"content-type": "application/json"},
+                                  b'{"message": "Project not found."}')
+    return plain if not probe else ServerPathChecker(spec_path)
+
+
+@pytest.fixture(scope="module")
+def zep_checker(mock_app: MockApp) -> SpecChecker:
+    return checker_for(mock_app.vendors[V].spec_path)
+
+
+@pytest.fixture
+def api(mock_app: MockApp, checkers: dict[str, SpecChecker], zep_checker: SpecChecker) -> Api:
+    """The shared ``api`` fixture, with the ZEP checker above (a private session each time)."""
+    return Api(mock_app, {**checkers, V: zep_checker}, f"zep-{uuid.uuid4().hex}")
+
+
+def patch(api: Api, project: Any, body: Any, **kw: Any) -> Any:
+    return api.call(V, "PATCH", f"/projects/{project}", json=body, **kw)
+
+
+def create(api: Api, body: Any, **kw: Any) -> Any:
+    return api.call(V, "POST", "/projects", json=body, **kw)
+
+
+def errors(response: Any) -> dict[str, list[str]]:
+    body = response.json()
+    assert set(body) == {"message", "errors"}
+    result: dict[str, list[str]] = body["errors"]
+    return result
+
+
+# -- ZEP-1: Laravel's envelopes ---------------------------------------------------------------
+@pytest.mark.parametrize("auth", [None, "Bearer nope", "Basic dGVzdDp0ZXN0", "Bearer"])
+def test_ZEP_1_unauthenticated_before_anything_else(api: Api, auth: str | None) -> None:
+    headers = {} if auth is None else {"Authorization": auth}
+    with api.unchanged(V):
+        r = api.call(V, "PATCH", "/projects/9999", json={"name": "y" * 99}, token=None,
+                     headers=headers)
+    assert r.status_code == 401
+    assert r.json() == {"message": "Unauthenticated."}
+
+
+def test_ZEP_1_project_not_found(api: Api) -> None:
+    with api.unchanged(V):
+        unknown = patch(api, 9999, {"name": "y" * 99, "customer_id": 999999})
+        zero = patch(api, 0, {"name": "x"})  # not a positive integer: no project can match
+        read = api.call(V, "GET", "/projects/9999")
+    for r in (unknown, zero, read):
+        assert r.status_code == 404
+        assert r.json() == {"message": "Project not found."}
+
+
+def test_ZEP_1_non_numeric_id_and_unknown_routes_are_laravel_404s(api: Api) -> None:
+    word = patch(api, "abc", {"name": "x"})
+    route = api.call(V, "GET", "/nothing/here", check=False)  # not in the spec at all
+    for r in (word, route):
+        assert r.status_code == 404
+        assert r.json() == {"message": "The route could not be found."}
+    method = api.call(V, "DELETE", "/projects/123", check=False)
+    assert method.status_code == 405
+    assert method.json() == {"message": "The method is not supported for this route."}
+
+
+def test_ZEP_1_message_counts_the_other_errors(api: Api) -> None:
+    with api.unchanged(V):
+        one = patch(api, 123, {"plan_hours": -5})
+        two = patch(api, 123, {"plan_hours": -5, "url": "u" * 256})
+        three = patch(api, 123, {"plan_hours": -5, "url": "u" * 256, "currency": "XXX"})
+    assert one.status_code == two.status_code == three.status_code == 422
+    assert one.json() == {
+        "message": "The plan hours field must be at least 0.",
+        "errors": {"plan_hours": ["The plan hours field must be at least 0."]},
+    }
+    assert two.json()["message"] == "The plan hours field must be at least 0. (and 1 more error)"
+    assert three.json()["message"] == "The plan hours field must be at least 0. (and 2 more errors)"
+
+
+def test_ZEP_1_laravel_wording_per_keyword(api: Api) -> None:
+    with api.unchanged(V):
+        r = patch(api, 123, {
+            "customer_id": "42",
+            "plan_hours": "5",
+            "billing_tasks": "yes",
+            "keywords": ["web", 7],
+            "dynamic_attributes": ["x"],
+            "start_date": "2024-02-30",
+            "end_date": "2024-7-1",
+            "comments": 5,
+            "plan_expenses": None,
+        })
+    assert r.status_code == 422
+    assert errors(r) == {
+        "start_date": ["The start date field must be a valid date."],
+        "end_date": ["The end date field must match the format Y-m-d."],
+        "comments": ["The comments field must be a string."],
+        "plan_hours": ["The plan hours field must be a number."],
+        "plan_expenses": ["The plan expenses field must be a number."],
+        "customer_id": ["The customer id field must be an integer."],
+        "billing_tasks": ["The billing tasks field must be true or false."],
+        "keywords.1": ["The keywords.1 field must be a string."],
+        "dynamic_attributes.0": ["The dynamic attributes.0 field must be an array."],
+    }
+
+
+@pytest.mark.parametrize(
+    ("raw", "content_type", "status", "message"),
+    [
+        (b"{not json", "application/json", 400,
+         "Malformed JSON: Expecting property name enclosed in double quotes at line 1 column 2."),
+        (b"[1, 2]", "application/json", 400, "The request body must be a JSON object."),
+        (b'"text"', "application/json", 400, "The request body must be a JSON object."),
+        (b"", "application/json", 400, "Request body is required."),
+        (b'{"name": "x"}', "text/plain", 415, "The request body must be sent as application/json."),
+    ],
+)
+def test_ZEP_1_unusable_bodies_get_a_message(
+    api: Api, raw: bytes, content_type: str, status: int, message: str
+) -> None:
+    with api.unchanged(V):
+        r = api.call(V, "PATCH", "/projects/123", content=raw,
+                     headers={"Content-Type": content_type})
+    assert r.status_code == status
+    assert r.json() == {"message": message}
+
+
+def test_ZEP_1_too_large_body_is_413(api: Api) -> None:
+    with api.unchanged(V):
+        r = api.call(V, "PATCH", "/projects/123", content=b'{"comments": "' + b"x" * 1_100_000 + b'"}',
+                     headers={"Content-Type": "application/json"})
+    assert r.status_code == 413
+    assert r.json() == {"message": "Request body exceeds 1048576 bytes."}
+
+
+def test_ZEP_1_forbidden_and_the_order_of_checks(api: Api) -> None:
+    with api.unchanged(V):
+        read_only = patch(api, 123, {"name": "y" * 99}, token="zep-readonly")
+        read_only_unknown = patch(api, 9999, {"name": "x"}, token="zep-readonly")
+        create_read_only = create(api, {"name": "x"}, token="zep-readonly")
+        get_no_access = api.call(V, "GET", "/projects/123", token="zep-no-access")
+        list_no_access = api.call(V, "GET", "/projects", token="zep-no-access")
+    # 404 before 403, and 403 before the schema (GEN-6)
+    assert read_only_unknown.status_code == 404
+    for r in (read_only, create_read_only, get_no_access, list_no_access):
+        assert r.status_code == 403
+        assert r.json() == {"message": "This action is unauthorized."}
+    assert api.call(V, "GET", "/projects/123", token="zep-readonly").status_code == 200
+
+
+# -- ZEP-2: name ------------------------------------------------------------------------------
+def test_ZEP_2_name_length_and_uniqueness(api: Api) -> None:
+    with api.unchanged(V):
+        too_long = patch(api, 123, {"name": "N" * 65})
+        taken = patch(api, 123, {"name": "  intranet "})
+        empty = patch(api, 123, {"name": ""})
+        null = patch(api, 123, {"name": None})
+    assert errors(too_long) == {"name": ["The name field must not be greater than 64 characters."]}
+    assert taken.json() == {
+        "message": "The name has already been taken.",
+        "errors": {"name": ["The name has already been taken."]},
+    }
+    assert errors(empty) == errors(null) == {"name": ["The name field must be a string."]}
+    assert patch(api, 123, {"name": "N" * 64}).status_code == 200
+
+
+def test_ZEP_2_resending_own_name_succeeds(api: Api) -> None:
+    same = patch(api, 123, {"name": "Website Relaunch 2024"})
+    recased = patch(api, 123, {"name": "WEBSITE relaunch 2024"})
+    assert same.status_code == recased.status_code == 200
+    assert api.record(V, "projects", 123)["name"] == "WEBSITE relaunch 2024"
+
+
+def test_ZEP_2_create_with_a_taken_name(api: Api) -> None:
+    with api.unchanged(V):
+        r = create(api, {"name": "Website Relaunch 2024", "department_id": 5,
+                         "start_date": "2024-03-01"})
+    assert r.status_code == 422
+    assert errors(r) == {"name": ["The name has already been taken."]}
+
+
+# -- ZEP-3: dates on the merged state ----------------------------------------------------------
+def test_ZEP_3_end_date_must_be_strictly_after_start_date(api: Api) -> None:
+    message = ["The end date field must be a date after start date."]
+    with api.unchanged(V):
+        equal = patch(api, 123, {"start_date": "2024-06-30", "end_date": "2024-06-30"})
+        reversed_ = patch(api, 123, {"start_date": "2024-07-01", "end_date": "2024-01-31"})
+    assert equal.status_code == reversed_.status_code == 422
+    assert errors(equal) == errors(reversed_) == {"end_date": message}
+    ok = patch(api, 123, {"start_date": "2024-06-29", "end_date": "2024-06-30"})
+    assert ok.status_code == 200
+
+
+def test_ZEP_3_one_sided_patch_is_compared_with_the_stored_date(api: Api) -> None:
+    message = {"end_date": ["The end date field must be a date after start date."]}
+    with api.unchanged(V):  # stored: 2024-01-15 .. 2024-06-30
+        end_only = patch(api, 123, {"end_date": "2024-01-15"})
+        start_only = patch(api, 123, {"start_date": "2024-07-01"})
+    assert errors(end_only) == errors(start_only) == message
+    assert patch(api, 123, {"end_date": "2024-01-16"}).status_code == 200
+    cleared = patch(api, 123, {"end_date": None})
+    assert cleared.status_code == 200
+    assert cleared.json()["data"]["end_date"] is None
+    assert patch(api, 123, {"start_date": "2030-01-01"}).status_code == 200  # no end to compare
+
+
+def test_ZEP_3_on_create(api: Api) -> None:
+    with api.unchanged(V):
+        r = create(api, {"name": "Kickoff", "department_id": 5, "start_date": "2025-05-01",
+                         "end_date": "2025-04-30"})
+    assert errors(r) == {"end_date": ["The end date field must be a date after start date."]}
+
+
+# -- ZEP-4: non-negative planning values -------------------------------------------------------
+NON_NEGATIVE = ("plan_hours", "plan_expenses", "plan_wage", "plan_expenses_travel",
+                "plan_hours_children", "plan_hours_per_day", "plan_warning_percent",
+                "plan_warning_percent_2", "plan_warning_percent_3")
+
+
+def test_ZEP_4_every_negative_plan_value_is_reported(api: Api) -> None:
+    with api.unchanged(V):
+        r = patch(api, 123, dict.fromkeys(NON_NEGATIVE, -0.5))
+    assert r.status_code == 422
+    found = errors(r)
+    assert list(found) == [  # the spec's property order, as Laravel's rule order
+        "plan_hours", "plan_expenses", "plan_wage", "plan_expenses_travel", "plan_hours_children",
+        "plan_hours_per_day", "plan_warning_percent", "plan_warning_percent_2",
+        "plan_warning_percent_3",
+    ]
+    assert found["plan_warning_percent_2"] == ["The plan warning percent 2 field must be at least 0."]
+    assert r.json()["message"] == "The plan hours field must be at least 0. (and 8 more errors)"
+
+
+def test_ZEP_4_zero_is_allowed_and_unbounded_values_may_be_negative(api: Api) -> None:
+    r = patch(api, 123, {**dict.fromkeys(NON_NEGATIVE, 0), "plan_hours_done": -2.5})
+    assert r.status_code == 200
+    data = r.json()["data"]
+    assert all(data[name] == "0.00" for name in NON_NEGATIVE)
+    assert data["plan_hours_done"] == "-2.50"
+
+
+# -- ZEP-5: lengths ----------------------------------------------------------------------------
+LIMITS = {"description": 255, "location_address": 64, "location_city": 64, "location_state": 64,
+          "location_country": 32, "cost_object": 32, "cost_object_identifier": 32,
+          "revenue_account": 32, "customer_project_reference": 64, "project_status_id": 64,
+          "url": 255, "reference_commission": 100, "reference_procurement": 100,
+          "reference_object": 100, "reference_order": 100}
+
+
+def test_ZEP_5_lengths_are_reported_together(api: Api) -> None:
+    with api.unchanged(V):
+        r = patch(api, 123, {name: "x" * (limit + 1) for name, limit in LIMITS.items()})
+    found = errors(r)
+    assert set(found) == set(LIMITS)
+    assert found["location_country"] == [
+        "The location country field must not be greater than 32 characters."]
+    assert found["cost_object_identifier"] == [
+        "The cost object identifier field must be a string of at most 32 characters or an "
+        "integer of at least 0."]
+    assert r.json()["message"].endswith("(and 14 more errors)")
+
+
+def test_ZEP_5_values_at_the_limit_are_stored(api: Api) -> None:
+    body = {name: "x" * limit for name, limit in LIMITS.items() if name != "project_status_id"}
+    r = patch(api, 123, body)
+    assert r.status_code == 200
+    stored = api.record(V, "projects", 123)
+    assert all(stored[name] == value for name, value in body.items())
+
+
+def test_ZEP_5_cost_object_identifier_string_or_non_negative_integer(api: Api) -> None:
+    with api.unchanged(V):
+        negative = patch(api, 123, {"cost_object_identifier": -1})
+        boolean = patch(api, 123, {"cost_object_identifier": True})
+    assert list(errors(negative)) == list(errors(boolean)) == ["cost_object_identifier"]
+    number = patch(api, 123, {"cost_object_identifier": 4711})
+    assert number.status_code == 200
+    assert number.json()["data"]["cost_object_identifier"] == "4711"  # ZEP's schema: a string
+    assert api.record(V, "projects", 123)["cost_object_identifier"] == 4711
+
+
+# -- ZEP-6: references -------------------------------------------------------------------------
+def test_ZEP_6_every_unknown_reference_is_named(api: Api) -> None:
+    body = {"department_id": 999, "customer_id": 999999, "customer_contact_id": 999,
+            "customer_billing_address_id": 999, "customer_shipping_address_id": 999,
+            "currency": "XYZ", "language": "tlh", "project_status_id": "archiviert"}
+    with api.unchanged(V):
+        r = patch(api, 123, body)
+    assert r.status_code == 422
+    assert errors(r) == {
+        "department_id": ["The selected department id is invalid."],
+        "customer_id": ["The selected customer id is invalid."],
+        "customer_contact_id": ["The selected customer contact id is invalid."],
+        "customer_billing_address_id": ["The selected customer billing address id is invalid."],
+        "customer_shipping_address_id": ["The selected customer shipping address id is invalid."],
+        "currency": ["The selected currency is invalid."],
+        "language": ["The selected language is invalid."],
+        "project_status_id": ["The selected project status id is invalid."],
+    }
+
+
+def test_ZEP_6_known_references_are_stored_and_nullable_ones_cleared(api: Api) -> None:
+    r = patch(api, 123, {"department_id": 3, "customer_id": 43, "customer_contact_id": 9,
+                         "customer_billing_address_id": 13, "customer_shipping_address_id": 14,
+                         "currency": "CHF", "language": "en", "project_status_id": "gesperrt"})
+    assert r.status_code == 200
+    data = r.json()["data"]
+    assert data["status"] == {"id": "gesperrt", "name": "Gesperrt",
+                              "description": "Locked for time entry", "bookable": False,
+                              "order": 3, "color": "#C62828"}
+    assert (data["customer_id"], data["currency"], data["language"]) == (43, "CHF", "en")
+    cleared = patch(api, 123, {"customer_id": None, "customer_contact_id": None, "language": None})
+    assert cleared.status_code == 200
+    stored = api.record(V, "projects", 123)
+    assert stored["customer_id"] is stored["customer_contact_id"] is stored["language"] is None
+
+
+def test_ZEP_6_schema_and_business_errors_share_one_422(api: Api) -> None:
+    with api.unchanged(V):
+        r = patch(api, 123, {"name": "Intranet", "description": "d" * 256,
+                             "start_date": "2024-07-01", "end_date": "2024-01-31",
+                             "plan_hours": -1, "customer_id": 999999, "customer_contact_id": "7"})
+    assert r.json() == {
+        "message": "The name has already been taken. (and 5 more errors)",
+        "errors": {
+            "name": ["The name has already been taken."],
+            "description": ["The description field must not be greater than 255 characters."],
+            "end_date": ["The end date field must be a date after start date."],
+            "plan_hours": ["The plan hours field must be at least 0."],
+            "customer_id": ["The selected customer id is invalid."],
+            "customer_contact_id": ["The customer contact id field must be an integer."],
+        },
+    }
+
+
+# -- ZEP-7: the success shape ------------------------------------------------------------------
+def test_ZEP_7_success_is_data_and_info_with_zep_formats(api: Api) -> None:
+    r = patch(api, 123, {"description": "Phase 2", "plan_hours": 512.345, "plan_expenses": 15000,
+                         "billing_type": 2, "receipts_billability": 1, "keywords": ["web"]})
+    assert r.status_code == 200
+    body = r.json()
+    assert set(body) == {"data", "info"}
+    assert body["info"] is None
+    data = body["data"]
+    assert data["id"] == 123
+    assert data["description"] == "Phase 2"
+    assert data["plan_hours"] == "512.35"
+    assert data["plan_expenses"] == "15000.00"
+    assert data["billing_type"] == {"id": 2, "name": "Fixed price"}
+    assert data["receipts_billability"] == {"id": 1, "name": "Billable"}
+    assert data["plan_can_exceed"] == {"id": 2, "name": "No, all times can not exceed the plan hours"}
+    assert (data["start_date"], data["end_date"]) == ("2024-01-15", "2024-06-30")
+    assert data["created"] == "2023-12-10T09:00:00.000000Z"
+    assert data["modified"] == NOW  # GEN-11
+    assert data["categories"] == [3, 7]
+    assert data["dynamicAttributes"] == []
+
+
+def test_ZEP_7_only_sent_fields_change(api: Api) -> None:
+    before = api.record(V, "projects", 123)
+    assert patch(api, 123, {"comments": "Kickoff done", "unknown_field": 1}).status_code == 200
+    after = api.record(V, "projects", 123)
+    assert before["modified"] == STORED
+    assert after == {**before, "comments": "Kickoff done", "modified": NOW}  # GEN-1, GEN-7
+    warnings = api.journal()[-1]["warnings"]
+    assert [w["field"] for w in warnings] == ["unknown_field"]
+
+
+def test_ZEP_7_a_rejected_update_keeps_modified(api: Api) -> None:
+    with api.unchanged(V):
+        assert patch(api, 123, {"comments": "x", "currency": "XYZ"}).status_code == 422
+    assert api.record(V, "projects", 123)["modified"] == STORED
+
+
+# -- ZEP-8: neighbours -------------------------------------------------------------------------
+def test_ZEP_8_create_then_read_and_update(api: Api) -> None:
+    r = create(api, {"name": "Intranet Redesign", "department_id": 5, "start_date": "2024-03-01",
+                     "end_date": "2024-09-30", "customer_id": 42, "plan_hours": 250,
+                     "plan_can_exceed": 2})
+    assert r.status_code == 201
+    data = r.json()["data"]
+    assert set(r.json()) == {"data"}
+    assert data["id"] == 124
+    assert data["project_status_id"] == "aktiv"
+    assert data["status"]["name"] == "Aktiv"
+    assert (data["plan_hours"], data["plan_expenses"]) == ("250.00", "0.00")
+    assert data["created"] == data["modified"] == NOW
+    assert data["keywords"] == data["categories"] == data["priceTables"] == []
+    read = api.call(V, "GET", "/projects/124")
+    assert read.json() == {"data": data}
+    assert patch(api, 124, {"plan_hours": 260}).json()["data"]["plan_hours"] == "260.00"
+
+
+def test_ZEP_8_create_requires_name_department_and_start_date(api: Api) -> None:
+    with api.unchanged(V):
+        name_only = create(api, {"name": "Intranet Redesign"})
+        empty = create(api, {})
+        unknown_department = create(api, {"name": "Intranet Redesign", "department_id": 999999,
+                                          "start_date": "2024-03-01"})
+    assert name_only.json() == {
+        "message": "The department id field is required. (and 1 more error)",
+        "errors": {"department_id": ["The department id field is required."],
+                   "start_date": ["The start date field is required."]},
+    }
+    assert list(errors(empty)) == ["name", "department_id", "start_date"]
+    assert errors(unknown_department) == {"department_id": ["The selected department id is invalid."]}
+
+
+def test_ZEP_8_list_is_a_laravel_page(api: Api) -> None:
+    r = api.call(V, "GET", "/projects?limit=2&page=2")
+    assert r.status_code == 200
+    body = r.json()
+    assert [p["id"] for p in body["data"]] == [121, 122]
+    assert "categories" not in body["data"][0]
+    assert body["data"][0]["categories_count"] == 0
+    base = "http://testserver/zep/api/v1/projects"
+    assert body["links"] == {"first": f"{base}?limit=2&page=1", "last": f"{base}?limit=2&page=3",
+                             "prev": f"{base}?limit=2&page=1", "next": f"{base}?limit=2&page=3"}
+    meta = body["meta"]
+    assert (meta["current_page"], meta["from"], meta["to"], meta["last_page"]) == (2, 3, 4, 3)
+    assert (meta["per_page"], meta["total"], meta["path"]) == (2, 5, base)
+    assert [link["label"] for link in meta["links"]] == [
+        "&laquo; Previous", "1", "2", "3", "Next &raquo;"]
+    assert [link["active"] for link in meta["links"]] == [False, False, True, False, False]
+
+
+def test_ZEP_8_list_filters(api: Api) -> None:
+    def ids(query: str) -> list[int]:
+        return [p["id"] for p in api.call(V, "GET", f"/projects?{query}").json()["data"]]
+
+    assert ids("id[]=120&id[]=123") == [120, 123]
+    assert ids("start_date=2025-01-01") == [120, 121]  # still running on or after that day
+    assert ids("end_date=2024-01-31") == [119, 123]  # started on or before that day
+    empty = api.call(V, "GET", "/projects?page=9").json()
+    assert empty["data"] == []
+    assert (empty["meta"]["from"], empty["meta"]["to"]) == (None, None)
+
+
+def test_ZEP_8_list_query_errors_are_422(api: Api) -> None:
+    r = api.call(V, "GET", "/projects?limit=500&page=0")
+    assert r.json() == {
+        "message": "The limit field must not be greater than 100. (and 1 more error)",
+        "errors": {"limit": ["The limit field must not be greater than 100."],
+                   "page": ["The page field must be at least 1."]},
+    }
+
+
+def test_ZEP_8_many_pages_get_laravels_window(api: Api) -> None:
+    state = api.state(V)
+    template = state["projects"]["123"]
+    for n in range(1000, 1040):
+        state["projects"][str(n)] = {**template, "id": n, "name": f"Project {n}"}
+    api.put_state(V, state)
+    meta = api.call(V, "GET", "/projects?limit=1&page=20").json()["meta"]
+    labels = [link["label"] for link in meta["links"][1:-1]]
+    assert labels == ["1", "2", "...", "17", "18", "19", "20", "21", "22", "23", "...", "44", "45"]
+
+
+# -- GEN-7 --strict: undocumented fields become a 422 ------------------------------------------
+@pytest.fixture(scope="module")
+def strict_api() -> Api:
+    app: MockApp = create_app(ServerConfig(freeze_time=FROZEN_NOW, strict=True, vendors=(V,)))
+    return Api(app, {V: checker_for(app.vendors[V].spec_path)}, "strict")
+
+
+def test_ZEP_1_strict_mode_prohibits_undocumented_fields(strict_api: Api) -> None:
+    with strict_api.unchanged(V):
+        r = patch(strict_api, 123, {"risk": "high", "plan_hours": -1})
+    assert r.json() == {
+        "message": "The plan hours field must be at least 0. (and 1 more error)",
+        "errors": {"plan_hours": ["The plan hours field must be at least 0."],
+                   "risk": ["The risk field is prohibited."]},
+    }
