@@ -38,6 +38,8 @@ class Change:
     body: Mapping[str, Any]
     target: Record | None = None
     path: Mapping[str, Any] = field(default_factory=dict)
+    query: Mapping[str, Any] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict)
     now: datetime | None = None
     new: Record | None = None
     extra: dict[str, Any] = field(default_factory=dict)

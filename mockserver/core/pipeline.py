@@ -7,6 +7,8 @@ transaction and always answers with a :class:`Reply` in the vendor's own format.
 
 from __future__ import annotations
 
+import dataclasses
+
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -97,9 +99,7 @@ class Context:
             self.fired.append(rule_id)
 
     def reject(self, *violations: Violation) -> NoReturn:
-        for v in violations:
-            if v.rule:
-                self.fire(v.rule)
+        """Stop the request; :func:`handle` answers with the vendor's pick of ``violations``."""
         raise Rejection(list(violations))
 
     def change(self, target: Record | None = None, body: Mapping[str, Any] | None = None) -> Change:
@@ -110,6 +110,8 @@ class Context:
             body=self.body if body is None else body,
             target=target,
             path=self.incoming.path_params,
+            query=self.incoming.query,
+            headers=self.incoming.headers,
             now=self.now,
             fire=self.fire,
         )
@@ -122,37 +124,57 @@ class Context:
         return record
 
     # -- the phases ------------------------------------------------------------------------
-    def checks(self, phase: Phase, change: Change | None) -> None:
-        """Run every check rule of ``phase``; reject with all they found (GEN-5)."""
+    def collect(self, phase: Phase, change: Change | None) -> list[Violation]:
+        """Every violation the check rules of ``phase`` find, each carrying its rule ID."""
         found: list[Violation] = []
         for rule in self.vendor.rules.checks(phase, self.operation):
             assert rule.fn is not None
-            for violation in rule.fn(change):
-                found.append(violation if violation.rule else _with_rule(violation, rule.id))
-        if found:
-            self.reject(*pick_answer(found))
+            found.extend(v if v.rule else _with_rule(v, rule.id) for v in rule.fn(change))
+        return found
 
-    def validate_body(self) -> None:
-        """Schema violations of the body, each tagged with the rule it proves; GEN-7 warnings."""
+    def checks(self, phase: Phase, change: Change | None) -> None:
+        """Run every check rule of ``phase``; reject with all they found (GEN-5)."""
+        found = self.collect(phase, change)
+        if found:
+            self.reject(*found)
+
+    def body_violations(self) -> list[Violation]:
+        """The body's schema violations, each tagged with the rule it proves (and GEN-7 in strict
+        mode). Unreadable bodies (bad JSON, not an object...) are rejected at once: no rule can
+        look at them (GEN-9)."""
         incoming = self.incoming
-        bad_input = [v for v in incoming.body_violations if v.code is not Code.SCHEMA]
+        bad_input = [self._tag(v) for v in incoming.body_violations if v.code is not Code.SCHEMA]
         if bad_input:
             self.fire("GEN-9")
-            self.reject(*[self._tag(v) for v in bad_input])
+            self.reject(*bad_input)
         found = [self._tag(v) for v in incoming.body_violations]
         unknown = self._unknown_fields()
         if unknown and self.strict:
             found.extend(unknown)
         elif unknown:
             self.warnings.extend(unknown)
+        return found
+
+    def validate_body(self) -> None:
+        found = self.body_violations()
         if found:
-            self.reject(*pick_answer(found))
+            self.reject(*found)
 
     def admit(self, change: Change) -> None:
-        """Permission, then schema, then business rules: the order GEN-6 fixes."""
+        """Permission, then schema and business rules (GEN-6).
+
+        Business rules see only the schema-valid fields of the body, so they never trip over a
+        wrongly typed value, and their findings join the schema's in one answer where the vendor
+        answers both with one status (ZEP's 422, Wethod's and Ruddr's 400); a lower status wins.
+        """
         self.checks(Phase.PERMISSION, change)
-        self.validate_body()
-        self.checks(Phase.BUSINESS, change)
+        schema = self.body_violations()
+        found = list(schema)
+        if not any(v.field is None for v in schema):
+            valid = _without_fields(change, {v.field.split(".")[0] for v in schema if v.field})
+            found += self.collect(Phase.SCHEMA, valid) + self.collect(Phase.BUSINESS, valid)
+        if found:
+            self.reject(*found)
 
     def commit(self, change: Change, collection: Collection, new: Record) -> Record:
         """Run the effects on the record to be stored, then store it."""
@@ -165,14 +187,17 @@ class Context:
 
     def tag_params(self) -> None:
         if self.incoming.param_violations:
-            self.reject(*pick_answer([self._tag(v) for v in self.incoming.param_violations]))
+            self.reject(*[self._tag(v) for v in self.incoming.param_violations])
+
+    def tag(self, violation: Violation) -> Violation:
+        """The violation with the ID of the schema rule that claims it, if one does."""
+        return self._tag(violation)
 
     def _tag(self, violation: Violation) -> Violation:
-        rule = self.vendor.rules.schema_rule_for(violation, self.operation)
-        if rule is None:
+        if violation.rule:
             return violation
-        self.fire(rule.id)
-        return _with_rule(violation, rule.id)
+        rule = self.vendor.rules.schema_rule_for(violation, self.operation)
+        return violation if rule is None else _with_rule(violation, rule.id)
 
     def _unknown_fields(self) -> list[Violation]:
         schema = self.incoming.body_schema
@@ -196,9 +221,14 @@ class Context:
 
 
 def _with_rule(violation: Violation, rule_id: str) -> Violation:
-    from dataclasses import replace
+    return dataclasses.replace(violation, rule=rule_id)
 
-    return replace(violation, rule=rule_id)
+
+def _without_fields(change: Change, names: set[str]) -> Change:
+    if not names:
+        return change
+    body = {k: v for k, v in change.body.items() if k not in names}
+    return dataclasses.replace(change, body=body)
 
 
 def handle(
@@ -218,9 +248,9 @@ def handle(
             ctx.checks(Phase.HEADERS, ctx.change())
             reply = handler(ctx)
     except Rejection as rejection:
-        violations = pick_answer(rejection.violations)
-        ctx.fire("GEN-4")
-        ctx.fire("GEN-6")
+        violations = vendor.answer(rejection.violations)
+        for rule_id in [v.rule for v in violations if v.rule] + ["GEN-4", "GEN-6"]:
+            ctx.fire(rule_id)
         if len(violations) > 1:
             ctx.fire("GEN-5")
         reply = vendor.format_errors(violations, now)

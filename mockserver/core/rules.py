@@ -47,6 +47,8 @@ class Rule:
     fields: frozenset[str] = frozenset()
     keywords: frozenset[str] = frozenset()
     codes: frozenset[Code] = frozenset({Code.SCHEMA})
+    fallback: bool = False
+    """For schema rules: claims what no other rule claims (a vendor's catch-all envelope rule)."""
 
     def applies_to(self, operation: str) -> bool:
         return not self.operations or operation in self.operations
@@ -133,6 +135,7 @@ class RuleRegistry:
         keywords: Iterable[str] = (),
         on: Iterable[str] = (),
         codes: Iterable[Code] = (Code.SCHEMA,),
+        fallback: bool = False,
     ) -> Rule:
         return self.add(
             Rule(
@@ -146,6 +149,7 @@ class RuleRegistry:
                 frozenset(fields),
                 frozenset(keywords),
                 frozenset(codes),
+                fallback,
             )
         )
 
@@ -163,8 +167,11 @@ class RuleRegistry:
         return [r for r in self._rules.values() if r.kind is Kind.EFFECT and r.applies_to(operation)]
 
     def schema_rule_for(self, violation: Violation, operation: str) -> Rule | None:
-        for r in self._rules.values():
-            claims = r.kind is Kind.SCHEMA or bool(r.fields or r.keywords)
-            if claims and r.applies_to(operation) and r.matches(violation):
+        candidates = [
+            r for r in self._rules.values()
+            if (r.kind is Kind.SCHEMA or r.fields or r.keywords) and r.applies_to(operation)
+        ]
+        for r in sorted(candidates, key=lambda rule: rule.fallback):
+            if r.matches(violation):
                 return r
         return None

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from mockserver.core.change import Identity
 from mockserver.core.rules import RuleRegistry
 from mockserver.core.store import CollectionSpec, VendorState
-from mockserver.core.violations import Violation
+from mockserver.core.violations import Violation, pick_answer
 
 if TYPE_CHECKING:
     from mockserver.core.pipeline import Context, Reply
@@ -85,6 +85,12 @@ class Vendor(abc.ABC):
     @abc.abstractmethod
     def operations(self) -> Mapping[str, Handler]:
         """Handler for every operationId of the vendor's spec."""
+
+    def answer(self, violations: Sequence[Violation]) -> list[Violation]:
+        """Which of a rejection's violations one response reports (GEN-5): by default all those
+        of the lowest status; a vendor whose envelope holds one error reports the first."""
+        chosen = pick_answer(list(violations))
+        return chosen if self.reports_all_errors else chosen[:1]
 
     @abc.abstractmethod
     def format_errors(self, violations: Sequence[Violation], now: datetime) -> Reply:
