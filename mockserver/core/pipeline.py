@@ -8,7 +8,6 @@ transaction and always answers with a :class:`Reply` in the vendor's own format.
 from __future__ import annotations
 
 import dataclasses
-
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,7 +19,7 @@ from mockserver.core.rules import Kind
 from mockserver.core.schema import BodySchema
 from mockserver.core.store import Collection, Record, VendorState
 from mockserver.core.vendor import Vendor
-from mockserver.core.violations import Code, Phase, Rejection, Violation, pick_answer
+from mockserver.core.violations import Code, Phase, Rejection, Violation
 
 
 class _NoBody:

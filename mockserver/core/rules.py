@@ -168,7 +168,8 @@ class RuleRegistry:
 
     def schema_rule_for(self, violation: Violation, operation: str) -> Rule | None:
         candidates = [
-            r for r in self._rules.values()
+            r
+            for r in self._rules.values()
             if (r.kind is Kind.SCHEMA or r.fields or r.keywords) and r.applies_to(operation)
         ]
         for r in sorted(candidates, key=lambda rule: rule.fallback):
