@@ -1,0 +1,56 @@
+"""The README's curl examples are true: each command, sent to the mock, gets the documented answer."""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.fixtures.mock import Api
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+BLOCK = re.compile(r"```console\n\$ (curl .+?)\n(.+?)\n```", re.DOTALL)
+VOLATILE = {"personio_trace_id", "timestamp"}
+EXAMPLES = BLOCK.findall(README.read_text(encoding="utf-8"))
+
+
+def parse_curl(command: str) -> tuple[str, str, dict[str, str], bytes | None]:
+    words = shlex.split(command)[1:]
+    method, url, headers, data = "GET", "", {}, None
+    while words:
+        word = words.pop(0)
+        if word == "-X":
+            method = words.pop(0)
+        elif word == "-H":
+            name, _, value = words.pop(0).partition(":")
+            headers[name.strip()] = value.strip()
+        elif word == "-d":
+            data = words.pop(0).encode()
+        elif not word.startswith("-"):
+            url = word
+    return method, url.removeprefix("http://127.0.0.1:4010"), headers, data
+
+
+def without_volatile(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: without_volatile(v) for k, v in value.items() if k not in VOLATILE}
+    if isinstance(value, list):
+        return [without_volatile(v) for v in value]
+    return value
+
+
+def test_readme_has_one_example_per_vendor_at_least() -> None:
+    vendors = {parse_curl(command)[1].split("/")[1] for command, _ in EXAMPLES}
+    assert vendors == {"wethod", "ruddr", "zep", "personio", "cor"}
+
+
+@pytest.mark.parametrize(("command", "expected"), EXAMPLES, ids=[f"example-{i}" for i in range(len(EXAMPLES))])
+def test_readme_example_gives_the_documented_answer(api: Api, command: str, expected: str) -> None:
+    method, path, headers, data = parse_curl(command)
+    with api.unchanged(path.split("/")[1]):
+        response = api.client.request(method, path, content=data, headers={**headers, "X-Mock-Session": api.session})
+    assert without_volatile(response.json()) == without_volatile(json.loads(expected))
