@@ -7,7 +7,6 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-import connexion
 from connexion.datastructures import MediaTypeDict
 from connexion.exceptions import ProblemException
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
@@ -25,6 +24,7 @@ from mockserver.core.vendor import Vendor, discover_vendors
 from mockserver.core.violations import Violation
 from mockserver.web.admin import ADMIN_SPEC, admin_endpoints
 from mockserver.web.handlers import BoundResolver, vendor_endpoints
+from mockserver.web.lean import LeanAsyncApp
 from mockserver.web.middleware import MockMiddleware
 from mockserver.web.responses import dumps, violation_for
 from mockserver.web.security import SECURITY_MAP
@@ -57,8 +57,8 @@ class MockApp:
         self._by_prefix = sorted(self.vendors.values(), key=lambda v: len(v.prefix), reverse=True)
         self.app = self._build()
 
-    def _build(self) -> connexion.AsyncApp:
-        app = connexion.AsyncApp(
+    def _build(self) -> LeanAsyncApp:
+        app = LeanAsyncApp(
             __name__,
             validator_map=VALIDATOR_MAP,
             security_map=SECURITY_MAP,

@@ -72,12 +72,21 @@ class RuleRegistry:
 
     vendor: str | None = None
     _rules: dict[str, Rule] = field(default_factory=dict)
+    _selections: dict[tuple[Any, ...], list[Rule]] = field(default_factory=dict)
 
     def add(self, rule: Rule) -> Rule:
         if rule.id in self._rules:
             raise ValueError(f"rule {rule.id} is registered twice")
         self._rules[rule.id] = rule
+        self._selections.clear()
         return rule
+
+    def _select(self, key: tuple[Any, ...], keep: Callable[[Rule], bool]) -> list[Rule]:
+        """Rules of one phase/operation, computed once: the per-request path only looks them up."""
+        chosen = self._selections.get(key)
+        if chosen is None:
+            chosen = self._selections[key] = [r for r in self._rules.values() if keep(r)]
+        return chosen
 
     def __iter__(self) -> Iterator[Rule]:
         return iter(self._rules.values())
@@ -157,14 +166,15 @@ class RuleRegistry:
         return self.add(Rule(rule_id, Kind.MECHANISM, summary, self.vendor, frozenset(on)))
 
     def checks(self, phase: Phase, operation: str) -> list[Rule]:
-        return [
-            r
-            for r in self._rules.values()
-            if r.kind is Kind.CHECK and r.phase is phase and r.applies_to(operation)
-        ]
+        return self._select(
+            ("check", phase, operation),
+            lambda r: r.kind is Kind.CHECK and r.phase is phase and r.applies_to(operation),
+        )
 
     def effects(self, operation: str) -> list[Rule]:
-        return [r for r in self._rules.values() if r.kind is Kind.EFFECT and r.applies_to(operation)]
+        return self._select(
+            ("effect", operation), lambda r: r.kind is Kind.EFFECT and r.applies_to(operation)
+        )
 
     def schema_rule_for(self, violation: Violation, operation: str) -> Rule | None:
         candidates = [

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from connexion import context as connexion_context
+from starlette.datastructures import QueryParams
 from starlette.responses import Response
+from starlette.types import Scope
 
 from mockserver.core.rules import RuleRegistry
 from mockserver.core.schema import BadJSONError, parse_json
@@ -28,31 +29,37 @@ def _error(status: int, message: str) -> Response:
     return _json({"status": status, "message": message}, status)
 
 
-def _state() -> RequestState:
-    state: RequestState = connexion_context.scope[SCOPE_KEY]
+def _state(scope: Scope) -> RequestState:
+    state: RequestState = scope[SCOPE_KEY]
     return state
 
 
+def _vendor(scope: Scope) -> str:
+    return str(scope["path_params"]["vendor"])
+
+
 def admin_endpoints(mock: MockApp) -> dict[str, Any]:
-    async def health() -> Response:
+    async def health(scope: Scope) -> Response:
         return _json({"status": "ok", "vendors": sorted(mock.vendors)})
 
-    async def reset() -> Response:
-        session = _state().session
+    async def reset(scope: Scope) -> Response:
+        session = _state(scope).session
         mock.store.reset(session.name)
         return _json({"message": f"session {session.name!r} restored from the fixtures"})
 
-    async def getState(vendor: str) -> Response:  # noqa: N802 - operationId
+    async def getState(scope: Scope) -> Response:  # noqa: N802 - operationId
+        vendor = _vendor(scope)
         if vendor not in mock.vendors:
             return _error(404, f"unknown vendor {vendor!r}; known: {sorted(mock.vendors)}")
-        session = _state().session
+        session = _state(scope).session
         with session.lock:
             return _json(session.states[vendor].dump())
 
-    async def putState(vendor: str) -> Response:  # noqa: N802 - operationId
+    async def putState(scope: Scope) -> Response:  # noqa: N802 - operationId
+        vendor = _vendor(scope)
         if vendor not in mock.vendors:
             return _error(404, f"unknown vendor {vendor!r}; known: {sorted(mock.vendors)}")
-        state = _state()
+        state = _state(scope)
         try:
             document = parse_json(state.raw_body)
             with state.session.lock:
@@ -61,17 +68,18 @@ def admin_endpoints(mock: MockApp) -> dict[str, Any]:
             return _error(400, str(exc))
         return _json({"message": f"{vendor} state replaced"})
 
-    async def getRequests(vendor: str | None = None) -> Response:  # noqa: N802 - operationId
-        entries = _state().session.journal.entries()
+    async def getRequests(scope: Scope) -> Response:  # noqa: N802 - operationId
+        vendor = QueryParams(scope["query_string"]).get("vendor")
+        entries = _state(scope).session.journal.entries()
         if vendor:
             entries = [e for e in entries if e["vendor"] == vendor]
         return _json({"requests": entries})
 
-    async def clearRequests() -> Response:  # noqa: N802 - operationId
-        _state().session.journal.clear()
+    async def clearRequests(scope: Scope) -> Response:  # noqa: N802 - operationId
+        _state(scope).session.journal.clear()
         return _json({"message": "journal cleared"})
 
-    async def getRules() -> Response:  # noqa: N802 - operationId
+    async def getRules(scope: Scope) -> Response:  # noqa: N802 - operationId
         registries: list[RuleRegistry] = [mock.general_rules]
         registries.extend(v.rules for v in mock.vendors.values())
         rules = [

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from connexion import context as connexion_context
 from connexion.resolver import Resolver
 from starlette.datastructures import Headers
 from starlette.responses import Response
+from starlette.types import Scope
 
 from mockserver.core.pipeline import Incoming, handle
-from mockserver.core.spec import load_spec, operations
 from mockserver.core.vendor import Vendor
 from mockserver.web.responses import to_response
 from mockserver.web.state import SCOPE_KEY, RequestState
@@ -20,7 +18,7 @@ from mockserver.web.state import SCOPE_KEY, RequestState
 if TYPE_CHECKING:
     from mockserver.app import MockApp
 
-Endpoint = Callable[[], Any]
+Endpoint = Callable[[Scope], Any]
 
 
 class BoundResolver(Resolver):  # type: ignore[misc]
@@ -38,13 +36,11 @@ class BoundResolver(Resolver):  # type: ignore[misc]
 
 
 def vendor_endpoints(mock: MockApp, vendor: Vendor) -> dict[str, Endpoint]:
-    path_params = {o.operation_id: o.path_params for o in operations(load_spec(vendor.spec_path))}
-    return {op: _endpoint(mock, vendor, op, path_params.get(op, ())) for op in vendor.operations()}
+    return {op: _endpoint(mock, vendor, op) for op in vendor.operations()}
 
 
-def _endpoint(mock: MockApp, vendor: Vendor, operation: str, path_params: Sequence[str]) -> Endpoint:
-    async def endpoint(**_path: Any) -> Response:
-        scope = connexion_context.scope
+def _endpoint(mock: MockApp, vendor: Vendor, operation: str) -> Endpoint:
+    async def endpoint(scope: Scope) -> Response:
         state: RequestState = scope[SCOPE_KEY]
         incoming = Incoming(
             method=scope["method"],
@@ -76,9 +72,4 @@ def _endpoint(mock: MockApp, vendor: Vendor, operation: str, path_params: Sequen
         return to_response(outcome.reply)
 
     endpoint.__name__ = f"{vendor.id}_{operation}"
-    # Connexion reads the signature: naming only the path parameters (no **kwargs) keeps it from
-    # parsing the body a second time; our collecting validator already did, strictly.
-    endpoint.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-        [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, default=None) for n in path_params]
-    )
     return endpoint

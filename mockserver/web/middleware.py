@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import MutableMapping
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mockserver.core.journal import redact_headers
+from mockserver.core.journal import Exchange
 from mockserver.core.violations import Code, Violation
-from mockserver.web.responses import to_response
+from mockserver.web.responses import dumps, to_response
 from mockserver.web.state import SCOPE_KEY, RequestState
 
 if TYPE_CHECKING:
@@ -52,7 +50,7 @@ class MockMiddleware:
             state.fired = ["GEN-9"]
             reply = mock.error_reply(vendor, [violation])
             await to_response(reply)(scope, receive, send)
-            self._journal(state, scope, reply.status, {}, reply.body)
+            self._journal(state, scope, reply.status, [], dumps(reply.body))
             return
 
         replayed = False
@@ -85,30 +83,23 @@ class MockMiddleware:
         if state.vendor is None:
             return
         self.mock.count_rules(state.fired)
-        response_headers = (
-            {k.decode("latin-1"): v.decode("latin-1") for k, v in raw_headers}
-            if isinstance(raw_headers, list)
-            else {}
-        )
         state.session.journal.record(
-            {
-                "time": datetime.now().astimezone().isoformat(),
-                "session": state.session.name,
-                "vendor": state.vendor.id,
-                "operation": state.operation,
-                "method": scope["method"],
-                "path": scope["path"],
-                "query": scope.get("query_string", b"").decode("latin-1"),
-                "status": status,
-                "request": {
-                    "headers": redact_headers(dict(Headers(scope=scope).items())),
-                    "body": _decode(state.raw_body),
-                },
-                "response": {"headers": redact_headers(response_headers), "body": _decode(body)},
-                "rules": list(state.fired),
-                "violations": [v.as_dict() for v in state.violations],
-                "warnings": [v.as_dict() for v in state.warnings],
-            }
+            Exchange(
+                session=state.session.name,
+                vendor=state.vendor.id,
+                method=scope["method"],
+                path=scope["path"],
+                query=scope.get("query_string", b""),
+                status=status,
+                request_headers=scope["headers"],
+                request_body=state.raw_body,
+                response_headers=raw_headers if isinstance(raw_headers, list) else [],
+                response_body=bytes(body or b""),
+                operation=state.operation,
+                rules=state.fired,
+                violations=state.violations,
+                warnings=state.warnings,
+            )
         )
 
 
@@ -127,15 +118,3 @@ async def _read_body(receive: Receive, limit: int) -> bytes:
         chunks.append(chunk)
         more = message.get("more_body", False)
     return b"".join(chunks)
-
-
-def _decode(raw: Any) -> Any:
-    if raw is None or isinstance(raw, dict | list):
-        return raw
-    data = bytes(raw)
-    if not data:
-        return None
-    try:
-        return json.loads(data)
-    except (ValueError, RecursionError):
-        return data.decode("utf-8", errors="replace")[:10_000]
