@@ -150,7 +150,7 @@ class Context:
         unknown = self._unknown_fields()
         if unknown and self.strict:
             found.extend(unknown)
-        elif unknown:
+        elif unknown and not self.warnings:  # asking twice must not warn twice
             self.warnings.extend(unknown)
         return found
 

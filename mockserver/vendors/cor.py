@@ -1,10 +1,9 @@
 """COR Integrations API: projects by external id (``PUT /v2/integrations/projects/{id}``).
 
 Sources: the seed (developers.projectcor.com/api-reference/integrations/projects/update), the
-create-project and create-client pages, ``shared/vendors/cor.md`` and the decisions written in
+create-project and create-client pages, ``shared/vendors/cor.md`` and the "Mock decisions" in
 ``specs/cor.yaml``. COR answers exactly one error per response, ``{"error", "message"}``
-(COR-1), so GEN-5 does not apply: the first failed check in the order of the spec's GEN-6
-section answers.
+(COR-1), so GEN-5 does not apply: :meth:`Cor.answer` reports the first problem found.
 
 Every record maps an external id of one integration source to COR's internal numeric id:
 ``{"id": 155693, "source": "SALESFORCE", "external_id": "SF-OPP-12345", ...}``, indexed on
@@ -14,7 +13,6 @@ references and ``YYYY-MM-DD`` dates; :meth:`Cor.render` shapes the response (COR
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
@@ -24,15 +22,15 @@ from mockserver.core.change import Change
 from mockserver.core.checks import merged_pair, taken_by_other
 from mockserver.core.pipeline import Context, Reply
 from mockserver.core.rules import RuleRegistry
-from mockserver.core.store import CollectionSpec, Record
+from mockserver.core.store import Collection, CollectionSpec, Record
 from mockserver.core.vendor import Handler, Sample, Vendor
-from mockserver.core.violations import Code, Phase, Rejection, Violation
+from mockserver.core.violations import Code, Rejection, Violation
 from mockserver.vendors._common import iso_z
 
 SOURCES = (
     "JIRA", "SALESFORCE", "ADVERTMIND", "QUICKBOOKS", "ZAPIER", "OKTA", "MICROSOFT_DYNAMICS",
-    "GITHUB", "MICROSOFT_TEAMS", "VBS", "SAP", "GLOBANT",
-)
+    "GITHUB", "MICROSOFT_TEAMS", "VBS", "SAP", "GLOBANT"
+)  # fmt: skip
 DEFAULT_COMPANY_ID = 1234
 PROJECT_WRITES = ("updateProject", "createProject")
 CREATES = ("createProject", "createClient")
@@ -48,8 +46,8 @@ REFERENCES: dict[str, str] = {
 
 PLAIN_FIELDS = (
     "name", "brief", "start", "end", "estimated_time", "billable", "status", "evaluation_date",
-    "estimated", "deliverables", "work_order", "income_type", "archived",
-)
+    "estimated", "deliverables", "work_order", "income_type", "archived"
+)  # fmt: skip
 """Project fields stored as sent (dates stay ``YYYY-MM-DD`` until rendered)."""
 CREATE_ONLY = ("brand_id", "product_id")
 """Create-only external references, stored as given and never checked (spec decision)."""
@@ -57,18 +55,19 @@ DATE_FIELDS = ("start", "end", "evaluation_date")
 RENDERED_FIELDS = (
     "name", "client_id", "brief", "start", "end", "pm_id", "estimated_time", "billable", "status",
     "estimated", "currency_id", "fee_id", "contract_id", "evaluation_date", "deliverables",
-    "work_order", "income_type", "archived", "company_id", "created_at", "updated_at",
-)
+    "work_order", "income_type", "archived", "company_id", "created_at", "updated_at"
+)  # fmt: skip
 CLIENT_FIELDS = (
     "name", "business_name", "email_contact", "name_contact", "last_name_contact", "phone",
-    "website", "description",
-)
+    "website", "description"
+)  # fmt: skip
 
 rules = RuleRegistry(vendor="cor")
 
 
-def _error(status: int, name: str, message: str, field: str | None = None, *,
-           code: Code = Code.INVALID, rule: str | None = None) -> Violation:
+def _error(
+    status: int, name: str, message: str, field: str | None = None, *, code: Code, rule: str | None = None
+) -> Violation:
     """A violation that already knows its COR error name (``params["error"]``)."""
     return Violation(status, code, message, field=field, rule=rule, params={"error": name})
 
@@ -82,16 +81,21 @@ def _external_key(record: Record) -> tuple[str, str] | None:
 
 
 def _source(change: Change) -> str:
-    """The request's ``metadata.source`` (the handler checked it before anything else)."""
+    """The request's ``metadata.source`` (checked before anything else, see :func:`_source_first`)."""
     metadata = change.body.get("metadata")
     return str(metadata["source"]) if isinstance(metadata, Mapping) else ""
 
 
+def _find(collection: Collection, source: str, external_id: Any) -> str | None:
+    """The key of the record mapped to ``external_id`` within ``source``."""
+    found = collection.find("external", (source, external_id))
+    return min(found, key=int) if found else None
+
+
 def resolve(change: Change, field: str) -> int | None:
     """Internal id of the record the body's external id names within the request's source."""
-    collection = change.state[REFERENCES[field]]
-    found = collection.find("external", (_source(change), change.body.get(field)))
-    return int(min(found, key=int)) if found else None
+    found = _find(change.state[REFERENCES[field]], _source(change), change.body.get(field))
+    return None if found is None else int(found)
 
 
 # -- rules ------------------------------------------------------------------------------------
@@ -110,8 +114,7 @@ rules.schema(
 )
 rules.mechanism(
     "COR-3",
-    "{id} is the external id, looked up within metadata.source; unknown pair -> 404 "
-    "ProjectNotFoundError.",
+    "{id} is the external id, looked up within metadata.source; unknown pair -> 404 ProjectNotFoundError.",
     on=("updateProject",),
 )
 rules.schema(
@@ -129,8 +132,8 @@ rules.mechanism(
     on=PROJECT_WRITES,
 )
 
-# Business checks run in registration order and the first violation answers (see _admit):
-# references (COR-6) before dates (COR-4) before duplicates (COR-8), as the spec orders them.
+# Registration order is answer order (Cor.answer reports the first violation): references
+# (COR-6) before dates (COR-4) before duplicates (COR-8), as the spec's GEN-6 list says.
 
 
 @rules.check(
@@ -140,19 +143,16 @@ rules.mechanism(
     on=PROJECT_WRITES,
 )
 def _references_exist(change: Change) -> Iterator[Violation]:
-    source = _source(change)
     for field in REFERENCES:  # client_id first: its 404 answers before the 400s
         value = change.body.get(field)
-        if not change.touches(field) or value is None or resolve(change, field) is not None:
+        if value is None or resolve(change, field) is not None:
             continue
-        if field == "client_id":
-            yield _error(404, "ClientNotFoundError",
-                         f"The specified client_id '{value}' does not exist in the integration "
-                         f"mappings for source {source}", field, code=Code.REFERENCE)
-        else:
-            yield _error(400, "ValidationError",
-                         f"The specified {field} '{value}' does not exist in the integration "
-                         f"mappings for source {source}", field, code=Code.REFERENCE)
+        status, name = (404, "ClientNotFoundError") if field == "client_id" else (400, "ValidationError")
+        message = (
+            f"The specified {field} '{value}' does not exist in the integration mappings "
+            f"for source {_source(change)}"
+        )
+        yield _error(status, name, message, field, code=Code.REFERENCE)
 
 
 @rules.check(
@@ -165,9 +165,8 @@ def _start_not_after_end(change: Change) -> Iterator[Violation]:
         return
     start, end = merged_pair(change, "start", "end")
     if isinstance(start, str) and isinstance(end, str) and start > end:
-        yield _error(400, "InvalidDateRangeError",
-                     f"The start date ({start}) is after the end date ({end})", "start",
-                     code=Code.DATE_RANGE)
+        message = f"The start date ({start}) is after the end date ({end})"
+        yield _error(400, "InvalidDateRangeError", message, "start", code=Code.DATE_RANGE)
 
 
 @rules.check(
@@ -177,72 +176,84 @@ def _start_not_after_end(change: Change) -> Iterator[Violation]:
     on=CREATES,
 )
 def _external_id_unique(change: Change) -> Iterator[Violation]:
-    external_id = change.body.get("id")
-    source = _source(change)
+    external_id, source = change.body.get("id"), _source(change)
     collection, kind = (
         ("projects", "project") if change.operation == "createProject" else ("clients", "client")
     )
     change.fire("GEN-3")  # exact comparison within one source
     if taken_by_other(change, collection, "external", (source, external_id)):
-        yield _error(409, "DuplicateExternalIdError",
-                     f"A {kind} with the external ID '{external_id}' already exists for source "
-                     f"{source}", "id", code=Code.DUPLICATE)
+        message = f"A {kind} with the external ID '{external_id}' already exists for source {source}"
+        yield _error(409, "DuplicateExternalIdError", message, "id", code=Code.DUPLICATE)
 
 
 # -- handler plumbing ---------------------------------------------------------------------------
-def _one_error(handler: Callable[[Cor, Context], Reply]) -> Callable[[Cor, Context], Reply]:
-    """COR-1: COR's envelope carries one error, so a rejection answers with its first violation."""
+def _fires_cor_1(handler: Callable[[Cor, Context], Reply]) -> Callable[[Cor, Context], Reply]:
+    """COR-1 shows in the journal of every rejected call: :meth:`Cor.answer`, which keeps the
+    one error, has no context to fire it from."""
 
     @functools.wraps(handler)
     def wrapped(self: Cor, ctx: Context) -> Reply:
         try:
             return handler(self, ctx)
-        except Rejection as rejection:
+        except Rejection:
             ctx.fire("COR-1")
-            raise Rejection(rejection.violations[:1]) from None
+            raise
 
     return wrapped
 
 
-def _gate_source(ctx: Context) -> str:
-    """GEN-6 for COR: a JSON object with a valid metadata.source comes before the 404 (COR-2)."""
-    violations = ctx.incoming.body_violations
-    bad_input = [v for v in violations if v.code is not Code.SCHEMA]
-    if bad_input:  # malformed JSON, missing body
-        ctx.fire("GEN-9")
-        ctx.reject(*bad_input)
-    not_object = [v for v in violations if v.field is None]
-    if not_object:
-        ctx.fire("GEN-9")
-        ctx.reject(*not_object)
-    source_problems = [v for v in violations if v.field in ("metadata", "metadata.source")]
-    if source_problems:
-        # a missing or wrongly typed source is a ValidationError; only a string outside the
-        # list is an InvalidSourceError, so those answer first when both are reported
-        source_problems.sort(key=lambda v: v.keyword == "enum")
-        ctx.reject(*[dataclasses.replace(v, rule="COR-2") for v in source_problems])
+def _source_first(ctx: Context) -> str:
+    """COR-2 before COR-3 (the spec's GEN-6 for COR): the project cannot be found without a
+    readable JSON object and a valid ``metadata.source``."""
+    early = sorted(
+        (
+            v
+            for v in ctx.incoming.body_violations
+            if v.code is not Code.SCHEMA or v.field in (None, "metadata", "metadata.source")
+        ),
+        # an unreadable body first (GEN-9); a missing or mistyped source is a ValidationError
+        # and answers before the InvalidSourceError the same value also earns
+        key=lambda v: (v.field is not None, v.keyword == "enum"),
+    )
+    if early:
+        if early[0].field is None:
+            ctx.fire("GEN-9")
+        ctx.reject(*map(ctx.tag, early))
     return str(ctx.body["metadata"]["source"])
-
-
-def _admit(ctx: Context, change: Change) -> None:
-    """Like :meth:`Context.admit`, but business checks answer one at a time, in order (COR-1):
-    the first rule (in registration order) that finds a violation rejects with it."""
-    ctx.checks(Phase.PERMISSION, change)
-    ctx.validate_body()
-    for rule in rules.checks(Phase.BUSINESS, ctx.operation):
-        assert rule.fn is not None
-        for violation in rule.fn(change):
-            ctx.reject(violation if violation.rule else dataclasses.replace(violation, rule=rule.id))
 
 
 def _apply(change: Change, record: Record, fields: Sequence[str]) -> Record:
     """The record with the body's fields applied; references resolved to internal ids."""
     new = dict(record)
     for field in fields:
-        if not change.touches(field):
-            continue
-        new[field] = resolve(change, field) if field in REFERENCES else change.body[field]
+        if change.touches(field):
+            new[field] = resolve(change, field) if field in REFERENCES else change.body[field]
     return new
+
+
+def _create(ctx: Context, collection_name: str, blank: Record, fields: Sequence[str]) -> Record:
+    """COR-8: a new record mapped to the body's external ``id`` within its source."""
+    source = _source_first(ctx)
+    change = ctx.change()
+    ctx.admit(change)
+    collection, stamp = ctx.state[collection_name], iso_z(ctx.now, 0)
+    new = blank | {
+        "id": collection.next_id(),
+        "source": source,
+        "external_id": change.body["id"],
+        "company_id": _company(ctx),
+        "created_at": stamp,
+        "updated_at": stamp,
+    }
+    record = ctx.commit(change, collection, _apply(change, new, fields))
+    ctx.fire("COR-8")
+    return record
+
+
+def _company(ctx: Context) -> int:
+    """The caller's COR company (tenant): the token record's ``company_id``."""
+    company = ctx.identity.record.get("company_id") if ctx.identity else None
+    return company if isinstance(company, int) else DEFAULT_COMPANY_ID
 
 
 # -- the vendor ---------------------------------------------------------------------------------
@@ -254,20 +265,23 @@ class Cor(Vendor):
     reports_all_errors = False  # COR-1: one error per response (GEN-5 does not apply)
     sample = Sample(
         path="/v2/integrations/projects/SF-OPP-12345",
-        body={"metadata": {"source": "SALESFORCE"}, "name": "Website Redesign Project - Phase 2",
-              "end": "2025-04-30", "estimated_time": 250, "status": "in_progress",
-              "estimated": 18000},
+        body={
+            "metadata": {"source": "SALESFORCE"},
+            "name": "Website Redesign Project - Phase 2",
+            "end": "2025-04-30",
+            "estimated_time": 250,
+            "status": "in_progress",
+            "estimated": 18000,
+        },
         rejected={"metadata": {"source": "SALESFORCE"}, "end": "2025-01-01"},  # COR-4
         missing_path="/v2/integrations/projects/SF-OPP-99999",
     )
     collections: ClassVar[Mapping[str, CollectionSpec]] = {
         "tokens": CollectionSpec(id_field="token"),
-        "projects": CollectionSpec(indexes={"external": _external_key}),
-        "clients": CollectionSpec(indexes={"external": _external_key}),
-        "users": CollectionSpec(indexes={"external": _external_key}),
-        "currencies": CollectionSpec(indexes={"external": _external_key}),
-        "fees": CollectionSpec(indexes={"external": _external_key}),
-        "contracts": CollectionSpec(indexes={"external": _external_key}),
+        **{
+            name: CollectionSpec(indexes={"external": _external_key})
+            for name in ("projects", "clients", "users", "currencies", "fees", "contracts")
+        },
     }
 
     def operations(self) -> Mapping[str, Handler]:
@@ -277,6 +291,11 @@ class Cor(Vendor):
             "createClient": self.create_client,
         }
 
+    def answer(self, violations: Sequence[Violation]) -> list[Violation]:
+        """COR-1: the first problem found answers, whatever its status (a 404 ClientNotFoundError
+        before a 400 on pm_id): checks run in the order the spec's GEN-6 list gives."""
+        return list(violations[:1])
+
     # -- rendering ------------------------------------------------------------------------------
     @staticmethod
     def render(ctx: Context, record: Record) -> dict[str, Any]:
@@ -284,111 +303,68 @@ class Cor(Vendor):
         shown: dict[str, Any] = {"id": record["id"]}
         for field in RENDERED_FIELDS:
             value = record.get(field)
-            if field in DATE_FIELDS and isinstance(value, str):
-                value = f"{value} 00:00:00"
-            shown[field] = value
+            shown[field] = f"{value} 00:00:00" if field in DATE_FIELDS and isinstance(value, str) else value
         shown["archived"] = bool(record.get("archived"))
         ctx.fire("COR-7")
         return shown
 
     @staticmethod
     def render_client(record: Record) -> dict[str, Any]:
-        shown = {"id": record["id"]} | {f: record.get(f) for f in CLIENT_FIELDS}
-        return shown | {f: record.get(f) for f in ("company_id", "created_at", "updated_at")}
+        shown_fields = ("id", *CLIENT_FIELDS, "company_id", "created_at", "updated_at")
+        return {f: record.get(f) for f in shown_fields}
 
-    # -- errors -------------------------------------------------------------------------------
     def format_errors(self, violations: Sequence[Violation], now: datetime) -> Reply:
         first = violations[0]
         name, message = _wording(first)
         return Reply(first.status, {"error": name, "message": message})
 
     # -- operations -----------------------------------------------------------------------------
-    @_one_error
+    @_fires_cor_1
     def update_project(self, ctx: Context) -> Reply:
-        source = _gate_source(ctx)
+        source = _source_first(ctx)
         external_id = ctx.incoming.path_params.get("id")
-        found = ctx.state["projects"].find("external", (source, external_id))
-        not_found = _error(
-            404, "ProjectNotFoundError",
-            f"No project found with the external ID '{external_id}' for source {source}",
-            code=Code.NOT_FOUND, rule="COR-3",
-        )
-        target = ctx.locate("projects", min(found, key=int) if found else None, not_found)
+        message = f"No project found with the external ID '{external_id}' for source {source}"
+        not_found = _error(404, "ProjectNotFoundError", message, code=Code.NOT_FOUND, rule="COR-3")
+        target = ctx.locate("projects", _find(ctx.state["projects"], source, external_id), not_found)
         ctx.fire("COR-3")
         change = ctx.change(target)
-        _admit(ctx, change)
-        new = _apply(change, target, (*PLAIN_FIELDS, *REFERENCES))
-        new["updated_at"] = iso_z(ctx.now, 0)
+        ctx.admit(change)
+        new = _apply(change, target, (*PLAIN_FIELDS, *REFERENCES)) | {"updated_at": iso_z(ctx.now, 0)}
         for rule_id in ("GEN-1", "GEN-11", "COR-5"):
             ctx.fire(rule_id)
-        record = ctx.commit(change, ctx.state["projects"], new)
-        return Reply(200, self.render(ctx, record))
+        return Reply(200, self.render(ctx, ctx.commit(change, ctx.state["projects"], new)))
 
-    @_one_error
+    @_fires_cor_1
     def create_project(self, ctx: Context) -> Reply:
-        source = _gate_source(ctx)
-        change = ctx.change()
-        _admit(ctx, change)
-        projects = ctx.state["projects"]
-        stamp = iso_z(ctx.now, 0)
-        blank: Record = dict.fromkeys((*PLAIN_FIELDS, *REFERENCES, *CREATE_ONLY))
-        blank |= {
-            "id": projects.next_id(),
-            "source": source,
-            "external_id": change.body["id"],
-            "archived": False,
-            "company_id": _company(ctx),
-            "created_at": stamp,
-            "updated_at": stamp,
-        }
-        new = _apply(change, blank, (*PLAIN_FIELDS, *REFERENCES, *CREATE_ONLY))
-        record = ctx.commit(change, projects, new)
-        ctx.fire("COR-8")
+        fields = (*PLAIN_FIELDS, *REFERENCES, *CREATE_ONLY)
+        record = _create(ctx, "projects", dict.fromkeys(fields) | {"archived": False}, fields)
         return Reply(201, self.render(ctx, record))
 
-    @_one_error
+    @_fires_cor_1
     def create_client(self, ctx: Context) -> Reply:
-        source = _gate_source(ctx)
-        change = ctx.change()
-        _admit(ctx, change)
-        clients = ctx.state["clients"]
-        stamp = iso_z(ctx.now, 0)
-        blank: Record = dict.fromkeys(CLIENT_FIELDS)
-        blank |= {
-            "id": clients.next_id(),
-            "source": source,
-            "external_id": change.body["id"],
-            "company_id": _company(ctx),
-            "created_at": stamp,
-            "updated_at": stamp,
-        }
-        record = ctx.commit(change, clients, _apply(change, blank, CLIENT_FIELDS))
-        ctx.fire("COR-8")
+        record = _create(ctx, "clients", dict.fromkeys(CLIENT_FIELDS), CLIENT_FIELDS)
         return Reply(201, self.render_client(record))
-
-
-def _company(ctx: Context) -> int:
-    """The caller's COR company (tenant): the token record's ``company_id``."""
-    company = ctx.identity.record.get("company_id") if ctx.identity else None
-    return company if isinstance(company, int) else DEFAULT_COMPANY_ID
 
 
 # -- wording ------------------------------------------------------------------------------------
 _NAMES: dict[Code, tuple[str, str | None]] = {
     Code.UNAUTHORIZED: ("Unauthorized", "A valid Bearer access token is required"),
     Code.FORBIDDEN: ("Unauthorized", "The access token does not allow this operation"),
-    Code.NOT_FOUND: ("NotFoundError", None),
     Code.ROUTE_NOT_FOUND: ("NotFoundError", None),
-    Code.METHOD_NOT_ALLOWED: ("NotFoundError", None),
+    Code.METHOD_NOT_ALLOWED: ("MethodNotAllowedError", None),
     Code.TOO_LARGE: ("PayloadTooLargeError", None),
     Code.UNSUPPORTED_MEDIA_TYPE: (
-        "UnsupportedMediaTypeError", "The request body must be sent as application/json"),
+        "UnsupportedMediaTypeError",
+        "The request body must be sent as application/json",
+    ),
     Code.INTERNAL: ("InternalServerError", "An unexpected error occurred"),
-    Code.DUPLICATE: ("DuplicateExternalIdError", None),
-    Code.DATE_RANGE: ("InvalidDateRangeError", None),
 }
-_TYPES = {"string": "a string", "number": "a number", "integer": "an integer",
-          "boolean": "a boolean", "object": "an object", "array": "an array"}
+_BY_STATUS = {
+    401: "Unauthorized",
+    404: "NotFoundError",
+    409: "DuplicateExternalIdError",
+    429: "TooManyRequestsError",
+}
 
 
 def _wording(v: Violation) -> tuple[str, str]:
@@ -403,27 +379,13 @@ def _wording(v: Violation) -> tuple[str, str]:
         return "ValidationError", f"The request body is not valid JSON: {v.message}"
     if v.code is Code.UNKNOWN_FIELD:
         return "ValidationError", f"The {v.field} field is not a documented field of this operation"
-    name, message = _NAMES.get(v.code, (_fallback_name(v.status), None))
+    fallback = "InternalServerError" if v.status >= 500 else "ValidationError"
+    name, message = _NAMES.get(v.code, (_BY_STATUS.get(v.status, fallback), None))
     return name, message or v.message
 
 
-def _fallback_name(status: int) -> str:
-    if status == 401:
-        return "Unauthorized"
-    if status == 404:
-        return "NotFoundError"
-    if status == 409:
-        return "DuplicateExternalIdError"
-    if status == 429:
-        return "TooManyRequestsError"
-    if status >= 500:
-        return "InternalServerError"
-    return "ValidationError"
-
-
 def _schema_wording(v: Violation) -> tuple[str, str]:
-    field, keyword, limit = v.field, v.keyword, v.params.get("limit")
-    value = v.params.get("value")
+    field, keyword, limit, value = v.field, v.keyword, v.params.get("limit"), v.params.get("value")
     if field is None:
         return "ValidationError", "The request body must be a JSON object"
     if v.location != "body":
@@ -433,15 +395,16 @@ def _schema_wording(v: Violation) -> tuple[str, str]:
     if keyword == "enum" and field == "metadata.source":
         return "InvalidSourceError", (
             f"The metadata.source value '{value}' is not a valid integration source; "
-            f"expected one of {', '.join(SOURCES)}")
+            f"expected one of {', '.join(SOURCES)}"
+        )
     if keyword == "enum":
         allowed = ", ".join(str(x) for x in limit or () if x is not None)
-        return "ValidationError", (
-            f"The {field} value '{value}' is invalid; expected one of {allowed}")
+        return "ValidationError", f"The {field} value '{value}' is invalid; expected one of {allowed}"
     if keyword == "type" and value is None:
         return "ValidationError", f"The {field} field must not be null"
     if keyword == "type":
-        return "ValidationError", f"The {field} field must be {_TYPES.get(str(limit), limit)}"
+        article = "an" if str(limit)[:1] in ("a", "e", "i", "o", "u") else "a"
+        return "ValidationError", f"The {field} field must be {article} {limit}"
     if keyword in ("format", "pattern") and field.split(".")[-1] in DATE_FIELDS:
         return "ValidationError", f"The {field} field must be a valid date in YYYY-MM-DD format"
     if keyword == "minLength":

@@ -23,8 +23,20 @@ from tests.fixtures.mock import FROZEN_NOW, Api
 V = "cor"
 SEED = "SF-OPP-12345"
 SEED_ID = "155693"
-SOURCES = ["JIRA", "SALESFORCE", "ADVERTMIND", "QUICKBOOKS", "ZAPIER", "OKTA",
-           "MICROSOFT_DYNAMICS", "GITHUB", "MICROSOFT_TEAMS", "VBS", "SAP", "GLOBANT"]
+SOURCES = [
+    "JIRA",
+    "SALESFORCE",
+    "ADVERTMIND",
+    "QUICKBOOKS",
+    "ZAPIER",
+    "OKTA",
+    "MICROSOFT_DYNAMICS",
+    "GITHUB",
+    "MICROSOFT_TEAMS",
+    "VBS",
+    "SAP",
+    "GLOBANT",
+]
 SF = {"source": "SALESFORCE"}
 NOW = "2025-03-01T12:00:00Z"
 
@@ -52,8 +64,11 @@ def project(api: Api, internal_id: str) -> dict[str, Any]:
 
 
 def by_external(api: Api, collection: str, source: str, external_id: str) -> dict[str, Any]:
-    found = [r for r in api.state(V)[collection].values()
-             if r["source"] == source and r["external_id"] == external_id]
+    found = [
+        r
+        for r in api.state(V)[collection].values()
+        if r["source"] == source and r["external_id"] == external_id
+    ]
     assert len(found) == 1, found
     return found[0]
 
@@ -70,13 +85,11 @@ def assert_error_schema(body: Any) -> None:
 
 # -- COR-1: envelope, one error, statuses ---------------------------------------------------------
 def test_COR_1_one_error_per_response_even_with_several_bad_fields(api: Api) -> None:
-    body = {"metadata": SF, "name": 5, "start": "15/01/2025", "income_type": "weekly",
-            "archived": "yes"}
+    body = {"metadata": SF, "name": 5, "start": "15/01/2025", "income_type": "weekly", "archived": "yes"}
     with api.unchanged(V):
         r = put(api, SEED, body)
     # GEN-5 does not apply: the first violation (by field) answers, alone
-    assert error(r) == (400, "ValidationError",
-                        "The archived field must be a boolean")
+    assert error(r) == (400, "ValidationError", "The archived field must be a boolean")
     assert len(last_entry(api)["violations"]) == 1
     assert "COR-1" in last_entry(api)["rules"]
 
@@ -91,8 +104,9 @@ def test_COR_1_one_error_per_response_even_with_several_bad_fields(api: Api) -> 
         (SEED, {"metadata": SF, "client_id": "SF-ACC-00000"}, (404, "ClientNotFoundError")),
     ],
 )
-def test_COR_1_status_of_each_error_name(api: Api, external_id: str, body: Any,
-                                         expected: tuple[int, str]) -> None:
+def test_COR_1_status_of_each_error_name(
+    api: Api, external_id: str, body: Any, expected: tuple[int, str]
+) -> None:
     with api.unchanged(V):
         r = put(api, external_id, body)
     assert error(r)[:2] == expected
@@ -101,15 +115,21 @@ def test_COR_1_status_of_each_error_name(api: Api, external_id: str, body: Any,
 def test_COR_1_duplicate_is_409(api: Api) -> None:
     with api.unchanged(V):
         r = create(api, {"metadata": SF, "id": SEED, "name": "Website Redesign Project (again)"})
-    assert error(r) == (409, "DuplicateExternalIdError",
-                        "A project with the external ID 'SF-OPP-12345' already exists for "
-                        "source SALESFORCE")
+    assert error(r) == (
+        409,
+        "DuplicateExternalIdError",
+        "A project with the external ID 'SF-OPP-12345' already exists for source SALESFORCE",
+    )
 
 
 @pytest.mark.parametrize(
     "headers",
-    [{}, {"Authorization": "Bearer unknown-token"}, {"Authorization": "Basic dGVzdDp0ZXN0"},
-     {"Authorization": "Bearer"}],
+    [
+        {},
+        {"Authorization": "Bearer unknown-token"},
+        {"Authorization": "Basic dGVzdDp0ZXN0"},
+        {"Authorization": "Bearer"},
+    ],
 )
 def test_COR_1_401_unauthorized_for_missing_or_bad_token(api: Api, headers: dict[str, str]) -> None:
     with api.unchanged(V):
@@ -131,14 +151,18 @@ def test_COR_1_401_comes_before_every_other_check(api: Api) -> None:
         (b"[1, 2]", "The request body must be a JSON object"),
         (b'"text"', "The request body must be a JSON object"),
         (b"", "The request body is required and must be a JSON object"),
-        (b'{"metadata": {"source": "SALESFORCE"}, "estimated": NaN}',
-         "The request body is not valid JSON: "),
+        (b'{"metadata": {"source": "SALESFORCE"}, "estimated": NaN}', "The request body is not valid JSON: "),
     ],
 )
 def test_COR_1_bad_json_is_a_validation_error(api: Api, raw: bytes, message: str) -> None:
     with api.unchanged(V):
-        r = api.call(V, "PUT", f"/v2/integrations/projects/{SEED}", content=raw,
-                     headers={"Content-Type": "application/json"})
+        r = api.call(
+            V,
+            "PUT",
+            f"/v2/integrations/projects/{SEED}",
+            content=raw,
+            headers={"Content-Type": "application/json"},
+        )
     status, name, text = error(r)
     assert (status, name) == (400, "ValidationError")
     # the parser's own detail (position, offending token) follows the prefix
@@ -151,13 +175,25 @@ def test_COR_1_bad_json_is_a_validation_error(api: Api, raw: bytes, message: str
 
 def test_COR_1_wrong_content_type_and_oversized_body(api: Api) -> None:
     with api.unchanged(V):
-        form = api.call(V, "PUT", f"/v2/integrations/projects/{SEED}", content=b"name=x",
-                        headers={"Content-Type": "application/x-www-form-urlencoded"})
-        huge = api.call(V, "POST", "/v2/integrations/clients",
-                        content=b'{"name": "' + b"x" * (1024 * 1024) + b'"}',
-                        headers={"Content-Type": "application/json"})
-    assert error(form) == (415, "UnsupportedMediaTypeError",
-                           "The request body must be sent as application/json")
+        form = api.call(
+            V,
+            "PUT",
+            f"/v2/integrations/projects/{SEED}",
+            content=b"name=x",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        huge = api.call(
+            V,
+            "POST",
+            "/v2/integrations/clients",
+            content=b'{"name": "' + b"x" * (1024 * 1024) + b'"}',
+            headers={"Content-Type": "application/json"},
+        )
+    assert error(form) == (
+        415,
+        "UnsupportedMediaTypeError",
+        "The request body must be sent as application/json",
+    )
     assert error(huge) == (413, "PayloadTooLargeError", "Request body exceeds 1048576 bytes")
 
 
@@ -166,7 +202,7 @@ def test_COR_1_unknown_route_and_method_use_the_envelope(api: Api) -> None:
     route = api.call(V, "GET", "/v2/integrations/teams", check=False)
     no_get = api.call(V, "GET", f"/v2/integrations/projects/{SEED}", check=False)  # COR-8: no GET
     assert error(route) == (404, "NotFoundError", "The requested route does not exist.")
-    assert error(no_get) == (405, "NotFoundError", "This method is not allowed on this route.")
+    assert error(no_get) == (405, "MethodNotAllowedError", "This method is not allowed on this route.")
     assert_error_schema(route.json())
     assert_error_schema(no_get.json())
 
@@ -196,9 +232,12 @@ def test_COR_2_unknown_source_is_invalid_source_error(api: Api, source: str) -> 
         r = put(api, SEED, {"metadata": {"source": source}, "name": "x"})
         created = create(api, {"metadata": {"source": source}, "id": "HS-1", "name": "x"})
         client = create_client(api, {"metadata": {"source": source}, "id": "HS-1", "name": "x"})
-    expected = (400, "InvalidSourceError",
-                f"The metadata.source value '{source}' is not a valid integration source; "
-                "expected one of " + ", ".join(SOURCES))
+    expected = (
+        400,
+        "InvalidSourceError",
+        f"The metadata.source value '{source}' is not a valid integration source; "
+        "expected one of " + ", ".join(SOURCES),
+    )
     assert error(r) == error(created) == error(client) == expected
 
 
@@ -206,8 +245,13 @@ def test_COR_2_source_is_checked_before_the_project_lookup(api: Api) -> None:
     with api.unchanged(V):
         invalid = put(api, "NO-SUCH-PROJECT", {"metadata": {"source": "HUBSPOT"}})
         missing = put(api, "NO-SUCH-PROJECT", {"name": "x"})
-        not_object = api.call(V, "PUT", "/v2/integrations/projects/NO-SUCH-PROJECT",
-                              content=b"[]", headers={"Content-Type": "application/json"})
+        not_object = api.call(
+            V,
+            "PUT",
+            "/v2/integrations/projects/NO-SUCH-PROJECT",
+            content=b"[]",
+            headers={"Content-Type": "application/json"},
+        )
     assert error(invalid)[:2] == (400, "InvalidSourceError")
     assert error(missing)[:2] == error(not_object)[:2] == (400, "ValidationError")
 
@@ -216,8 +260,7 @@ def test_COR_2_missing_source_on_creates(api: Api) -> None:
     with api.unchanged(V):
         project_r = create(api, {"id": "SF-OPP-20001", "name": "Mobile App"})
         client_r = create_client(api, {"id": "SF-ACC-70000"})
-    assert error(project_r) == error(client_r) == (
-        400, "ValidationError", "Missing required metadata field")
+    assert error(project_r) == error(client_r) == (400, "ValidationError", "Missing required metadata field")
 
 
 @pytest.mark.parametrize("source", SOURCES)
@@ -243,22 +286,32 @@ def test_COR_3_same_external_id_under_two_sources_is_two_projects(api: Api) -> N
 
 @pytest.mark.parametrize(
     ("external_id", "source"),
-    [(SEED, "JIRA"), ("SF-OPP-99999", "SALESFORCE"), ("sf-opp-12345", "SALESFORCE"),
-     ("WEB-101", "SALESFORCE")],
+    [
+        (SEED, "JIRA"),
+        ("SF-OPP-99999", "SALESFORCE"),
+        ("sf-opp-12345", "SALESFORCE"),
+        ("WEB-101", "SALESFORCE"),
+    ],
 )
 def test_COR_3_unknown_pair_is_project_not_found(api: Api, external_id: str, source: str) -> None:
     with api.unchanged(V):
-        r = put(api, external_id, {"metadata": {"source": source},
-                                   "name": "Website Redesign Project - Phase 2"})
+        r = put(
+            api, external_id, {"metadata": {"source": source}, "name": "Website Redesign Project - Phase 2"}
+        )
     assert error(r) == (
-        404, "ProjectNotFoundError",
-        f"No project found with the external ID '{external_id}' for source {source}")
+        404,
+        "ProjectNotFoundError",
+        f"No project found with the external ID '{external_id}' for source {source}",
+    )
 
 
 def test_COR_3_not_found_comes_before_the_rest_of_the_schema(api: Api) -> None:
     with api.unchanged(V):
-        r = put(api, "NO-SUCH-PROJECT", {"metadata": SF, "name": 5, "income_type": "weekly",
-                                         "client_id": "SF-ACC-00000"})
+        r = put(
+            api,
+            "NO-SUCH-PROJECT",
+            {"metadata": SF, "name": 5, "income_type": "weekly", "client_id": "SF-ACC-00000"},
+        )
     assert error(r)[:2] == (404, "ProjectNotFoundError")
 
 
@@ -266,8 +319,11 @@ def test_COR_3_not_found_comes_before_the_rest_of_the_schema(api: Api) -> None:
 def test_COR_4_start_after_end_in_the_body(api: Api) -> None:
     with api.unchanged(V):
         r = put(api, SEED, {"metadata": SF, "start": "2025-05-01", "end": "2025-04-30"})
-    assert error(r) == (400, "InvalidDateRangeError",
-                        "The start date (2025-05-01) is after the end date (2025-04-30)")
+    assert error(r) == (
+        400,
+        "InvalidDateRangeError",
+        "The start date (2025-05-01) is after the end date (2025-04-30)",
+    )
 
 
 def test_COR_4_one_sided_update_against_the_stored_date(api: Api) -> None:
@@ -275,10 +331,16 @@ def test_COR_4_one_sided_update_against_the_stored_date(api: Api) -> None:
     with api.unchanged(V):
         end_only = put(api, SEED, {"metadata": SF, "end": "2025-01-01"})
         start_only = put(api, SEED, {"metadata": SF, "start": "2025-04-01"})
-    assert error(end_only) == (400, "InvalidDateRangeError",
-                               "The start date (2025-01-15) is after the end date (2025-01-01)")
-    assert error(start_only) == (400, "InvalidDateRangeError",
-                                 "The start date (2025-04-01) is after the end date (2025-03-31)")
+    assert error(end_only) == (
+        400,
+        "InvalidDateRangeError",
+        "The start date (2025-01-15) is after the end date (2025-01-01)",
+    )
+    assert error(start_only) == (
+        400,
+        "InvalidDateRangeError",
+        "The start date (2025-04-01) is after the end date (2025-03-31)",
+    )
     assert "GEN-2" in last_entry(api)["rules"]
 
 
@@ -293,8 +355,16 @@ def test_COR_4_equal_dates_and_one_sided_without_stored_counterpart(api: Api) ->
 
 def test_COR_4_create_checks_the_dates_it_is_given(api: Api) -> None:
     with api.unchanged(V):
-        r = create(api, {"metadata": SF, "id": "SF-OPP-20002", "name": "Mobile App",
-                         "start": "2025-06-01", "end": "2025-05-31"})
+        r = create(
+            api,
+            {
+                "metadata": SF,
+                "id": "SF-OPP-20002",
+                "name": "Mobile App",
+                "start": "2025-06-01",
+                "end": "2025-05-31",
+            },
+        )
     assert error(r)[:2] == (400, "InvalidDateRangeError")
 
 
@@ -315,41 +385,56 @@ def test_COR_5_only_fields_present_change(api: Api) -> None:
 
 
 def test_COR_5_income_type_and_archived(api: Api) -> None:
-    r = put(api, SEED, {"metadata": SF, "income_type": "fee", "archived": True,
-                        "evaluation_date": "2025-05-15", "deliverables": "New website",
-                        "work_order": "WO-2025-002"})
+    r = put(
+        api,
+        SEED,
+        {
+            "metadata": SF,
+            "income_type": "fee",
+            "archived": True,
+            "evaluation_date": "2025-05-15",
+            "deliverables": "New website",
+            "work_order": "WO-2025-002",
+        },
+    )
     assert r.status_code == 200
     shown = r.json()
     assert (shown["income_type"], shown["archived"]) == ("fee", True)
     assert shown["evaluation_date"] == "2025-05-15 00:00:00"
     stored = project(api, SEED_ID)
-    assert (stored["income_type"], stored["archived"], stored["work_order"]) == (
-        "fee", True, "WO-2025-002")
-    unarchived = put(api, "QB-EST-1042", {"metadata": {"source": "QUICKBOOKS"}, "archived": False,
-                                          "income_type": "one_time"})
+    assert (stored["income_type"], stored["archived"], stored["work_order"]) == ("fee", True, "WO-2025-002")
+    unarchived = put(
+        api,
+        "QB-EST-1042",
+        {"metadata": {"source": "QUICKBOOKS"}, "archived": False, "income_type": "one_time"},
+    )
     assert unarchived.json()["archived"] is False
 
 
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("income_type", "weekly",
-         "The income_type value 'weekly' is invalid; expected one of fee, one_time, "
-         "hourly_rate, contract"),
-        ("income_type", "FEE",
-         "The income_type value 'FEE' is invalid; expected one of fee, one_time, "
-         "hourly_rate, contract"),
+        (
+            "income_type",
+            "weekly",
+            "The income_type value 'weekly' is invalid; expected one of fee, one_time, hourly_rate, contract",
+        ),
+        (
+            "income_type",
+            "FEE",
+            "The income_type value 'FEE' is invalid; expected one of fee, one_time, hourly_rate, contract",
+        ),
         ("archived", "true", "The archived field must be a boolean"),
         ("archived", 1, "The archived field must be a boolean"),
         ("name", None, "The name field must not be null"),
         ("estimated_time", "250", "The estimated_time field must be a number"),
         ("end", "2025-02-30", "The end field must be a valid date in YYYY-MM-DD format"),
-        ("start", "2025-01-15T00:00:00",
-         "The start field must be a valid date in YYYY-MM-DD format"),
+        ("start", "2025-01-15T00:00:00", "The start field must be a valid date in YYYY-MM-DD format"),
     ],
 )
-def test_COR_5_schema_violations_are_validation_errors(api: Api, field: str, value: Any,
-                                                       message: str) -> None:
+def test_COR_5_schema_violations_are_validation_errors(
+    api: Api, field: str, value: Any, message: str
+) -> None:
     with api.unchanged(V):
         r = put(api, SEED, {"metadata": SF, field: value})
     assert error(r) == (400, "ValidationError", message)
@@ -357,8 +442,11 @@ def test_COR_5_schema_violations_are_validation_errors(api: Api, field: str, val
 
 def test_COR_5_undocumented_fields_are_ignored_GEN_7(api: Api) -> None:
     before = project(api, SEED_ID)
-    r = put(api, SEED, {"metadata": {**SF, "tenant": "acme"}, "id": "SF-OPP-OTHER",
-                        "company_id": 9, "name": "Renamed"})
+    r = put(
+        api,
+        SEED,
+        {"metadata": {**SF, "tenant": "acme"}, "id": "SF-OPP-OTHER", "company_id": 9, "name": "Renamed"},
+    )
     assert r.status_code == 200
     after = project(api, SEED_ID)
     assert after == {**before, "name": "Renamed", "updated_at": NOW}  # the external id stays
@@ -375,39 +463,54 @@ def strict_api() -> Api:
 def test_COR_5_strict_mode_rejects_undocumented_fields_GEN_7(strict_api: Api) -> None:
     with strict_api.unchanged(V):
         r = put(strict_api, SEED, {"metadata": SF, "colour": "blue"})
-    assert error(r) == (400, "ValidationError",
-                        "The colour field is not a documented field of this operation")
+    assert error(r) == (
+        400,
+        "ValidationError",
+        "The colour field is not a documented field of this operation",
+    )
 
 
 # -- COR-6: references are external ids of the source --------------------------------------------
 def test_COR_6_unknown_client_is_client_not_found(api: Api) -> None:
     with api.unchanged(V):
         unknown = put(api, SEED, {"metadata": SF, "client_id": "SF-ACC-00000"})
-        other_source = put(api, "WEB-101", {"metadata": {"source": "JIRA"},
-                                            "client_id": "SF-ACC-67890"})
-        on_create = create(api, {"metadata": SF, "id": "SF-OPP-20004", "name": "Mobile App",
-                                 "client_id": "SF-ACC-00000"})
-    assert error(unknown) == error(on_create) == (
-        404, "ClientNotFoundError",
-        "The specified client_id 'SF-ACC-00000' does not exist in the integration mappings for "
-        "source SALESFORCE")
+        other_source = put(api, "WEB-101", {"metadata": {"source": "JIRA"}, "client_id": "SF-ACC-67890"})
+        on_create = create(
+            api, {"metadata": SF, "id": "SF-OPP-20004", "name": "Mobile App", "client_id": "SF-ACC-00000"}
+        )
+    assert (
+        error(unknown)
+        == error(on_create)
+        == (
+            404,
+            "ClientNotFoundError",
+            "The specified client_id 'SF-ACC-00000' does not exist in the integration mappings for "
+            "source SALESFORCE",
+        )
+    )
     assert error(other_source)[:2] == (404, "ClientNotFoundError")
 
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("pm_id", "SF-USER-999"), ("currency_id", "GBP"), ("fee_id", "SF-FEE-NONE"),
-     ("contract_id", "SF-CONTRACT-999"), ("currency_id", "usd"), ("pm_id", "octo-tomas")],
+    [
+        ("pm_id", "SF-USER-999"),
+        ("currency_id", "GBP"),
+        ("fee_id", "SF-FEE-NONE"),
+        ("contract_id", "SF-CONTRACT-999"),
+        ("currency_id", "usd"),
+        ("pm_id", "octo-tomas"),
+    ],
 )
-def test_COR_6_unknown_other_reference_is_validation_error(api: Api, field: str,
-                                                           value: str) -> None:
+def test_COR_6_unknown_other_reference_is_validation_error(api: Api, field: str, value: str) -> None:
     with api.unchanged(V):
         r = put(api, SEED, {"metadata": SF, field: value})
-        created = create(api, {"metadata": SF, "id": "SF-OPP-20003", "name": "Mobile App",
-                               field: value})
-    expected = (400, "ValidationError",
-                f"The specified {field} '{value}' does not exist in the integration mappings "
-                "for source SALESFORCE")
+        created = create(api, {"metadata": SF, "id": "SF-OPP-20003", "name": "Mobile App", field: value})
+    expected = (
+        400,
+        "ValidationError",
+        f"The specified {field} '{value}' does not exist in the integration mappings for source SALESFORCE",
+    )
     assert error(r) == error(created) == expected
 
 
@@ -418,12 +521,20 @@ def test_COR_6_client_not_found_answers_before_other_references(api: Api) -> Non
 
 
 def test_COR_6_known_references_are_stored_as_internal_ids(api: Api) -> None:
-    r = put(api, SEED, {"metadata": SF, "client_id": "SF-ACC-67891", "pm_id": "SF-USER-112",
-                        "currency_id": "EUR", "fee_id": "SF-FEE-RETAINER",
-                        "contract_id": "SF-CONTRACT-002"})
+    r = put(
+        api,
+        SEED,
+        {
+            "metadata": SF,
+            "client_id": "SF-ACC-67891",
+            "pm_id": "SF-USER-112",
+            "currency_id": "EUR",
+            "fee_id": "SF-FEE-RETAINER",
+            "contract_id": "SF-CONTRACT-002",
+        },
+    )
     assert r.status_code == 200
-    expected = {"client_id": 25856, "pm_id": 8547, "currency_id": 2, "fee_id": 302,
-                "contract_id": 4522}
+    expected = {"client_id": 25856, "pm_id": 8547, "currency_id": 2, "fee_id": 302, "contract_id": 4522}
     shown, stored = r.json(), project(api, SEED_ID)
     assert {k: shown[k] for k in expected} == {k: stored[k] for k in expected} == expected
     # the same external currency code resolves per source
@@ -433,9 +544,18 @@ def test_COR_6_known_references_are_stored_as_internal_ids(api: Api) -> None:
 
 # -- COR-7: the success body ---------------------------------------------------------------------
 def test_COR_7_seed_example_response(api: Api) -> None:
-    r = put(api, SEED, {"metadata": SF, "name": "Website Redesign Project - Phase 2",
-                        "end": "2025-04-30", "estimated_time": 250, "status": "in_progress",
-                        "estimated": 18000})
+    r = put(
+        api,
+        SEED,
+        {
+            "metadata": SF,
+            "name": "Website Redesign Project - Phase 2",
+            "end": "2025-04-30",
+            "estimated_time": 250,
+            "status": "in_progress",
+            "estimated": 18000,
+        },
+    )
     assert r.status_code == 200
     assert r.json() == {
         "id": 155693,
@@ -468,8 +588,13 @@ def test_COR_7_seed_example_response(api: Api) -> None:
 
 
 def test_COR_7_resending_the_same_values_succeeds(api: Api) -> None:
-    body = {"metadata": SF, "name": "Website Redesign Project", "start": "2025-01-15",
-            "end": "2025-03-31", "client_id": "SF-ACC-67890"}
+    body = {
+        "metadata": SF,
+        "name": "Website Redesign Project",
+        "start": "2025-01-15",
+        "end": "2025-03-31",
+        "client_id": "SF-ACC-67890",
+    }
     first, second = put(api, SEED, body), put(api, SEED, body)
     assert first.status_code == second.status_code == 200
     assert first.json() == second.json()
@@ -477,12 +602,24 @@ def test_COR_7_resending_the_same_values_succeeds(api: Api) -> None:
 
 # -- COR-8: create project and client ------------------------------------------------------------
 def test_COR_8_create_project_then_update_it_by_external_id(api: Api) -> None:
-    body = {"metadata": SF, "id": "SF-OPP-20001", "name": "Website Redesign Project",
-            "client_id": "SF-ACC-67890", "brief": "Complete website overhaul",
-            "start": "2025-01-15", "end": "2025-03-31", "pm_id": "SF-USER-111",
-            "estimated_time": 200, "billable": True, "status": "active", "estimated": 15000,
-            "contract_id": "SF-CONTRACT-001", "work_order": "WO-2025-001",
-            "brand_id": "SF-BRAND-1", "product_id": "SF-PROD-9"}
+    body = {
+        "metadata": SF,
+        "id": "SF-OPP-20001",
+        "name": "Website Redesign Project",
+        "client_id": "SF-ACC-67890",
+        "brief": "Complete website overhaul",
+        "start": "2025-01-15",
+        "end": "2025-03-31",
+        "pm_id": "SF-USER-111",
+        "estimated_time": 200,
+        "billable": True,
+        "status": "active",
+        "estimated": 15000,
+        "contract_id": "SF-CONTRACT-001",
+        "work_order": "WO-2025-001",
+        "brand_id": "SF-BRAND-1",
+        "product_id": "SF-PROD-9",
+    }
     r = create(api, body)
     assert r.status_code == 201
     shown = r.json()
@@ -521,22 +658,38 @@ def test_COR_8_create_requires_id_and_name(api: Api) -> None:
 
 
 def test_COR_8_create_client_then_reference_it(api: Api) -> None:
-    client = {"metadata": {"source": "ZAPIER"}, "id": "ZAP-ACC-1", "name": "Acme Corporation",
-              "business_name": "Acme Corporation LLC", "email_contact": "contact@acme.com",
-              "name_contact": "Jane", "last_name_contact": "Smith", "phone": "+1 555-0100",
-              "website": "https://acme.com", "description": "Enterprise software"}
+    client = {
+        "metadata": {"source": "ZAPIER"},
+        "id": "ZAP-ACC-1",
+        "name": "Acme Corporation",
+        "business_name": "Acme Corporation LLC",
+        "email_contact": "contact@acme.com",
+        "name_contact": "Jane",
+        "last_name_contact": "Smith",
+        "phone": "+1 555-0100",
+        "website": "https://acme.com",
+        "description": "Enterprise software",
+    }
     r = create_client(api, client)
     assert r.status_code == 201
-    assert r.json() == {"id": 25904, **{k: v for k, v in client.items()
-                                        if k not in ("metadata", "id")},
-                        "company_id": 1234, "created_at": NOW, "updated_at": NOW}
+    assert r.json() == {
+        "id": 25904,
+        **{k: v for k, v in client.items() if k not in ("metadata", "id")},
+        "company_id": 1234,
+        "created_at": NOW,
+        "updated_at": NOW,
+    }
     with api.unchanged(V):
         dup = create_client(api, {**client, "name": "Acme Corporation (again)"})
-    assert error(dup) == (409, "DuplicateExternalIdError",
-                          "A client with the external ID 'ZAP-ACC-1' already exists for source "
-                          "ZAPIER")
-    created = create(api, {"metadata": {"source": "ZAPIER"}, "id": "ZAP-DEAL-1", "name": "Rollout",
-                           "client_id": "ZAP-ACC-1"})
+    assert error(dup) == (
+        409,
+        "DuplicateExternalIdError",
+        "A client with the external ID 'ZAP-ACC-1' already exists for source ZAPIER",
+    )
+    created = create(
+        api,
+        {"metadata": {"source": "ZAPIER"}, "id": "ZAP-DEAL-1", "name": "Rollout", "client_id": "ZAP-ACC-1"},
+    )
     assert created.status_code == 201
     assert created.json()["client_id"] == 25904
 
