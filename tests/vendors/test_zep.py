@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 
@@ -16,42 +14,6 @@ from tests.fixtures.mock import FROZEN_NOW, Api
 V = "zep"
 NOW = "2025-03-01T12:00:00.000000Z"
 STORED = "2024-11-20T15:30:00.000000Z"
-
-
-class ServerPathChecker(SpecChecker):
-    """GEN-10 for a spec whose server URL has a path (``.../zepinstanz/next/api/v1``).
-
-    ``SpecChecker`` hands openapi-core the whole server URL as ``host_url``, and openapi-core
-    ``urljoin``s ``/projects/1`` onto it, which drops the server's path ("Server not found"):
-    openapi-core wants scheme and host there and the server's path in front of the route.
-    """
-
-    def __init__(self, spec_path: Any) -> None:
-        super().__init__(spec_path)
-        parts = urlsplit(self.server)
-        self.server, self.base_path = f"{parts.scheme}://{parts.netloc}", parts.path
-
-    def _request(self, method: str, path: str, headers: Any, body: bytes | None) -> Any:
-        return super()._request(method, self.base_path + path, headers, body)
-
-
-def checker_for(spec_path: Any) -> SpecChecker:
-    """The plain checker once it copes with the server path, else the workaround above."""
-    plain = SpecChecker(spec_path)
-    probe = plain.response_errors("GET", "/projects/1", 404, {"content-type": "application/json"},
-                                  b'{"message": "Project not found."}')
-    return plain if not probe else ServerPathChecker(spec_path)
-
-
-@pytest.fixture(scope="module")
-def zep_checker(mock_app: MockApp) -> SpecChecker:
-    return checker_for(mock_app.vendors[V].spec_path)
-
-
-@pytest.fixture
-def api(mock_app: MockApp, checkers: dict[str, SpecChecker], zep_checker: SpecChecker) -> Api:
-    """The shared ``api`` fixture, with the ZEP checker above (a private session each time)."""
-    return Api(mock_app, {**checkers, V: zep_checker}, f"zep-{uuid.uuid4().hex}")
 
 
 def patch(api: Api, project: Any, body: Any, **kw: Any) -> Any:
@@ -74,8 +36,7 @@ def errors(response: Any) -> dict[str, list[str]]:
 def test_ZEP_1_unauthenticated_before_anything_else(api: Api, auth: str | None) -> None:
     headers = {} if auth is None else {"Authorization": auth}
     with api.unchanged(V):
-        r = api.call(V, "PATCH", "/projects/9999", json={"name": "y" * 99}, token=None,
-                     headers=headers)
+        r = api.call(V, "PATCH", "/projects/9999", json={"name": "y" * 99}, token=None, headers=headers)
     assert r.status_code == 401
     assert r.json() == {"message": "Unauthenticated."}
 
@@ -117,17 +78,21 @@ def test_ZEP_1_message_counts_the_other_errors(api: Api) -> None:
 
 def test_ZEP_1_laravel_wording_per_keyword(api: Api) -> None:
     with api.unchanged(V):
-        r = patch(api, 123, {
-            "customer_id": "42",
-            "plan_hours": "5",
-            "billing_tasks": "yes",
-            "keywords": ["web", 7],
-            "dynamic_attributes": ["x"],
-            "start_date": "2024-02-30",
-            "end_date": "2024-7-1",
-            "comments": 5,
-            "plan_expenses": None,
-        })
+        r = patch(
+            api,
+            123,
+            {
+                "customer_id": "42",
+                "plan_hours": "5",
+                "billing_tasks": "yes",
+                "keywords": ["web", 7],
+                "dynamic_attributes": ["x"],
+                "start_date": "2024-02-30",
+                "end_date": "2024-7-1",
+                "comments": 5,
+                "plan_expenses": None,
+            },
+        )
     assert r.status_code == 422
     assert errors(r) == {
         "start_date": ["The start date field must be a valid date."],
@@ -145,8 +110,12 @@ def test_ZEP_1_laravel_wording_per_keyword(api: Api) -> None:
 @pytest.mark.parametrize(
     ("raw", "content_type", "status", "message"),
     [
-        (b"{not json", "application/json", 400,
-         "Malformed JSON: Expecting property name enclosed in double quotes at line 1 column 2."),
+        (
+            b"{not json",
+            "application/json",
+            400,
+            "Malformed JSON: Expecting property name enclosed in double quotes at line 1 column 2.",
+        ),
         (b"[1, 2]", "application/json", 400, "The request body must be a JSON object."),
         (b'"text"', "application/json", 400, "The request body must be a JSON object."),
         (b"", "application/json", 400, "Request body is required."),
@@ -157,16 +126,20 @@ def test_ZEP_1_unusable_bodies_get_a_message(
     api: Api, raw: bytes, content_type: str, status: int, message: str
 ) -> None:
     with api.unchanged(V):
-        r = api.call(V, "PATCH", "/projects/123", content=raw,
-                     headers={"Content-Type": content_type})
+        r = api.call(V, "PATCH", "/projects/123", content=raw, headers={"Content-Type": content_type})
     assert r.status_code == status
     assert r.json() == {"message": message}
 
 
 def test_ZEP_1_too_large_body_is_413(api: Api) -> None:
     with api.unchanged(V):
-        r = api.call(V, "PATCH", "/projects/123", content=b'{"comments": "' + b"x" * 1_100_000 + b'"}',
-                     headers={"Content-Type": "application/json"})
+        r = api.call(
+            V,
+            "PATCH",
+            "/projects/123",
+            content=b'{"comments": "' + b"x" * 1_100_000 + b'"}',
+            headers={"Content-Type": "application/json"},
+        )
     assert r.status_code == 413
     assert r.json() == {"message": "Request body exceeds 1048576 bytes."}
 
@@ -211,8 +184,7 @@ def test_ZEP_2_resending_own_name_succeeds(api: Api) -> None:
 
 def test_ZEP_2_create_with_a_taken_name(api: Api) -> None:
     with api.unchanged(V):
-        r = create(api, {"name": "Website Relaunch 2024", "department_id": 5,
-                         "start_date": "2024-03-01"})
+        r = create(api, {"name": "Website Relaunch 2024", "department_id": 5, "start_date": "2024-03-01"})
     assert r.status_code == 422
     assert errors(r) == {"name": ["The name has already been taken."]}
 
@@ -244,15 +216,24 @@ def test_ZEP_3_one_sided_patch_is_compared_with_the_stored_date(api: Api) -> Non
 
 def test_ZEP_3_on_create(api: Api) -> None:
     with api.unchanged(V):
-        r = create(api, {"name": "Kickoff", "department_id": 5, "start_date": "2025-05-01",
-                         "end_date": "2025-04-30"})
+        r = create(
+            api, {"name": "Kickoff", "department_id": 5, "start_date": "2025-05-01", "end_date": "2025-04-30"}
+        )
     assert errors(r) == {"end_date": ["The end date field must be a date after start date."]}
 
 
 # -- ZEP-4: non-negative planning values -------------------------------------------------------
-NON_NEGATIVE = ("plan_hours", "plan_expenses", "plan_wage", "plan_expenses_travel",
-                "plan_hours_children", "plan_hours_per_day", "plan_warning_percent",
-                "plan_warning_percent_2", "plan_warning_percent_3")
+NON_NEGATIVE = (
+    "plan_hours",
+    "plan_expenses",
+    "plan_wage",
+    "plan_expenses_travel",
+    "plan_hours_children",
+    "plan_hours_per_day",
+    "plan_warning_percent",
+    "plan_warning_percent_2",
+    "plan_warning_percent_3",
+)
 
 
 def test_ZEP_4_every_negative_plan_value_is_reported(api: Api) -> None:
@@ -261,8 +242,14 @@ def test_ZEP_4_every_negative_plan_value_is_reported(api: Api) -> None:
     assert r.status_code == 422
     found = errors(r)
     assert list(found) == [  # the spec's property order, as Laravel's rule order
-        "plan_hours", "plan_expenses", "plan_wage", "plan_expenses_travel", "plan_hours_children",
-        "plan_hours_per_day", "plan_warning_percent", "plan_warning_percent_2",
+        "plan_hours",
+        "plan_expenses",
+        "plan_wage",
+        "plan_expenses_travel",
+        "plan_hours_children",
+        "plan_hours_per_day",
+        "plan_warning_percent",
+        "plan_warning_percent_2",
         "plan_warning_percent_3",
     ]
     assert found["plan_warning_percent_2"] == ["The plan warning percent 2 field must be at least 0."]
@@ -278,11 +265,23 @@ def test_ZEP_4_zero_is_allowed_and_unbounded_values_may_be_negative(api: Api) ->
 
 
 # -- ZEP-5: lengths ----------------------------------------------------------------------------
-LIMITS = {"description": 255, "location_address": 64, "location_city": 64, "location_state": 64,
-          "location_country": 32, "cost_object": 32, "cost_object_identifier": 32,
-          "revenue_account": 32, "customer_project_reference": 64, "project_status_id": 64,
-          "url": 255, "reference_commission": 100, "reference_procurement": 100,
-          "reference_object": 100, "reference_order": 100}
+LIMITS = {
+    "description": 255,
+    "location_address": 64,
+    "location_city": 64,
+    "location_state": 64,
+    "location_country": 32,
+    "cost_object": 32,
+    "cost_object_identifier": 32,
+    "revenue_account": 32,
+    "customer_project_reference": 64,
+    "project_status_id": 64,
+    "url": 255,
+    "reference_commission": 100,
+    "reference_procurement": 100,
+    "reference_object": 100,
+    "reference_order": 100,
+}
 
 
 def test_ZEP_5_lengths_are_reported_together(api: Api) -> None:
@@ -290,11 +289,11 @@ def test_ZEP_5_lengths_are_reported_together(api: Api) -> None:
         r = patch(api, 123, {name: "x" * (limit + 1) for name, limit in LIMITS.items()})
     found = errors(r)
     assert set(found) == set(LIMITS)
-    assert found["location_country"] == [
-        "The location country field must not be greater than 32 characters."]
+    assert found["location_country"] == ["The location country field must not be greater than 32 characters."]
     assert found["cost_object_identifier"] == [
         "The cost object identifier field must be a string of at most 32 characters or an "
-        "integer of at least 0."]
+        "integer of at least 0."
+    ]
     assert r.json()["message"].endswith("(and 14 more errors)")
 
 
@@ -319,9 +318,16 @@ def test_ZEP_5_cost_object_identifier_string_or_non_negative_integer(api: Api) -
 
 # -- ZEP-6: references -------------------------------------------------------------------------
 def test_ZEP_6_every_unknown_reference_is_named(api: Api) -> None:
-    body = {"department_id": 999, "customer_id": 999999, "customer_contact_id": 999,
-            "customer_billing_address_id": 999, "customer_shipping_address_id": 999,
-            "currency": "XYZ", "language": "tlh", "project_status_id": "archiviert"}
+    body = {
+        "department_id": 999,
+        "customer_id": 999999,
+        "customer_contact_id": 999,
+        "customer_billing_address_id": 999,
+        "customer_shipping_address_id": 999,
+        "currency": "XYZ",
+        "language": "tlh",
+        "project_status_id": "archiviert",
+    }
     with api.unchanged(V):
         r = patch(api, 123, body)
     assert r.status_code == 422
@@ -338,14 +344,30 @@ def test_ZEP_6_every_unknown_reference_is_named(api: Api) -> None:
 
 
 def test_ZEP_6_known_references_are_stored_and_nullable_ones_cleared(api: Api) -> None:
-    r = patch(api, 123, {"department_id": 3, "customer_id": 43, "customer_contact_id": 9,
-                         "customer_billing_address_id": 13, "customer_shipping_address_id": 14,
-                         "currency": "CHF", "language": "en", "project_status_id": "gesperrt"})
+    r = patch(
+        api,
+        123,
+        {
+            "department_id": 3,
+            "customer_id": 43,
+            "customer_contact_id": 9,
+            "customer_billing_address_id": 13,
+            "customer_shipping_address_id": 14,
+            "currency": "CHF",
+            "language": "en",
+            "project_status_id": "gesperrt",
+        },
+    )
     assert r.status_code == 200
     data = r.json()["data"]
-    assert data["status"] == {"id": "gesperrt", "name": "Gesperrt",
-                              "description": "Locked for time entry", "bookable": False,
-                              "order": 3, "color": "#C62828"}
+    assert data["status"] == {
+        "id": "gesperrt",
+        "name": "Gesperrt",
+        "description": "Locked for time entry",
+        "bookable": False,
+        "order": 3,
+        "color": "#C62828",
+    }
     assert (data["customer_id"], data["currency"], data["language"]) == (43, "CHF", "en")
     cleared = patch(api, 123, {"customer_id": None, "customer_contact_id": None, "language": None})
     assert cleared.status_code == 200
@@ -355,9 +377,19 @@ def test_ZEP_6_known_references_are_stored_and_nullable_ones_cleared(api: Api) -
 
 def test_ZEP_6_schema_and_business_errors_share_one_422(api: Api) -> None:
     with api.unchanged(V):
-        r = patch(api, 123, {"name": "Intranet", "description": "d" * 256,
-                             "start_date": "2024-07-01", "end_date": "2024-01-31",
-                             "plan_hours": -1, "customer_id": 999999, "customer_contact_id": "7"})
+        r = patch(
+            api,
+            123,
+            {
+                "name": "Intranet",
+                "description": "d" * 256,
+                "start_date": "2024-07-01",
+                "end_date": "2024-01-31",
+                "plan_hours": -1,
+                "customer_id": 999999,
+                "customer_contact_id": "7",
+            },
+        )
     assert r.json() == {
         "message": "The name has already been taken. (and 5 more errors)",
         "errors": {
@@ -373,8 +405,18 @@ def test_ZEP_6_schema_and_business_errors_share_one_422(api: Api) -> None:
 
 # -- ZEP-7: the success shape ------------------------------------------------------------------
 def test_ZEP_7_success_is_data_and_info_with_zep_formats(api: Api) -> None:
-    r = patch(api, 123, {"description": "Phase 2", "plan_hours": 512.345, "plan_expenses": 15000,
-                         "billing_type": 2, "receipts_billability": 1, "keywords": ["web"]})
+    r = patch(
+        api,
+        123,
+        {
+            "description": "Phase 2",
+            "plan_hours": 512.345,
+            "plan_expenses": 15000,
+            "billing_type": 2,
+            "receipts_billability": 1,
+            "keywords": ["web"],
+        },
+    )
     assert r.status_code == 200
     body = r.json()
     assert set(body) == {"data", "info"}
@@ -412,9 +454,18 @@ def test_ZEP_7_a_rejected_update_keeps_modified(api: Api) -> None:
 
 # -- ZEP-8: neighbours -------------------------------------------------------------------------
 def test_ZEP_8_create_then_read_and_update(api: Api) -> None:
-    r = create(api, {"name": "Intranet Redesign", "department_id": 5, "start_date": "2024-03-01",
-                     "end_date": "2024-09-30", "customer_id": 42, "plan_hours": 250,
-                     "plan_can_exceed": 2})
+    r = create(
+        api,
+        {
+            "name": "Intranet Redesign",
+            "department_id": 5,
+            "start_date": "2024-03-01",
+            "end_date": "2024-09-30",
+            "customer_id": 42,
+            "plan_hours": 250,
+            "plan_can_exceed": 2,
+        },
+    )
     assert r.status_code == 201
     data = r.json()["data"]
     assert set(r.json()) == {"data"}
@@ -433,12 +484,15 @@ def test_ZEP_8_create_requires_name_department_and_start_date(api: Api) -> None:
     with api.unchanged(V):
         name_only = create(api, {"name": "Intranet Redesign"})
         empty = create(api, {})
-        unknown_department = create(api, {"name": "Intranet Redesign", "department_id": 999999,
-                                          "start_date": "2024-03-01"})
+        unknown_department = create(
+            api, {"name": "Intranet Redesign", "department_id": 999999, "start_date": "2024-03-01"}
+        )
     assert name_only.json() == {
         "message": "The department id field is required. (and 1 more error)",
-        "errors": {"department_id": ["The department id field is required."],
-                   "start_date": ["The start date field is required."]},
+        "errors": {
+            "department_id": ["The department id field is required."],
+            "start_date": ["The start date field is required."],
+        },
     }
     assert list(errors(empty)) == ["name", "department_id", "start_date"]
     assert errors(unknown_department) == {"department_id": ["The selected department id is invalid."]}
@@ -452,13 +506,16 @@ def test_ZEP_8_list_is_a_laravel_page(api: Api) -> None:
     assert "categories" not in body["data"][0]
     assert body["data"][0]["categories_count"] == 0
     base = "http://testserver/zep/api/v1/projects"
-    assert body["links"] == {"first": f"{base}?limit=2&page=1", "last": f"{base}?limit=2&page=3",
-                             "prev": f"{base}?limit=2&page=1", "next": f"{base}?limit=2&page=3"}
+    assert body["links"] == {
+        "first": f"{base}?limit=2&page=1",
+        "last": f"{base}?limit=2&page=3",
+        "prev": f"{base}?limit=2&page=1",
+        "next": f"{base}?limit=2&page=3",
+    }
     meta = body["meta"]
     assert (meta["current_page"], meta["from"], meta["to"], meta["last_page"]) == (2, 3, 4, 3)
     assert (meta["per_page"], meta["total"], meta["path"]) == (2, 5, base)
-    assert [link["label"] for link in meta["links"]] == [
-        "&laquo; Previous", "1", "2", "3", "Next &raquo;"]
+    assert [link["label"] for link in meta["links"]] == ["&laquo; Previous", "1", "2", "3", "Next &raquo;"]
     assert [link["active"] for link in meta["links"]] == [False, False, True, False, False]
 
 
@@ -478,8 +535,10 @@ def test_ZEP_8_list_query_errors_are_422(api: Api) -> None:
     r = api.call(V, "GET", "/projects?limit=500&page=0")
     assert r.json() == {
         "message": "The limit field must not be greater than 100. (and 1 more error)",
-        "errors": {"limit": ["The limit field must not be greater than 100."],
-                   "page": ["The page field must be at least 1."]},
+        "errors": {
+            "limit": ["The limit field must not be greater than 100."],
+            "page": ["The page field must be at least 1."],
+        },
     }
 
 
@@ -498,7 +557,7 @@ def test_ZEP_8_many_pages_get_laravels_window(api: Api) -> None:
 @pytest.fixture(scope="module")
 def strict_api() -> Api:
     app: MockApp = create_app(ServerConfig(freeze_time=FROZEN_NOW, strict=True, vendors=(V,)))
-    return Api(app, {V: checker_for(app.vendors[V].spec_path)}, "strict")
+    return Api(app, {V: SpecChecker(app.vendors[V].spec_path)}, "strict")
 
 
 def test_ZEP_1_strict_mode_prohibits_undocumented_fields(strict_api: Api) -> None:
@@ -506,6 +565,8 @@ def test_ZEP_1_strict_mode_prohibits_undocumented_fields(strict_api: Api) -> Non
         r = patch(strict_api, 123, {"risk": "high", "plan_hours": -1})
     assert r.json() == {
         "message": "The plan hours field must be at least 0. (and 1 more error)",
-        "errors": {"plan_hours": ["The plan hours field must be at least 0."],
-                   "risk": ["The risk field is prohibited."]},
+        "errors": {
+            "plan_hours": ["The plan hours field must be at least 0."],
+            "risk": ["The risk field is prohibited."],
+        },
     }
