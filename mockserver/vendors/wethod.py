@@ -3,7 +3,7 @@
 Sources: the seed (docs.wethod.com/reference/update-project), the create-project and
 timesheet-whitelist pages and the community clients, as summarised in ``shared/vendors/wethod.md``.
 Every call carries the tenant headers ``Wethod-Company``/``Wethod-Version`` (WET-1); errors are
-``{key, message}`` plus ``failures`` on 400 (WET-2).
+``{key, message}`` plus ``failures`` on 400 (WET-2), worded as Symfony's validator words them.
 """
 
 from __future__ import annotations
@@ -17,9 +17,11 @@ from mockserver.core.change import Change, Identity
 from mockserver.core.checks import missing_references, taken_by_other
 from mockserver.core.pipeline import Context, Reply
 from mockserver.core.rules import RuleRegistry
+from mockserver.core.spec import load_spec
 from mockserver.core.store import CollectionSpec, Record
-from mockserver.core.vendor import Handler, Sample, Vendor
-from mockserver.core.violations import Code, Phase, Rejection, Violation, pick_answer
+from mockserver.core.vendor import SPECS_DIR, Handler, Sample, Vendor
+from mockserver.core.violations import Code, Phase, Rejection, Violation
+from mockserver.vendors import _symfony as symfony
 from mockserver.vendors._common import as_int, iso_z, page
 
 COMPANY, VERSION = "Wethod-Company", "Wethod-Version"
@@ -28,18 +30,13 @@ EDIT, EDIT_OTHER = "pipeline.edit", "pipeline.edit_other"
 CREATE, CREATE_OTHER = "pipeline.create", "pipeline.create_other"
 JOB_ORDER = "pipeline.job_order"
 INVALID_DATA = "You provided invalid data. Check 'failures' for details."
+VERSION_FORMAT = "This value should be a date in the YYYY-MM-DD format."
 MAX_LIMIT = 100
 """``limit`` is at most 100 (community SDK README); it is also the default page size."""
 
 PROJECT_WRITES = ("updateProject", "createProject")
 CREATE_WHITELIST, DELETE_WHITELIST = "createTimesheetWhitelist", "deleteTimesheetWhitelist"
 METADATA_FIELD = re.compile(r"metadata_(\d+)")
-DATE_FIELDS = ("date_start", "due_date", "signed_on")
-INTEGER_FIELDS = (
-    "id", "limit", "offset", "project_id", "person_id", "client_id", "client_contact_id", "pm_id",
-    "account_id", "job_order_category_id", "project_type_id", "probability", "duration",
-    "project_stage_id", "business_unit_id",
-)
 REFERENCES = {  # body field -> (collection, noun used in the failure message)
     "client_id": ("clients", "Client"),
     "client_contact_id": ("client_contacts", "Client contact"),
@@ -51,12 +48,11 @@ REFERENCES = {  # body field -> (collection, noun used in the failure message)
     "business_unit_id": ("business_units", "Business unit"),
 }
 WHITELIST_REFERENCES = {"project_id": ("projects", "Project"), "person_id": ("people", "Person")}
-# The create page says the whitelist flag and the opportunity stage cannot be set on create.
-CREATE_FIELDS = (
-    "name", "client_id", "client_contact_id", "purchase_order", "pm_id", "account_id",
-    "job_order_category_id", "project_type_id", "job_order", "value", "probability",
-    "external_cost_percentage", "date_start", "duration", "due_date", "signed_on",
-    "business_unit_id",
+INTEGER_FIELDS = (*REFERENCES, *WHITELIST_REFERENCES, "id", "limit", "offset", "probability", "duration")
+# A create may set what the spec's create body lists (the create page: not the whitelist flag nor
+# the opportunity stage); an update those two as well.
+CREATE_FIELDS = tuple(
+    load_spec(SPECS_DIR / "wethod.yaml")["components"]["schemas"]["ProjectCreate"]["properties"]
 )
 UPDATE_FIELDS = (*CREATE_FIELDS, "project_stage_id", "is_timesheet_whitelist_enabled")
 
@@ -64,10 +60,6 @@ rules = RuleRegistry(vendor="wethod")
 
 
 # -- small helpers ----------------------------------------------------------------------------
-def _is_id(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
-
-
 def _can(identity: Identity | None, permission: str) -> bool:
     return identity is not None and identity.can(permission)
 
@@ -79,108 +71,159 @@ def _manages(identity: Identity | None, project: Mapping[str, Any] | None) -> bo
     return identity.subject in (project.get("pm_id"), project.get("account_id"))
 
 
-def _forbidden(message: str, rule: str) -> Violation:
+def _lacks(identity: Identity | None, project: Mapping[str, Any] | None, own: str, other: str) -> str | None:
+    """The permission the caller misses for ``project`` (``own`` on theirs, ``other`` elsewhere)."""
+    needed = own if _manages(identity, project) else other
+    return None if _can(identity, needed) else needed
+
+
+def _forbidden(message: str, rule: str | None = None) -> Violation:
     return Violation(403, Code.FORBIDDEN, message, rule=rule)
 
 
-def _invalid(field: str, message: str, rule: str, code: Code = Code.INVALID) -> Violation:
-    return Violation(400, code, message, field=field, rule=rule)
+def _denied(permission: str, action: str, rule: str | None = None) -> Violation:
+    target = "a project you do not manage" if permission.endswith("_other") else "this project"
+    return _forbidden(f"You need the {permission} permission to {action} {target}.", rule)
 
 
-def _header(headers: Mapping[str, str], name: str) -> str | None:
-    wanted = name.lower()
-    return next((v for k, v in headers.items() if k.lower() == wanted), None)
+def _invalid(field: str, message: str, code: Code = Code.INVALID) -> Violation:
+    return Violation(400, code, message, field=field)
+
+
+def _not_found(noun: str, record_id: Any) -> Violation:
+    return Violation(404, Code.NOT_FOUND, f"{noun} {record_id} not found.", rule="WET-2")
 
 
 def _project_of(change: Change) -> Record | None:
     """The stored project whose PM/account decide a write's permission (WET-6, WET-10)."""
     projects = change.state["projects"]
-    if change.operation == CREATE_WHITELIST:
+    if change.operation == CREATE_WHITELIST:  # runs before the schema: the id may be anything
         project_id = change.body.get("project_id")
-        return projects.get(project_id) if _is_id(project_id) else None
+        return projects.get(project_id) if type(project_id) is int else None
     if change.operation == DELETE_WHITELIST and change.target is not None:
         return projects.get(change.target.get("project_id"))
     return change.target
 
 
 # -- rules ------------------------------------------------------------------------------------
-# WET-1's header checks are schema claims on the header parameters; the unknown-company 403
-# needs the header value, which a Change does not carry, so `_tenant` answers it first thing.
-rules.schema("WET-1", "Wethod-Company and Wethod-Version (YYYY-MM-DD) are required: 400 naming "
-             "the header; an unknown company is 403.", fields=(COMPANY, VERSION))
-rules.mechanism("WET-2", "Errors are {key, message}; 400 is invalid_data with failures "
-                "[{field, message}]; 404 not_found, 412 precondition_failure.")
-rules.schema("WET-3", "name <= 500 characters, job_order <= 150 characters.",
-             fields=("name", "job_order"), keywords=("maxLength",))
-rules.schema("WET-4", "probability is an integer 0..100, duration an integer >= 1.",
-             fields=("probability", "duration"), keywords=("minimum", "maximum"))
-rules.schema("WET-5", "date_start, due_date and signed_on are YYYY-MM-DD; date_start is stored "
-             "as the first day of its month.", fields=DATE_FIELDS, keywords=("format", "type"))
-rules.schema("WET-12", "Integer fields are strictly typed: '13' for an integer is a failure.",
-             fields=INTEGER_FIELDS, keywords=("type",))
-rules.mechanism("WET-13", "Success is 200 with the full project and its nested "
-                "job_order_category; risk and won/lost feedback are ignored (GEN-7).",
-                on=("updateProject",))
-rules.mechanism("WET-14", "Neighbours: GET /api/projects/{id}, GET /api/projects (bare array, "
-                "limit/offset), POST /api/projects (201).")
-
-_EDIT_MESSAGES = {
-    ("updateProject", EDIT): "You need the pipeline.edit permission to update this project.",
-    ("updateProject", EDIT_OTHER):
-        "You need the pipeline.edit_other permission to update a project you do not manage.",
-    ("whitelist", EDIT):
-        "You need the pipeline.edit permission to edit the whitelist of this project.",
-    ("whitelist", EDIT_OTHER): "You need the pipeline.edit_other permission to edit the "
-                               "whitelist of a project you do not manage.",
-}
+@rules.check(
+    "WET-1",
+    "Wethod-Company and Wethod-Version (YYYY-MM-DD) are required: 400 naming the header; an "
+    "unknown company is 403.",
+    phase=Phase.HEADERS,
+    schema_fields=(COMPANY, VERSION),
+)
+def _tenant(change: Change) -> Iterator[Violation]:
+    version, company = change.headers.get(VERSION), change.headers.get(COMPANY)  # case-insensitive
+    try:  # the header's pattern admits 2024-13-45; a version is a calendar date
+        date.fromisoformat(version or "")
+    except ValueError:
+        yield _invalid(VERSION, VERSION_FORMAT)
+    if not company:
+        yield _invalid(COMPANY, "This header is required.")
+    elif company not in change.state["companies"]:
+        yield _forbidden(f'You do not have access to company "{company}".')
 
 
-@rules.check("WET-6", "Writes need pipeline.edit when the caller is the stored project's PM or "
-             "account, pipeline.edit_other otherwise (whitelist writes too, WET-10).",
-             phase=Phase.PERMISSION, on=("updateProject", CREATE_WHITELIST, DELETE_WHITELIST))
+# Claims the validation failures no other rule claims (path and query types, a body that is no
+# object, a blank body): what they share is the envelope.
+rules.schema(
+    "WET-2",
+    "Errors are {key, message}; 400 is invalid_data with failures [{field, message}]; 404 "
+    "not_found, 412 precondition_failure.",
+    codes=(Code.SCHEMA, Code.BAD_JSON),
+    fallback=True,
+)
+rules.schema(
+    "WET-3",
+    "name <= 500 characters, job_order <= 150 characters.",
+    fields=("name", "job_order"),
+    keywords=("maxLength",),
+)
+rules.schema(
+    "WET-4",
+    "probability is an integer 0..100, duration an integer >= 1.",
+    fields=("probability", "duration"),
+    keywords=("minimum", "maximum"),
+)
+rules.schema(
+    "WET-5",
+    "date_start, due_date and signed_on are YYYY-MM-DD; date_start is stored as the first day of its month.",
+    fields=("date_start", "due_date", "signed_on"),
+    keywords=("format", "type"),
+)
+rules.schema(
+    "WET-12",
+    "Integer fields are strictly typed: '13' for an integer is a failure.",
+    fields=INTEGER_FIELDS,
+    keywords=("type",),
+)
+rules.mechanism(
+    "WET-13",
+    "Success is 200 with the full project and its nested job_order_category; risk and won/lost "
+    "feedback are ignored (GEN-7).",
+    on=("updateProject",),
+)
+rules.mechanism(
+    "WET-14",
+    "Neighbours: GET /api/projects/{id}, GET /api/projects (bare array, limit/offset), "
+    "POST /api/projects (201).",
+)
+
+
+@rules.check(
+    "WET-6",
+    "Writes need pipeline.edit when the caller is the stored project's PM or account, "
+    "pipeline.edit_other otherwise (whitelist writes too, WET-10).",
+    phase=Phase.PERMISSION,
+    on=("updateProject", CREATE_WHITELIST, DELETE_WHITELIST),
+)
 def _edit_permission(change: Change) -> Iterator[Violation]:
-    identity = change.identity
-    project = _project_of(change)
-    scope = "updateProject" if change.operation == "updateProject" else "whitelist"
+    identity, project = change.identity, _project_of(change)
     if project is None:  # a whitelist entry for an unknown project: WET-8 answers it with 400
         if not (_can(identity, EDIT) or _can(identity, EDIT_OTHER)):
-            yield _forbidden("You need the pipeline.edit or pipeline.edit_other permission to "
-                             "edit timesheet whitelists.", "WET-6")
-        return
-    needed = EDIT if _manages(identity, project) else EDIT_OTHER
-    if not _can(identity, needed):
-        yield _forbidden(_EDIT_MESSAGES[(scope, needed)], "WET-6")
+            yield _forbidden(f"You need the {EDIT} or {EDIT_OTHER} permission to edit timesheet whitelists.")
+    elif needed := _lacks(identity, project, EDIT, EDIT_OTHER):
+        yield _denied(needed, "update" if change.operation == "updateProject" else "edit the whitelist of")
 
 
-@rules.check("WET-7", "Changing job_order (a value other than the stored one) also needs "
-             "pipeline.job_order.", phase=Phase.PERMISSION, on=("updateProject",))
+@rules.check(
+    "WET-7",
+    "Changing job_order (a value other than the stored one) also needs pipeline.job_order.",
+    phase=Phase.PERMISSION,
+    on=("updateProject",),
+)
 def _job_order_permission(change: Change) -> Iterator[Violation]:
     stored = change.target.get("job_order") if change.target is not None else None
     changed = change.touches("job_order") and change.body["job_order"] != stored
     if changed and not _can(change.identity, JOB_ORDER):
-        yield _forbidden("You need the pipeline.job_order permission to change the job order.",
-                         "WET-7")
+        yield _forbidden("You need the pipeline.job_order permission to change the job order.")
 
 
-# Phase.SCHEMA: unknown references and metadata errors are validation failures, reported in
-# the same 400 as the schema's own (GEN-5; `_admit` merges them).
-@rules.check("WET-8", "client_id, client_contact_id, pm_id, account_id, job_order_category_id, "
-             "project_type_id, project_stage_id, business_unit_id (and a whitelist entry's "
-             "project_id, person_id) must exist: one 400 failure per bad field.",
-             phase=Phase.SCHEMA, on=(*PROJECT_WRITES, CREATE_WHITELIST))
+# Unknown references and metadata errors are validation failures: Phase.SCHEMA, so they share
+# the schema's 400 (GEN-5).
+@rules.check(
+    "WET-8",
+    "client_id, client_contact_id, pm_id, account_id, job_order_category_id, project_type_id, "
+    "project_stage_id, business_unit_id (and a whitelist entry's project_id, person_id) must "
+    "exist: one 400 failure per bad field.",
+    phase=Phase.SCHEMA,
+    on=(*PROJECT_WRITES, CREATE_WHITELIST),
+)
 def _references_exist(change: Change) -> Iterator[Violation]:
     references = WHITELIST_REFERENCES if change.operation == CREATE_WHITELIST else REFERENCES
-    missing = missing_references(change, {f: c for f, (c, _noun) in references.items()})
-    for field in missing:
-        value = change.body[field]
-        if _is_id(value):  # other values are the schema's to report (WET-12, minimum)
-            noun = references[field][1]
-            yield _invalid(field, f"{noun} {value} does not exist.", "WET-8", Code.REFERENCE)
+    for field in missing_references(change, {f: c for f, (c, _noun) in references.items()}):
+        noun = references[field][1]
+        yield _invalid(field, f"{noun} {change.body[field]} does not exist.", Code.REFERENCE)
 
 
-@rules.check("WET-11", "metadata_<N>: N must be a metadata definition; the value must be one of "
-             "its values when it lists any; null or '' removes it.",
-             phase=Phase.SCHEMA, on=PROJECT_WRITES)
+@rules.check(
+    "WET-11",
+    "metadata_<N>: N must be a metadata definition; the value must be one of its values when it "
+    "lists any; null or '' removes it.",
+    phase=Phase.SCHEMA,
+    on=PROJECT_WRITES,
+)
 def _metadata_values(change: Change) -> Iterator[Violation]:
     for name, value in change.body.items():
         match = METADATA_FIELD.fullmatch(name)
@@ -188,97 +231,64 @@ def _metadata_values(change: Change) -> Iterator[Violation]:
             continue
         definition = change.state["metadata"].get(match[1])
         if definition is None:
-            yield _invalid(name, f"Project metadata {match[1]} does not exist.", "WET-11")
+            yield _invalid(name, f"Project metadata {match[1]} does not exist.")
         elif value is None or value == "":
             continue
-        elif not isinstance(value, str):
-            yield _invalid(name, "This value should be of type string.", "WET-11")
+        elif not isinstance(value, str):  # the schema cannot name these fields, so cannot type them
+            yield _invalid(name, "This value should be of type string.")
         elif definition.get("values") and value not in definition["values"]:
             allowed = ", ".join(definition["values"])
-            yield _invalid(name, "The value you selected is not a valid choice. Allowed values: "
-                           f"{allowed}.", "WET-11")
+            yield _invalid(name, f"The value you selected is not a valid choice. Allowed values: {allowed}.")
 
 
-@rules.check("WET-9", "is_timesheet_whitelist_enabled cannot be set to false while the "
-             "project's whitelist has people: 412 precondition_failure.", on=("updateProject",))
+@rules.check(
+    "WET-9",
+    "is_timesheet_whitelist_enabled cannot be set to false while the project's whitelist has "
+    "people: 412 precondition_failure.",
+    on=("updateProject",),
+)
 def _whitelist_empty_before_disabling(change: Change) -> Iterator[Violation]:
     if change.body.get("is_timesheet_whitelist_enabled") is not False or change.target is None:
         return
     change.fire("GEN-2")  # the stored whitelist decides, not the patch
     if change.state["whitelists"].find("project", as_int(change.target.get("id"))):
-        yield Violation(412, Code.PRECONDITION, "The timesheet whitelist cannot be disabled while "
-                        "it still has people in it.", field="is_timesheet_whitelist_enabled")
+        message = "The timesheet whitelist cannot be disabled while it still has people in it."
+        yield Violation(412, Code.PRECONDITION, message, field="is_timesheet_whitelist_enabled")
 
 
-@rules.check("WET-10", "Timesheet whitelist endpoints: list, add (201; the same project/person "
-             "pair again is 409), remove (200); same permissions as WET-6.",
-             on=(CREATE_WHITELIST,))
+@rules.check(
+    "WET-10",
+    "Timesheet whitelist endpoints: list, add (201; the same project/person pair again is 409), "
+    "remove (200); same permissions as WET-6.",
+    on=(CREATE_WHITELIST,),
+)
 def _whitelist_pair_unique(change: Change) -> Iterator[Violation]:
     project_id, person_id = change.body.get("project_id"), change.body.get("person_id")
     if taken_by_other(change, "whitelists", "pair", (project_id, person_id)):
-        yield Violation(409, Code.CONFLICT, f"Person {person_id} is already whitelisted on "
-                        f"project {project_id}.", field="person_id")
+        message = f"Person {person_id} is already whitelisted on project {project_id}."
+        yield Violation(409, Code.CONFLICT, message, field="person_id")
 
 
 # -- request flow -----------------------------------------------------------------------------
-def _tenant(handler: Handler) -> Handler:
-    """Runs the tenant check of WET-1 before the handler (after 401 and header 400s, GEN-6)."""
-
-    def run(ctx: Context) -> Reply:
-        try:
-            _check_tenant(ctx)
-            return handler(ctx)
-        except Rejection:
-            ctx.fire("WET-2")
-            raise
-
-    return run
-
-
-def _check_tenant(ctx: Context) -> None:
-    headers = ctx.incoming.headers
-    version, company = _header(headers, VERSION), _header(headers, COMPANY)
-    try:  # the pattern admits 2024-13-45; a version is a calendar date
-        date.fromisoformat(version or "")
-    except ValueError:
-        ctx.reject(_invalid(VERSION, "This value should be a date in the YYYY-MM-DD format.",
-                            "WET-1"))
-    if not company:
-        ctx.reject(_invalid(COMPANY, "This header is required.", "WET-1"))
-    if company not in ctx.state["companies"]:
-        ctx.reject(_forbidden(f'You do not have access to company "{company}".', "WET-1"))
-
-
 def _change(ctx: Context, target: Record | None) -> Change:
-    """Rules see an object body even when the request sent none or a non-object (the schema
-    reports those); so no check needs to guard against a list or a string."""
-    body = ctx.body if isinstance(ctx.body, Mapping) else {}
-    return ctx.change(target, body=body)
+    """Permission rules run before the schema: they see an object body even when the request
+    sent none or a non-object (the schema reports those)."""
+    return ctx.change(target, body=ctx.body if isinstance(ctx.body, Mapping) else {})
 
 
 def _admit(ctx: Context, change: Change) -> None:
-    """GEN-6 with one twist for GEN-5: schema failures and the Phase.SCHEMA rules' failures
-    (unknown references, metadata) are answered together in one 400."""
-    ctx.checks(Phase.PERMISSION, change)
-    found: list[Violation] = []
+    """``ctx.admit``, with the failures listed in the order of the body's fields (decision)."""
     try:
-        ctx.validate_body()
+        ctx.admit(change)
     except Rejection as rejection:
-        mergeable = (Code.SCHEMA, Code.UNKNOWN_FIELD)
-        if not isinstance(ctx.body, Mapping) or any(
-            v.code not in mergeable for v in rejection.violations
-        ):
-            raise
-        found.extend(rejection.violations)
-    try:
-        ctx.checks(Phase.SCHEMA, change)
-    except Rejection as rejection:
-        found.extend(rejection.violations)
-    if found:
         order = {name: i for i, name in enumerate(change.body)}
-        found.sort(key=lambda v: order.get((v.field or "").split(".")[0], len(order)))
-        raise Rejection(pick_answer(found))
-    ctx.checks(Phase.BUSINESS, change)
+        rejection.violations.sort(key=lambda v: order.get((v.field or "").split(".")[0], len(order)))
+        raise
+
+
+def _locate(ctx: Context, collection: str, noun: str) -> Record:
+    record_id = ctx.incoming.path_params.get("id")
+    return ctx.locate(collection, record_id, _not_found(noun, record_id))
 
 
 def _apply(ctx: Context, base: Record, body: Mapping[str, Any], writable: Sequence[str]) -> Record:
@@ -306,22 +316,18 @@ def _apply(ctx: Context, base: Record, body: Mapping[str, Any], writable: Sequen
 def _new_project(project_id: int, stamp: str) -> Record:
     fields = (*UPDATE_FIELDS, "reason_why_id", "billing_group_id", "archived_on", "deleted_at")
     return dict.fromkeys(fields) | {
-        "id": project_id, "created_at": stamp, "updated_at": stamp, "is_archived": False,
+        "id": project_id,
+        "created_at": stamp,
+        "updated_at": stamp,
+        "is_archived": False,
         "is_timesheet_whitelist_enabled": False,
     }
 
 
-def _not_found(noun: str, record_id: Any) -> Violation:
-    return Violation(404, Code.NOT_FOUND, f"{noun} {record_id} not found.", rule="WET-2")
-
-
 def _require_view(ctx: Context, project: Record | None, whitelist: bool = False) -> None:
     """Reads: pipeline.view on the caller's own projects, pipeline.view_other on the others."""
-    needed = VIEW if _manages(ctx.identity, project) else VIEW_OTHER
-    if not _can(ctx.identity, needed):
-        action = "view the whitelist of" if whitelist else "view"
-        target = "this project" if needed == VIEW else "a project you do not manage"
-        ctx.reject(_forbidden(f"You need the {needed} permission to {action} {target}.", "WET-6"))
+    if needed := _lacks(ctx.identity, project, VIEW, VIEW_OTHER):
+        ctx.reject(_denied(needed, "view the whitelist of" if whitelist else "view", "WET-6"))
 
 
 # -- the vendor -----------------------------------------------------------------------------
@@ -342,10 +348,9 @@ class Wethod(Vendor):
     collections: ClassVar[Mapping[str, CollectionSpec]] = {
         "tokens": CollectionSpec(id_field="token"),
         "companies": CollectionSpec(id_field="slug"),
-        "projects": CollectionSpec(indexes={
-            "pm": lambda r: r.get("pm_id"),
-            "account": lambda r: r.get("account_id"),
-        }),
+        "projects": CollectionSpec(
+            indexes={"pm": lambda r: r.get("pm_id"), "account": lambda r: r.get("account_id")}
+        ),
         "people": CollectionSpec(),
         "clients": CollectionSpec(),
         "client_contacts": CollectionSpec(),
@@ -354,15 +359,17 @@ class Wethod(Vendor):
         "project_stages": CollectionSpec(),
         "business_units": CollectionSpec(),
         "metadata": CollectionSpec(),
-        "whitelists": CollectionSpec(indexes={
-            "project": lambda r: as_int(r.get("project_id")),
-            "person": lambda r: as_int(r.get("person_id")),
-            "pair": lambda r: (r.get("project_id"), r.get("person_id")),
-        }),
+        "whitelists": CollectionSpec(
+            indexes={
+                "project": lambda r: as_int(r.get("project_id")),
+                "person": lambda r: as_int(r.get("person_id")),
+                "pair": lambda r: (r.get("project_id"), r.get("person_id")),
+            }
+        ),
     }
 
     def operations(self) -> Mapping[str, Handler]:
-        handlers: dict[str, Handler] = {
+        return {
             "listProjects": self.list_projects,
             "createProject": self.create_project,
             "getProject": self.get_project,
@@ -373,14 +380,11 @@ class Wethod(Vendor):
             "getTimesheetWhitelist": self.get_whitelist,
             "deleteTimesheetWhitelist": self.delete_whitelist,
         }
-        return {operation: _tenant(handler) for operation, handler in handlers.items()}
 
-    # -- rendering ----------------------------------------------------------------------------
     def render(self, ctx: Context, record: Record) -> dict[str, Any]:
         shown = {k: v for k, v in record.items() if not METADATA_FIELD.fullmatch(k)}
         category_id = record.get("job_order_category_id")
-        categories = ctx.state["job_order_categories"]
-        category = None if category_id is None else categories.get(category_id)
+        category = None if category_id is None else ctx.state["job_order_categories"].get(category_id)
         shown["job_order_category"] = None if category is None else dict(category)
         metadata = [k for k in record if METADATA_FIELD.fullmatch(k)]
         for key in sorted(metadata, key=lambda k: int(k.split("_")[1])):
@@ -391,40 +395,32 @@ class Wethod(Vendor):
     def format_errors(self, violations: Sequence[Violation], now: datetime) -> Reply:
         status = violations[0].status
         if status == 400:
-            failures = [{"field": _field(v), "message": _failure_message(v)} for v in violations]
-            unique = [dict(t) for t in dict.fromkeys(tuple(f.items()) for f in failures)]
-            return Reply(400, {"key": "invalid_data", "message": INVALID_DATA, "failures": unique})
-        messages = dict.fromkeys(_plain_message(v) for v in violations)
+            pairs = dict.fromkeys((v.field or "body", _failure_message(v)) for v in violations)
+            failures = [{"field": field, "message": message} for field, message in pairs]
+            return Reply(400, {"key": "invalid_data", "message": INVALID_DATA, "failures": failures})
+        messages = dict.fromkeys(_PLAIN.get(v.code, v.message) for v in violations)
         key = _KEYS.get(status, "internal_error" if status >= 500 else "invalid_request")
         return Reply(status, {"key": key, "message": " ".join(messages)})
 
     # -- projects -------------------------------------------------------------------------------
     def get_project(self, ctx: Context) -> Reply:
-        project = ctx.locate("projects", ctx.incoming.path_params.get("id"),
-                             _not_found("Project", ctx.incoming.path_params.get("id")))
+        project = _locate(ctx, "projects", "Project")
         _require_view(ctx, project)
         ctx.fire("WET-14")
         return Reply(200, self.render(ctx, project))
 
     def list_projects(self, ctx: Context) -> Reply:
-        identity = ctx.identity
-        projects = ctx.state["projects"]
-        mine: set[str] = set()
+        identity, projects = ctx.identity, ctx.state["projects"]
         subject = identity.subject if identity is not None else None
-        if subject is not None:
-            mine = projects.find("pm", subject) | projects.find("account", subject)
+        mine = set() if subject is None else projects.find("pm", subject) | projects.find("account", subject)
         if _can(identity, VIEW_OTHER):
-            ids = [str(r["id"]) for r in projects]
-            if not _can(identity, VIEW):
-                ids = [i for i in ids if i not in mine]
+            ids = [str(r["id"]) for r in projects if _can(identity, VIEW) or str(r["id"]) not in mine]
         elif _can(identity, VIEW):
             ids = list(mine)
         else:
-            ctx.reject(_forbidden("You need the pipeline.view permission to list projects.",
-                                  "WET-14"))
+            ctx.reject(_forbidden("You need the pipeline.view permission to list projects.", "WET-14"))
         ids.sort(key=lambda i: as_int(i) or 0)
-        query = ctx.incoming.query
-        chunk = page(ids, query.get("limit"), query.get("offset"), MAX_LIMIT)
+        chunk = page(ids, ctx.incoming.query.get("limit"), ctx.incoming.query.get("offset"), MAX_LIMIT)
         ctx.fire("WET-14")
         return Reply(200, [self.render(ctx, projects.get(i) or {}) for i in chunk])
 
@@ -432,12 +428,9 @@ class Wethod(Vendor):
         change = _change(ctx, None)
         # create page: pipeline.create when the caller is the new project's PM or account
         owner = {"pm_id": change.body.get("pm_id"), "account_id": change.body.get("account_id")}
-        own = _manages(ctx.identity, owner)
-        if not _can(ctx.identity, CREATE if own else CREATE_OTHER):
-            ctx.reject(_forbidden(
-                "You need the pipeline.create permission to create a project." if own else
-                "You need the pipeline.create_other permission to create a project you do not "
-                "manage.", "WET-14"))
+        if needed := _lacks(ctx.identity, owner, CREATE, CREATE_OTHER):
+            what = "create a project" + (" you do not manage" if needed == CREATE_OTHER else "")
+            ctx.reject(_forbidden(f"You need the {needed} permission to {what}.", "WET-14"))
         _admit(ctx, change)
         projects = ctx.state["projects"]
         base = _new_project(projects.next_id(), iso_z(ctx.now))
@@ -446,12 +439,10 @@ class Wethod(Vendor):
         return Reply(201, self.render(ctx, stored))
 
     def update_project(self, ctx: Context) -> Reply:
-        project_id = ctx.incoming.path_params.get("id")
-        project = ctx.locate("projects", project_id, _not_found("Project", project_id))
+        project = _locate(ctx, "projects", "Project")
         change = _change(ctx, project)
         _admit(ctx, change)
-        new = _apply(ctx, project, change.body, UPDATE_FIELDS)
-        new["updated_at"] = iso_z(ctx.now)
+        new = _apply(ctx, project, change.body, UPDATE_FIELDS) | {"updated_at": iso_z(ctx.now)}
         ctx.fire("GEN-1")
         ctx.fire("GEN-11")
         stored = ctx.commit(change, ctx.state["projects"], new)
@@ -466,36 +457,26 @@ class Wethod(Vendor):
     # -- timesheet whitelists -------------------------------------------------------------------
     def list_whitelists(self, ctx: Context) -> Reply:
         ctx.fire("WET-10")
-        query = ctx.incoming.query
+        query, identity = ctx.incoming.query, ctx.identity
         whitelists, projects = ctx.state["whitelists"], ctx.state["projects"]
         project_id, person_id = as_int(query.get("project_id")), as_int(query.get("person_id"))
-        if not (_can(ctx.identity, VIEW) or _can(ctx.identity, VIEW_OTHER)):
-            ctx.reject(_forbidden("You need the pipeline.view permission to view timesheet "
-                                  "whitelists.", "WET-6"))
+        if not (_can(identity, VIEW) or _can(identity, VIEW_OTHER)):
+            message = "You need the pipeline.view permission to view timesheet whitelists."
+            ctx.reject(_forbidden(message, "WET-6"))
         if project_id is not None and projects.get(project_id) is not None:
             _require_view(ctx, projects.get(project_id), whitelist=True)
-        if project_id is not None:
-            ids = set(whitelists.find("project", project_id))
-            if person_id is not None:
-                ids &= whitelists.find("person", person_id)
-        elif person_id is not None:
-            ids = set(whitelists.find("person", person_id))
-        else:
-            ids = {str(r["id"]) for r in whitelists}
+        wanted = {"project": project_id, "person": person_id}
+        filters = [whitelists.find(index, key) for index, key in wanted.items() if key is not None]
+        ids = set.intersection(*filters) if filters else {str(r["id"]) for r in whitelists}
         entries = [e for e in (whitelists.get(i) for i in ids) if e is not None]
         visible = [
-            e for e in entries if self._may_view(ctx.identity, projects.get(e["project_id"]))
+            e for e in entries if not _lacks(identity, projects.get(e["project_id"]), VIEW, VIEW_OTHER)
         ]
         visible.sort(key=lambda e: as_int(e.get("id")) or 0)
         return Reply(200, page(visible, query.get("limit"), query.get("offset"), MAX_LIMIT))
 
-    @staticmethod
-    def _may_view(identity: Identity | None, project: Record | None) -> bool:
-        return _can(identity, VIEW if _manages(identity, project) else VIEW_OTHER)
-
     def get_whitelist(self, ctx: Context) -> Reply:
-        entry_id = ctx.incoming.path_params.get("id")
-        entry = ctx.locate("whitelists", entry_id, _not_found("Timesheet whitelist", entry_id))
+        entry = _locate(ctx, "whitelists", "Timesheet whitelist")
         _require_view(ctx, ctx.state["projects"].get(entry.get("project_id")), whitelist=True)
         ctx.fire("WET-10")
         return Reply(200, dict(entry))
@@ -503,30 +484,34 @@ class Wethod(Vendor):
     def create_whitelist(self, ctx: Context) -> Reply:
         change = _change(ctx, None)
         _admit(ctx, change)
-        whitelists = ctx.state["whitelists"]
-        stamp = iso_z(ctx.now)
-        entry = {"id": whitelists.next_id(), "created_at": stamp, "updated_at": stamp,
-                 "project_id": change.body["project_id"], "person_id": change.body["person_id"]}
+        whitelists, stamp = ctx.state["whitelists"], iso_z(ctx.now)
+        entry = {"id": whitelists.next_id(), "created_at": stamp, "updated_at": stamp}
+        entry |= {name: change.body[name] for name in WHITELIST_REFERENCES}
         stored = ctx.commit(change, whitelists, entry)
         ctx.fire("WET-10")
         return Reply(201, dict(stored))
 
     def delete_whitelist(self, ctx: Context) -> Reply:
-        entry_id = ctx.incoming.path_params.get("id")
-        entry = ctx.locate("whitelists", entry_id, _not_found("Timesheet whitelist", entry_id))
+        entry = _locate(ctx, "whitelists", "Timesheet whitelist")
         ctx.checks(Phase.PERMISSION, _change(ctx, entry))
         ctx.state["whitelists"].delete(entry["id"])
         ctx.fire("WET-10")
         return Reply(200, dict(entry))
 
 
-# -- error wording (Symfony validator dialect, as the docs' examples) ---------------------------
+# -- error wording (WET-2's envelope; failures in Symfony's words) --------------------------------
 _KEYS = {
-    401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-    409: "conflict", 412: "precondition_failure", 413: "payload_too_large",
-    415: "unsupported_media_type", 429: "too_many_requests",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    412: "precondition_failure",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    429: "too_many_requests",
 }
-_FIXED = {
+_PLAIN = {
     Code.UNAUTHORIZED: "The provided API token is missing or invalid.",
     Code.ROUTE_NOT_FOUND: "The requested route does not exist.",
     Code.METHOD_NOT_ALLOWED: "This method is not allowed on this route.",
@@ -534,51 +519,18 @@ _FIXED = {
     Code.TOO_LARGE: "The request body is too large.",
     Code.INTERNAL: "An internal error occurred.",
 }
-_PHP_TYPES = {"integer": "int", "number": "float", "boolean": "bool"}
-
-
-def _field(v: Violation) -> str:
-    return v.field or "body"
-
-
-def _plain_message(v: Violation) -> str:
-    return _FIXED.get(v.code, v.message)
 
 
 def _failure_message(v: Violation) -> str:
-    if v.code is Code.BAD_JSON:
-        if v.keyword == "required":
-            return "The request body should not be blank."
-        return f"The request body is not valid JSON ({v.message})."
-    if v.code is Code.UNKNOWN_FIELD:
-        return "This field was not expected."
-    if v.code is not Code.SCHEMA:
-        return v.message
-    return _schema_message(v)
-
-
-def _schema_message(v: Violation) -> str:
-    keyword, limit = v.keyword, v.params.get("limit")
-    if keyword == "required":
-        return "This header is required." if v.location == "header" else (
-            "This value should not be blank.")
-    if v.field == VERSION:
-        return "This value should be a date in the YYYY-MM-DD format."
-    if v.location == "query" and v.field == "limit" and keyword in ("minimum", "maximum"):
-        return f"This value should be between 1 and {MAX_LIMIT}."
-    messages = {
-        "maxLength": f"This value is too long. It should have {limit} characters or less.",
-        "minLength": "This value should not be blank." if limit == 1 else
-                     f"This value is too short. It should have {limit} characters or more.",
-        "maximum": f"This value should be less than or equal to {limit}.",
-        "minimum": f"This value should be greater than or equal to {limit}.",
-        "type": "This value should not be null." if v.params.get("value", 0) is None else
-                f"This value should be of type {_PHP_TYPES.get(str(limit), limit)}.",
-        "format": "This value is not a valid date (YYYY-MM-DD)." if limit == "date" else
-                  f"This value is not a valid {limit}.",
-        "enum": "The value you selected is not a valid choice.",
-    }
-    return messages.get(keyword or "", "This value is not valid.")
+    """Symfony's words, except where Wethod's own show: headers, the version format, the page size."""
+    schema = v.code is Code.SCHEMA
+    if schema and v.keyword == "required" and v.location == "header":
+        return "This header is required."
+    if schema and v.keyword != "required" and v.field == VERSION:
+        return VERSION_FORMAT
+    if schema and v.location == "query" and v.field == "limit" and v.keyword in ("minimum", "maximum"):
+        return symfony.range_message(1, MAX_LIMIT)
+    return symfony.failure_message(v)
 
 
 VENDOR = Wethod()
