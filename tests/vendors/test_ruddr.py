@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 
-from contracts.conformance import SpecChecker
 from mockserver.core.spec import load_spec
 from mockserver.core.vendor import SPECS_DIR
 from tests.fixtures.mock import Api
@@ -35,39 +32,6 @@ JANE = "d1980029-6c43-4af9-88ac-7b9066944f34"
 PRIYA = "4f7a1c9e-6d3b-4e2f-8a5c-0b9e2d7f3a16"
 
 EXAMPLES = load_spec(SPECS_DIR / "ruddr.yaml")["components"]["examples"]
-
-
-class _ServerPathChecker(SpecChecker):
-    """SpecChecker for a server URL with a path (``https://www.ruddr.io/api/workspace``).
-
-    Workaround: ``SpecChecker._request`` hands openapi-core the server URL as ``host_url``, which
-    ``urljoin`` cuts back to the host, so no operation is found (``ServerNotFound``). Used only
-    while the shared checker has that problem (see ``api`` below); delete once it is fixed.
-    """
-
-    def _request(self, method: str, path: str, headers: Mapping[str, str] | None,
-                 body: bytes | None) -> Any:
-        base = urlsplit(self.server)
-        request = super()._request(method, base.path + path, headers, body)
-        request.host_url = f"{base.scheme}://{base.netloc}"
-        return request
-
-
-@pytest.fixture(scope="module")
-def ruddr_checker(checkers: Mapping[str, SpecChecker]) -> SpecChecker:
-    probe = checkers[V].response_errors("GET", f"/projects/{MISSING}", 404,
-                                        {"content-type": "application/json"},
-                                        b'{"status": 404, "message": "Project not found."}')
-    if any("ServerNotFound" in e for e in probe):
-        return _ServerPathChecker(SPECS_DIR / "ruddr.yaml")
-    return checkers[V]
-
-
-@pytest.fixture
-def api(api: Api, checkers: Mapping[str, SpecChecker], ruddr_checker: SpecChecker) -> Api:
-    """The shared ``api``, with a Ruddr checker that can find Ruddr's server (see above)."""
-    api.checkers = {**checkers, V: ruddr_checker}
-    return api
 
 
 def patch(api: Api, project: str, body: Any, **kw: Any) -> Any:
