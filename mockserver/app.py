@@ -121,7 +121,7 @@ class MockApp:
         vendor = state.vendor if state else None
         if state is not None:
             state.violations = [violation]
-            state.fired = [violation.rule] if violation.rule else []
+            state.fired = [r for r in (violation.rule, vendor and vendor.envelope_rule) if r]
         reply = self.error_reply(vendor, [violation])
         body: Any = b"" if reply.body is NO_BODY else dumps(reply.body)
         return ConnexionResponse(

@@ -42,6 +42,8 @@ class Change:
     headers: Mapping[str, str] = field(default_factory=dict)
     now: datetime | None = None
     new: Record | None = None
+    dropped: frozenset[str] = frozenset()
+    """Body fields that were sent but failed the schema; business rules do not see them."""
     extra: dict[str, Any] = field(default_factory=dict)
     fire: Callable[[str], None] = lambda _rule: None
     """Records that a rule acted (the journal and ``/__admin/rules`` coverage show it)."""

@@ -44,7 +44,13 @@ def missing_ids(change: Change, field: str, collection: str) -> list[Any]:
 
 
 def merged_pair(change: Change, first: str, second: str) -> tuple[Any, Any]:
-    """The two values a cross-field rule compares, after merging the patch (GEN-2)."""
+    """The two values a cross-field rule compares, after merging the patch (GEN-2).
+
+    When either was sent but failed the schema there is nothing meaningful to compare (the
+    schema error says enough), so both come back as ``None``.
+    """
+    if first in change.dropped or second in change.dropped:
+        return None, None
     if change.touches(first) != change.touches(second) and change.target is not None:
         change.fire("GEN-2")
     return change.value(first), change.value(second)

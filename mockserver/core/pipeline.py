@@ -93,8 +93,8 @@ class Context:
     def body(self) -> Any:
         return self.incoming.body
 
-    def fire(self, rule_id: str) -> None:
-        if rule_id not in self.fired:
+    def fire(self, rule_id: str | None) -> None:
+        if rule_id and rule_id not in self.fired:
             self.fired.append(rule_id)
 
     def reject(self, *violations: Violation) -> NoReturn:
@@ -227,7 +227,7 @@ def _without_fields(change: Change, names: set[str]) -> Change:
     if not names:
         return change
     body = {k: v for k, v in change.body.items() if k not in names}
-    return dataclasses.replace(change, body=body)
+    return dataclasses.replace(change, body=body, dropped=frozenset(names))
 
 
 def handle(
@@ -248,7 +248,7 @@ def handle(
             reply = handler(ctx)
     except Rejection as rejection:
         violations = vendor.answer(rejection.violations)
-        for rule_id in [v.rule for v in violations if v.rule] + ["GEN-4", "GEN-6"]:
+        for rule_id in [v.rule for v in violations if v.rule] + ["GEN-4", "GEN-6", vendor.envelope_rule]:
             ctx.fire(rule_id)
         if len(violations) > 1:
             ctx.fire("GEN-5")

@@ -58,6 +58,8 @@ class Vendor(abc.ABC):
     collections: ClassVar[Mapping[str, CollectionSpec]]
     rules: ClassVar[RuleRegistry]
     sample: ClassVar[Sample]
+    envelope_rule: ClassVar[str | None] = None
+    """The rule that documents the vendor's error envelope; it fires with every error answered."""
     reports_all_errors: ClassVar[bool] = True
     """False where the vendor's envelope carries one error only (COR)."""
     validation_status: ClassVar[int] = 400

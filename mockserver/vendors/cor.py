@@ -13,8 +13,7 @@ references and ``YYYY-MM-DD`` dates; :meth:`Cor.render` shapes the response (COR
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -24,7 +23,7 @@ from mockserver.core.pipeline import Context, Reply
 from mockserver.core.rules import RuleRegistry
 from mockserver.core.store import Collection, CollectionSpec, Record
 from mockserver.core.vendor import Handler, Sample, Vendor
-from mockserver.core.violations import Code, Rejection, Violation
+from mockserver.core.violations import Code, Violation
 from mockserver.vendors._common import iso_z
 
 SOURCES = (
@@ -187,21 +186,6 @@ def _external_id_unique(change: Change) -> Iterator[Violation]:
 
 
 # -- handler plumbing ---------------------------------------------------------------------------
-def _fires_cor_1(handler: Callable[[Cor, Context], Reply]) -> Callable[[Cor, Context], Reply]:
-    """COR-1 shows in the journal of every rejected call: :meth:`Cor.answer`, which keeps the
-    one error, has no context to fire it from."""
-
-    @functools.wraps(handler)
-    def wrapped(self: Cor, ctx: Context) -> Reply:
-        try:
-            return handler(self, ctx)
-        except Rejection:
-            ctx.fire("COR-1")
-            raise
-
-    return wrapped
-
-
 def _source_first(ctx: Context) -> str:
     """COR-2 before COR-3 (the spec's GEN-6 for COR): the project cannot be found without a
     readable JSON object and a valid ``metadata.source``."""
@@ -259,6 +243,7 @@ def _company(ctx: Context) -> int:
 # -- the vendor ---------------------------------------------------------------------------------
 class Cor(Vendor):
     id = "cor"
+    envelope_rule = "COR-1"
     title = "COR"
     prefix = "/cor"
     rules = rules
@@ -319,7 +304,6 @@ class Cor(Vendor):
         return Reply(first.status, {"error": name, "message": message})
 
     # -- operations -----------------------------------------------------------------------------
-    @_fires_cor_1
     def update_project(self, ctx: Context) -> Reply:
         source = _source_first(ctx)
         external_id = ctx.incoming.path_params.get("id")
@@ -334,13 +318,11 @@ class Cor(Vendor):
             ctx.fire(rule_id)
         return Reply(200, self.render(ctx, ctx.commit(change, ctx.state["projects"], new)))
 
-    @_fires_cor_1
     def create_project(self, ctx: Context) -> Reply:
         fields = (*PLAIN_FIELDS, *REFERENCES, *CREATE_ONLY)
         record = _create(ctx, "projects", dict.fromkeys(fields) | {"archived": False}, fields)
         return Reply(201, self.render(ctx, record))
 
-    @_fires_cor_1
     def create_client(self, ctx: Context) -> Reply:
         record = _create(ctx, "clients", dict.fromkeys(CLIENT_FIELDS), CLIENT_FIELDS)
         return Reply(201, self.render_client(record))

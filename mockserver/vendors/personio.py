@@ -203,6 +203,7 @@ def _allowed(ctx: Context, permission: str) -> None:
 
 class Personio(Vendor):
     id = "personio"
+    envelope_rule = "PER-1"
     title = "Personio"
     prefix = "/personio"
     rules = rules

@@ -161,7 +161,9 @@ def _known_currency(change: Change) -> Iterator[Violation]:
 )
 def _references_exist(change: Change) -> Iterator[Violation]:
     for field, (collection, noun) in REFERENCES.items():
-        value = change.body.get(field)  # a str, unless PATCH sent the undocumented projectAdminId
+        if field in CREATE_ONLY and change.operation != "createProject":
+            continue  # PATCH ignores create-only fields (GEN-7), so it does not check them either
+        value = change.body.get(field)
         if isinstance(value, str) and value.lower() not in change.state[collection]:
             message = f"'{field}' does not match an existing {noun}"
             yield _invalid("RUD-7", field, message, Code.REFERENCE)
@@ -257,6 +259,7 @@ rules.schema(
 # -- the vendor -----------------------------------------------------------------------------
 class Ruddr(Vendor):
     id = "ruddr"
+    envelope_rule = "RUD-1"
     title = "Ruddr"
     prefix = "/ruddr/api/workspace"
     rules = rules
@@ -383,18 +386,11 @@ class Ruddr(Vendor):
 
 
 def _admit(ctx: Context, change: Change) -> None:
-    """``ctx.admit``, listing the problems as the body orders its fields (missing ones first).
-
-    A malformed ``start``/``end`` is left out of the business checks, so RUD-5 would compare
-    the other date with the stored one; that says nothing about the date the client meant,
-    so it is not reported next to the malformed one.
-    """
+    """``ctx.admit``, listing the problems as the body orders its fields (missing ones first)."""
     try:
         ctx.admit(change)
     except Rejection as rejection:
         found = rejection.violations
-        if {_top(v.field) for v in found if v.code is Code.SCHEMA} & {"start", "end"}:
-            found = [v for v in found if v.code is not Code.DATE_RANGE]
         sent = change.body if isinstance(change.body, Mapping) else ()
         position = {name: i for i, name in enumerate((*WRITABLE, *CREATE_ONLY, *sent))}
         ctx.reject(*sorted(found, key=lambda v: position.get(_top(v.field), -1)))

@@ -333,6 +333,7 @@ def _require_view(ctx: Context, project: Record | None, whitelist: bool = False)
 # -- the vendor -----------------------------------------------------------------------------
 class Wethod(Vendor):
     id = "wethod"
+    envelope_rule = "WET-2"
     title = "Wethod"
     prefix = "/wethod"
     rules = rules

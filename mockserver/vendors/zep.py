@@ -19,7 +19,7 @@ from mockserver.core.rules import RuleRegistry
 from mockserver.core.spec import load_spec
 from mockserver.core.store import CollectionSpec, Record
 from mockserver.core.vendor import SPECS_DIR, Handler, Sample, Vendor
-from mockserver.core.violations import Code, Rejection, Violation
+from mockserver.core.violations import Code, Violation
 from mockserver.vendors import _laravel as laravel
 from mockserver.vendors._common import as_int
 
@@ -137,10 +137,8 @@ def _unique_name(change: Change) -> Iterator[Violation]:
 
 @rules.check("ZEP-3", "end_date strictly after start_date on the merged state -> 422 on end_date.", on=WRITES)
 def _end_after_start(change: Change) -> Iterator[Violation]:
-    dates = {"start_date", "end_date"}
-    sent = change.extra["sent"] & dates
-    if not sent or sent - change.body.keys():
-        return  # nothing to compare, or a date failed the schema and its error says enough
+    if not (change.touches("start_date") or change.touches("end_date")):
+        return
     start, end = merged_pair(change, "start_date", "end_date")
     if start and end and end <= start:  # Y-m-d strings compare like dates
         yield _failure(Code.DATE_RANGE, "end_date", "The end date field must be a date after start date.")
@@ -186,19 +184,6 @@ _FIELD_CODES = frozenset(
 
 def _is_field_error(v: Violation) -> bool:
     return v.code in _FIELD_CODES and v.field is not None and v.location != "path"
-
-
-def _laravel(handler: Handler) -> Handler:
-    """ZEP-1 words every error a handler raises, also a 422 whose findings other rules own."""
-
-    def run(ctx: Context) -> Reply:
-        try:
-            return handler(ctx)
-        except Rejection:
-            ctx.fire("ZEP-1")
-            raise
-
-    return run
 
 
 # -- rendering (ZEP-7) ------------------------------------------------------------------------
@@ -253,9 +238,6 @@ def _allowed(ctx: Context, permission: str) -> None:
 
 def _admitted(ctx: Context, target: Record | None) -> Change:
     change = ctx.change(target)
-    # admit() hands the business rules a copy without the schema-invalid fields; ZEP-3 needs
-    # to know which were sent (the copy shares ``extra``).
-    change.extra["sent"] = frozenset(ctx.body) if isinstance(ctx.body, dict) else frozenset()
     ctx.admit(change)
     return change
 
@@ -266,6 +248,7 @@ def _writable(body: Mapping[str, Any]) -> dict[str, Any]:
 
 class Zep(Vendor):
     id = "zep"
+    envelope_rule = "ZEP-1"
     title = "ZEP"
     prefix = "/zep/api/v1"
     rules = rules
@@ -295,7 +278,7 @@ class Zep(Vendor):
             "listProjects": self.list_projects,
             "createProject": self.create_project,
         }
-        return {operation: _laravel(handler) for operation, handler in handlers.items()}
+        return handlers
 
     def format_errors(self, violations: Sequence[Violation], now: datetime) -> Reply:
         fields = [v for v in violations if _is_field_error(v)]

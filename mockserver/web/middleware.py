@@ -47,7 +47,7 @@ class MockMiddleware:
             limit = mock.config.max_body_bytes
             violation = Violation(413, Code.TOO_LARGE, f"Request body exceeds {limit} bytes", rule="GEN-9")
             state.violations = [violation]
-            state.fired = ["GEN-9"]
+            state.fired = [r for r in ("GEN-9", vendor and vendor.envelope_rule) if r]
             reply = mock.error_reply(vendor, [violation])
             await to_response(reply)(scope, receive, send)
             self._journal(state, scope, reply.status, [], dumps(reply.body))

@@ -582,3 +582,9 @@ def test_RUD_13_list_rejects_bad_queries(api: Api) -> None:
     assert errors(unknown) == ["'startingAfter' does not match an existing project"]
     bad = api.call(V, "GET", "/projects?limit=101&clientId=acme")
     assert errors(bad) == ["'limit' must be less than or equal to 100", "'clientId' must be a valid UUID"]
+
+
+def test_RUD_7_patch_ignores_the_create_only_project_admin(api: Api) -> None:
+    r = api.call(V, "PATCH", f"/projects/{WEBSITE}", json={"projectAdminId": "00000000-0000-4000-8000-00000000dead"})
+    assert r.status_code == 200
+    assert api.journal()[-1]["warnings"][0]["field"] == "projectAdminId"
