@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -19,6 +20,7 @@ from mockserver.config import ServerConfig
 from mockserver.core.clock import Clock
 from mockserver.core.general import GENERAL
 from mockserver.core.pipeline import NO_BODY, Reply
+from mockserver.core.spec import load_spec
 from mockserver.core.store import Store
 from mockserver.core.vendor import Vendor, discover_vendors
 from mockserver.core.violations import Violation
@@ -66,12 +68,16 @@ class MockApp:
         )
         for vendor in self.vendors.values():
             app.add_api(
-                vendor.spec_path,
+                copy.deepcopy(load_spec(vendor.spec_path)),
                 base_path=vendor.prefix,
                 resolver=BoundResolver(vendor_endpoints(self, vendor)),
                 name=vendor.id,
             )
-        app.add_api(ADMIN_SPEC, base_path="/__admin", resolver=BoundResolver(admin_endpoints(self)))
+        app.add_api(
+            copy.deepcopy(load_spec(ADMIN_SPEC)),
+            base_path="/__admin",
+            resolver=BoundResolver(admin_endpoints(self)),
+        )
         app.add_middleware(MockMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, mock=self)
         for exc in (ProblemException, HTTPException, Exception):
             app.add_error_handler(exc, self._framework_error)

@@ -112,19 +112,21 @@ class Vendor(abc.ABC):
 
 
 def discover_vendors(names: Sequence[str] | None = None) -> dict[str, Vendor]:
-    """Every vendor module in :mod:`mockserver.vendors` (or just ``names``), by id."""
+    """Every vendor module in :mod:`mockserver.vendors` (or just ``names``), by id.
+
+    A vendor's module is named after its id, so asking for some imports only those: startup
+    time is a target, and each module reads its spec.
+    """
     from mockserver import vendors
 
-    found: dict[str, Vendor] = {}
-    for info in sorted(pkgutil.iter_modules(vendors.__path__), key=lambda i: i.name):
-        if info.name.startswith("_"):
-            continue
-        module = importlib.import_module(f"{vendors.__name__}.{info.name}")
-        vendor: Vendor = module.VENDOR
-        found[vendor.id] = vendor
+    available = sorted(i.name for i in pkgutil.iter_modules(vendors.__path__) if not i.name.startswith("_"))
     if names:
-        unknown = sorted(set(names) - set(found))
+        unknown = sorted(set(names) - set(available))
         if unknown:
-            raise ValueError(f"unknown vendor(s) {unknown}; available: {sorted(found)}")
-        found = {k: v for k, v in found.items() if k in names}
+            raise ValueError(f"unknown vendor(s) {unknown}; available: {available}")
+        available = [n for n in available if n in names]
+    found: dict[str, Vendor] = {}
+    for name in available:
+        vendor: Vendor = importlib.import_module(f"{vendors.__name__}.{name}").VENDOR
+        found[vendor.id] = vendor
     return found
