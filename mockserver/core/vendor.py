@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from mockserver.core.change import Identity
 from mockserver.core.rules import RuleRegistry
+from mockserver.core.scenarios import Scenario
 from mockserver.core.store import CollectionSpec, VendorState
 from mockserver.core.violations import Violation, pick_answer
 
@@ -58,6 +59,8 @@ class Vendor(abc.ABC):
     collections: ClassVar[Mapping[str, CollectionSpec]]
     rules: ClassVar[RuleRegistry]
     sample: ClassVar[Sample]
+    scenarios: ClassVar[tuple[Scenario, ...]] = ()
+    """Executable scenarios for the vendor's rules (see :mod:`mockserver.core.scenarios`)."""
     envelope_rule: ClassVar[str | None] = None
     """The rule that documents the vendor's error envelope; it fires with every error answered."""
     reports_all_errors: ClassVar[bool] = True
