@@ -83,6 +83,7 @@ class SpecChecker:
     ) -> list[str]:
         """Why this response breaks the spec (empty when it conforms)."""
         request = self._request(method, path, request_headers, request_body)
+        headers = {k: (v[0] if isinstance(v, list | tuple) and v else v) for k, v in headers.items()}
         content_type = next(
             (v for k, v in headers.items() if k.lower() == "content-type"), "application/json"
         )

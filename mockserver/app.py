@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -20,7 +21,7 @@ from mockserver.config import ServerConfig
 from mockserver.core.clock import Clock
 from mockserver.core.general import GENERAL
 from mockserver.core.pipeline import NO_BODY, Reply
-from mockserver.core.spec import load_spec
+from mockserver.core.spec import load_spec, operations
 from mockserver.core.store import Store
 from mockserver.core.vendor import Vendor, discover_vendors
 from mockserver.core.violations import Violation
@@ -56,6 +57,7 @@ class MockApp:
         )
         self.clock = Clock.parse(self.config.freeze_time)
         self.coverage: Counter[str] = Counter()
+        self._routes: dict[str, list[tuple[re.Pattern[str], str]]] = {}
         self._by_prefix = sorted(self.vendors.values(), key=lambda v: len(v.prefix), reverse=True)
         self.app = self._build()
 
@@ -116,6 +118,14 @@ class MockApp:
             return Reply(first.status, {"status": first.status, "message": first.message})
         return vendor.format_errors(list(violations), self.clock.now())
 
+    def _allowed(self, vendor: Vendor, path: str) -> list[str]:
+        if vendor.id not in self._routes:
+            self._routes[vendor.id] = [
+                (re.compile(re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(vendor.prefix + op.path))), op.method)
+                for op in operations(load_spec(vendor.spec_path))
+            ]
+        return sorted({method for pattern, method in self._routes[vendor.id] if pattern.fullmatch(path)})
+
     def count_rules(self, fired: Iterable[str]) -> None:
         self.coverage.update(fired)
 
@@ -129,6 +139,8 @@ class MockApp:
             state.violations = [violation]
             state.fired = [r for r in (violation.rule, vendor and vendor.envelope_rule) if r]
         reply = self.error_reply(vendor, [violation])
+        if reply.status == 405 and vendor is not None:  # RFC 9110: say what the route supports
+            reply.headers = {**reply.headers, "Allow": ", ".join(self._allowed(vendor, request.url.path))}
         body: Any = b"" if reply.body is NO_BODY else dumps(reply.body)
         return ConnexionResponse(
             status_code=reply.status,

@@ -61,6 +61,8 @@ class Vendor(abc.ABC):
     sample: ClassVar[Sample]
     scenarios: ClassVar[tuple[Scenario, ...]] = ()
     """Executable scenarios for the vendor's rules (see :mod:`mockserver.core.scenarios`)."""
+    fuzz_exclusions: ClassVar[Mapping[str, str]] = {}
+    """Schemathesis checks that misread a documented behaviour of this vendor: name -> why."""
     envelope_rule: ClassVar[str | None] = None
     """The rule that documents the vendor's error envelope; it fires with every error answered."""
     reports_all_errors: ClassVar[bool] = True
