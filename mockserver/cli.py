@@ -30,6 +30,22 @@ def _parser() -> argparse.ArgumentParser:
         "--max-body-bytes", type=int, default=DEFAULT_MAX_BODY_BYTES, help="413 above this size"
     )
     serve.add_argument("--journal-size", type=int, default=1000, help="journal entries kept per session")
+
+    check = commands.add_parser(
+        "verify", help="run Schemathesis and the rule scenarios against a base URL (the mock or a real API)"
+    )
+    check.add_argument("--vendor", required=True, metavar="ID", help="which vendor's spec and rules")
+    check.add_argument(
+        "--base-url",
+        required=True,
+        metavar="URL",
+        help="the vendor base URL a client would use, e.g. http://127.0.0.1:4010/personio",
+    )
+    check.add_argument("--token", default="test-token", help="bearer token (default %(default)s)")
+    check.add_argument("--junit-xml", type=Path, metavar="FILE", help="also write a JUnit XML report")
+    check.add_argument("--max-examples", type=int, default=10, help="Schemathesis examples per operation")
+    check.add_argument("--seed", type=int, default=20251123, help="Schemathesis seed")
+    check.add_argument("--no-fuzz", action="store_true", help="run the rule scenarios only")
     return parser
 
 
@@ -37,7 +53,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "serve":
         return serve(args)
+    if args.command == "verify":
+        return verify(args)
     return 2
+
+
+def verify(args: argparse.Namespace) -> int:
+    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+    from contracts.verify import render, write_junit
+    from contracts.verify import verify as run_verify
+    from mockserver.core.vendor import discover_vendors
+
+    try:
+        vendor = discover_vendors([args.vendor])[args.vendor]
+    except ValueError as exc:
+        print(f"mockserver: {exc}", file=sys.stderr)
+        return 2
+    result = run_verify(
+        vendor,
+        args.base_url,
+        token=args.token,
+        max_examples=args.max_examples,
+        seed=args.seed,
+        fuzz=not args.no_fuzz,
+    )
+    print(render(result))
+    if args.junit_xml:
+        write_junit([result], args.junit_xml)
+    return 0 if result.ok else 1
 
 
 def serve(args: argparse.Namespace) -> int:

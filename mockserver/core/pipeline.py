@@ -16,7 +16,7 @@ from typing import Any, NoReturn
 from mockserver.core.change import Change, Identity
 from mockserver.core.general import GENERAL
 from mockserver.core.rules import Kind
-from mockserver.core.schema import BodySchema
+from mockserver.core.schema import BodySchema, pruned
 from mockserver.core.store import Collection, Record, VendorState
 from mockserver.core.vendor import Vendor
 from mockserver.core.violations import Code, Phase, Rejection, Violation
@@ -28,6 +28,7 @@ class _NoBody:
 
 
 NO_BODY: Any = _NoBody()
+_UNSET: Any = object()
 
 
 @dataclass
@@ -83,6 +84,7 @@ class Context:
         self.strict = strict
         self.fired: list[str] = []
         self.warnings: list[Violation] = []
+        self._body: Any = _UNSET
 
     # -- small helpers -------------------------------------------------------------------
     @property
@@ -91,7 +93,16 @@ class Context:
 
     @property
     def body(self) -> Any:
-        return self.incoming.body
+        """The body as handlers see it: undocumented fields are gone (GEN-7), at every depth."""
+        if self._body is _UNSET:
+            schema, raw = self.incoming.body_schema, self.incoming.body
+            pattern = self.vendor.dynamic_fields
+            self._body = (
+                raw
+                if schema is None
+                else pruned(schema.schema, raw, lambda name: bool(pattern and pattern.fullmatch(name)))
+            )
+        return self._body
 
     def fire(self, rule_id: str | None) -> None:
         if rule_id and rule_id not in self.fired:
@@ -200,10 +211,12 @@ class Context:
 
     def _unknown_fields(self) -> list[Violation]:
         schema = self.incoming.body_schema
-        if schema is None or not isinstance(self.body, dict):
+        if schema is None or not isinstance(self.incoming.body, dict):
             return []
         pattern = self.vendor.dynamic_fields
-        names = [n for n in schema.unknown_fields(self.body) if not (pattern and pattern.fullmatch(n))]
+        names = [
+            n for n in schema.unknown_fields(self.incoming.body) if not (pattern and pattern.fullmatch(n))
+        ]
         if names:
             self.fire("GEN-7")
         return [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from jsonschema.exceptions import ValidationError
@@ -131,6 +131,25 @@ class BodySchema:
     def unknown_fields(self, body: Any) -> list[str]:
         """Dotted paths of body fields the schema does not document (GEN-7)."""
         return _unknown(self.schema, body, "")
+
+
+def pruned(schema: Any, value: Any, keep: Callable[[str], bool] = lambda _name: False) -> Any:
+    """``value`` without the fields the schema does not document (GEN-7: ignored means not
+    stored), at every depth; ``keep`` spares top-level names documented by pattern."""
+    if not isinstance(schema, Mapping):
+        return value
+    if isinstance(value, list) and isinstance(schema.get("items"), Mapping):
+        return [pruned(schema["items"], item) for item in value]
+    props = schema.get("properties")
+    if not isinstance(value, dict) or not isinstance(props, Mapping):
+        return value
+    if schema.get("additionalProperties", True) not in (True, {}):
+        return value
+    return {
+        key: pruned(props[key], item) if key in props else item
+        for key, item in value.items()
+        if key in props or keep(key)
+    }
 
 
 def _unknown(schema: Any, value: Any, prefix: str) -> list[str]:

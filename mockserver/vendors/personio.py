@@ -381,6 +381,10 @@ SCENARIOS = (
 class Personio(Vendor):
     id = "personio"
     envelope_rule = "PER-1"
+    fuzz_exclusions: ClassVar[Mapping[str, str]] = {
+        "use_after_free": "DELETE /v2/projects/{id}/members removes the members, not the project; "
+        "Schemathesis takes the project itself for deleted and expects a 404 on its next read.",
+    }
     scenarios = SCENARIOS
     title = "Personio"
     prefix = "/personio"
