@@ -88,6 +88,7 @@ def verify(
     if fuzz:
         operations_count = len(list(operations(load_spec(vendor.spec_path))))
         bar = Progress(operations_count * 3 + 1, stream, f"{vendor.id} schemathesis")
+
         def on_event(event: Any) -> None:
             if isinstance(event, events.ScenarioFinished):
                 bar.step()

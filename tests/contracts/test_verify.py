@@ -22,8 +22,19 @@ def test_verify_passes_against_the_mock(
 ) -> None:
     prefix = live_server.app.vendors[vid].prefix
     junit = tmp_path / "verify.xml"
-    code = main(["verify", "--vendor", vid, "--base-url", live_server.url + prefix,
-                 "--max-examples", "5", "--junit-xml", str(junit)])
+    code = main(
+        [
+            "verify",
+            "--vendor",
+            vid,
+            "--base-url",
+            live_server.url + prefix,
+            "--max-examples",
+            "5",
+            "--junit-xml",
+            str(junit),
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0, out
     assert "PASSED" in out
@@ -52,7 +63,9 @@ def broken_server() -> Iterator[LiveServer]:
 def test_verify_fails_against_a_broken_target_and_names_the_rule(
     broken_server: LiveServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code = main(["verify", "--vendor", "personio", "--base-url", broken_server.url + "/personio", "--no-fuzz"])
+    code = main(
+        ["verify", "--vendor", "personio", "--base-url", broken_server.url + "/personio", "--no-fuzz"]
+    )
     out = capsys.readouterr().out
     assert code == 1
     assert "FAIL PER-4" in out
