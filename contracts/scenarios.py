@@ -54,7 +54,7 @@ class Target:
     ) -> Target:
         client = client or httpx.Client(timeout=30)
         base = base_url.rstrip("/")
-        root = base[: -len(vendor.prefix)] if base.endswith(vendor.prefix) else base
+        root = base.removesuffix(vendor.prefix)
         admin: str | None = None
         try:
             health = client.get(f"{root}/__admin/health")
@@ -62,6 +62,8 @@ class Target:
                 admin = root
         except (httpx.HTTPError, ValueError):
             admin = None
+        if admin is not None:
+            base = root + vendor.prefix  # the mock's root URL is enough: it knows where the vendor lives
         return cls(vendor, client, base, token or DEFAULT_TOKEN, admin)
 
 

@@ -81,6 +81,7 @@ def verify(
     started = time.monotonic()
     result = Verification(vendor, base_url)
     target = Target.connect(vendor, base_url, token, client=client)
+    result.base_url = target.base_url
     progress = Progress(len(vendor.scenarios), stream, f"{vendor.id} scenarios")
     for scenario in vendor.scenarios:
         result.outcomes.append(run(target, scenario))
@@ -93,7 +94,7 @@ def verify(
             if isinstance(event, events.ScenarioFinished):
                 bar.step()
 
-        kwargs: dict[str, Any] = {"app": app} if app is not None else {"base_url": base_url}
+        kwargs: dict[str, Any] = {"app": app} if app is not None else {"base_url": target.base_url}
         result.fuzz = run_schemathesis(
             vendor, token=token, max_examples=max_examples, seed=seed, on_event=on_event, **kwargs
         )
