@@ -47,10 +47,16 @@ class Target:
     token: str = DEFAULT_TOKEN
     admin_root: str | None = None
     """The mock's root URL when its admin API answers, else ``None``."""
+    admin_headers: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def connect(
-        cls, vendor: Vendor, base_url: str, token: str | None = None, client: httpx.Client | None = None
+        cls,
+        vendor: Vendor,
+        base_url: str,
+        token: str | None = None,
+        client: httpx.Client | None = None,
+        admin_token: str | None = None,
     ) -> Target:
         client = client or httpx.Client(timeout=30)
         base = base_url.rstrip("/")
@@ -64,7 +70,15 @@ class Target:
             admin = None
         if admin is not None:
             base = root + vendor.prefix  # the mock's root URL is enough: it knows where the vendor lives
-        return cls(vendor, client, base, token or DEFAULT_TOKEN, admin)
+            if admin_token:
+                probe = client.get(
+                    f"{root}/__admin/rules", headers={"Authorization": f"Bearer {admin_token}"}
+                )
+                admin = admin if probe.status_code == 200 else None
+            elif client.get(f"{root}/__admin/rules").status_code == 401:
+                admin = None  # a protected admin API: scenarios run as against any other target
+        headers = {"Authorization": f"Bearer {admin_token}"} if admin_token else {}
+        return cls(vendor, client, base, token or DEFAULT_TOKEN, admin, headers)
 
 
 @dataclass
@@ -124,7 +138,8 @@ class _Run:
     def state(self) -> Any:
         root = self.target.admin_root
         response = self.target.client.get(
-            f"{root}/__admin/state/{self.target.vendor.id}", headers={"X-Mock-Session": self.session}
+            f"{root}/__admin/state/{self.target.vendor.id}",
+            headers={"X-Mock-Session": self.session, **self.target.admin_headers},
         )
         response.raise_for_status()
         return response.json()
@@ -138,7 +153,11 @@ class _Run:
         response = self.target.client.put(
             f"{self.target.admin_root}/__admin/state/{self.target.vendor.id}",
             content=json.dumps(document).encode(),
-            headers={"X-Mock-Session": self.session, "Content-Type": "application/json"},
+            headers={
+                "X-Mock-Session": self.session,
+                "Content-Type": "application/json",
+                **self.target.admin_headers,
+            },
         )
         response.raise_for_status()
 

@@ -76,11 +76,12 @@ def verify(
     client: httpx.Client | None = None,
     app: Any = None,
     stream: TextIO | None = None,
+    admin_token: str | None = None,
 ) -> Verification:
     stream = stream or sys.stderr
     started = time.monotonic()
     result = Verification(vendor, base_url)
-    target = Target.connect(vendor, base_url, token, client=client)
+    target = Target.connect(vendor, base_url, token, client=client, admin_token=admin_token)
     result.base_url = target.base_url
     progress = Progress(len(vendor.scenarios), stream, f"{vendor.id} scenarios")
     for scenario in vendor.scenarios:
@@ -96,7 +97,13 @@ def verify(
 
         kwargs: dict[str, Any] = {"app": app} if app is not None else {"base_url": target.base_url}
         result.fuzz = run_schemathesis(
-            vendor, token=token, max_examples=max_examples, seed=seed, on_event=on_event, **kwargs
+            vendor,
+            token=token,
+            max_examples=max_examples,
+            seed=seed,
+            on_event=on_event,
+            admin_token=admin_token,
+            **kwargs,
         )
         bar.done = bar.total - 1
         bar.step("done")

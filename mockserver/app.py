@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import hmac
 import logging
 import re
 from collections import Counter
@@ -125,6 +126,14 @@ class MockApp:
                 for op in operations(load_spec(vendor.spec_path))
             ]
         return sorted({method for pattern, method in self._routes[vendor.id] if pattern.fullmatch(path)})
+
+    def admin_allowed(self, path: str, authorization: str | None) -> bool:
+        """With ``--admin-token`` every admin call but the health check must carry it."""
+        expected = self.config.admin_token
+        if not expected or path == "/__admin/health":
+            return True
+        scheme, _, given = (authorization or "").partition(" ")
+        return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), expected.encode())
 
     def count_rules(self, fired: Iterable[str]) -> None:
         self.coverage.update(fired)

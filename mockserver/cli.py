@@ -11,7 +11,7 @@ import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from mockserver.config import DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT, ServerConfig
+from mockserver.config import DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT, ServerConfig, is_loopback
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -30,6 +30,11 @@ def _parser() -> argparse.ArgumentParser:
         "--max-body-bytes", type=int, default=DEFAULT_MAX_BODY_BYTES, help="413 above this size"
     )
     serve.add_argument("--journal-size", type=int, default=1000, help="journal entries kept per session")
+    serve.add_argument(
+        "--admin-token",
+        metavar="TOKEN",
+        help="require 'Authorization: Bearer TOKEN' on the admin API; mandatory when --host is not loopback",
+    )
 
     check = commands.add_parser(
         "verify", help="run Schemathesis and the rule scenarios against a base URL (the mock or a real API)"
@@ -46,6 +51,9 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--max-examples", type=int, default=10, help="Schemathesis examples per operation")
     check.add_argument("--seed", type=int, default=20251123, help="Schemathesis seed")
     check.add_argument("--no-fuzz", action="store_true", help="run the rule scenarios only")
+    check.add_argument(
+        "--admin-token", metavar="TOKEN", help="the mock's admin token, if it was started with one"
+    )
     return parser
 
 
@@ -76,6 +84,7 @@ def verify(args: argparse.Namespace) -> int:
         max_examples=args.max_examples,
         seed=args.seed,
         fuzz=not args.no_fuzz,
+        admin_token=args.admin_token,
     )
     print(render(result))
     if args.junit_xml:
@@ -114,7 +123,15 @@ def serve(args: argparse.Namespace) -> int:
         freeze_time=args.freeze_time,
         max_body_bytes=args.max_body_bytes,
         journal_size=args.journal_size,
+        admin_token=args.admin_token,
     )
+    if not is_loopback(config.host) and not config.admin_token:
+        # Anyone who can reach the admin API can read and replace every state and token.
+        print(
+            f"mockserver: binding to {config.host} needs --admin-token (the admin API would be open)",
+            file=sys.stderr,
+        )
+        return 2
     try:
         app = create_app(config)
     except (ValueError, OSError) as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,3 +22,15 @@ class ServerConfig:
     freeze_time: str | None = None
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     journal_size: int = 1000
+    admin_token: str | None = None
+    """Required on every admin call but the health check; mandatory off loopback."""
+
+
+def is_loopback(host: str) -> bool:
+    """127.0.0.0/8, ::1 and localhost: the only addresses the mock binds to without a token."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False

@@ -86,6 +86,9 @@ class Vendor(abc.ABC):
         path = (directory / f"{self.id}.json") if directory else self.fixture_path
         if directory and not path.exists():
             path = self.fixture_path
+        elif directory and not path.resolve().is_relative_to(directory.resolve()):
+            # a link pointing elsewhere would read files the user never meant to serve
+            raise ValueError(f"fixture file {path} resolves outside {directory}")
         data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
         return data
 

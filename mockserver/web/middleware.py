@@ -9,6 +9,7 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockserver.core.journal import Exchange
+from mockserver.core.pipeline import Reply
 from mockserver.core.violations import Code, Violation
 from mockserver.web.responses import dumps, to_response
 from mockserver.web.state import SCOPE_KEY, RequestState
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
     from mockserver.app import MockApp
 
 SESSION_HEADER = "x-mock-session"
+ADMIN_PREFIX = "/__admin"
 
 
 class BodyTooLargeError(Exception):
@@ -37,6 +39,10 @@ class MockMiddleware:
         if path != scope["path"]:
             scope = dict(scope, path=path, raw_path=path.encode())
         headers = Headers(scope=scope)
+        if path.startswith(ADMIN_PREFIX) and not mock.admin_allowed(path, headers.get("authorization")):
+            body = {"status": 401, "message": "The admin API needs 'Authorization: Bearer <admin token>'."}
+            await to_response(Reply(401, body, {"WWW-Authenticate": "Bearer"}))(scope, receive, send)
+            return
         vendor = mock.vendor_for(path)
         session = mock.store.session(headers.get(SESSION_HEADER))
         state = RequestState(vendor=vendor, session=session)

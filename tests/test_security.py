@@ -1,0 +1,109 @@
+"""Locked to loopback unless an admin token guards the admin API; secrets stay out of journals
+and logs; ids and fixture files stay inside their homes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+from starlette.testclient import TestClient
+
+from contracts.verify import verify
+from mockserver.app import create_app
+from mockserver.cli import main
+from mockserver.config import ServerConfig, is_loopback
+from mockserver.core.vendor import FIXTURES_DIR, discover_vendors
+from tests.fixtures.live import LiveServer
+from tests.test_cli import free_port, wait_healthy
+
+AUTH = {"Authorization": "Bearer test-token"}
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.10", "::", "example.org"])
+def test_binding_off_loopback_needs_an_admin_token(host: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve", "--host", host]) == 2
+    assert "--admin-token" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("host", "loopback"), [("127.0.0.1", True), ("127.8.9.1", True), ("::1", True),
+                                                ("localhost", True), ("0.0.0.0", False), ("10.0.0.1", False)])
+def test_loopback_detection(host: str, loopback: bool) -> None:
+    assert is_loopback(host) is loopback
+
+
+def test_admin_token_guards_the_admin_api_but_not_vendor_calls() -> None:
+    client = TestClient(create_app(ServerConfig(vendors=("personio",), admin_token="s3cret")))
+    assert client.get("/__admin/health").status_code == 200  # liveness probes stay open
+    for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": "Basic s3cret"}):
+        denied = client.get("/__admin/state/personio", headers=headers)
+        assert denied.status_code == 401
+        assert denied.json()["status"] == 401
+        assert client.post("/__admin/reset", headers=headers).status_code == 401
+    assert client.get("/__admin/state/personio", headers={"Authorization": "Bearer s3cret"}).status_code == 200
+    assert client.get("/personio/v2/projects/1001", headers=AUTH).status_code == 200
+
+
+def test_verify_uses_the_admin_token() -> None:
+    app = create_app(ServerConfig(vendors=("personio",), admin_token="s3cret"))
+    server = LiveServer(app).start()
+    try:
+        vendor = discover_vendors(["personio"])["personio"]
+        guarded = verify(vendor, server.url, fuzz=False, admin_token="s3cret")
+        unguarded = verify(vendor, server.url, fuzz=False)
+    finally:
+        server.stop()
+    assert guarded.ok
+    assert not any(o.status == "skipped" for o in guarded.outcomes)
+    assert any(o.status == "skipped" for o in unguarded.outcomes)  # no admin powers without it
+
+
+def test_journal_redacts_secret_headers() -> None:
+    client = TestClient(create_app(ServerConfig(vendors=("personio",))))
+    client.get("/personio/v2/projects/1001", headers={**AUTH, "Cookie": "session=abc", "X-Api-Key": "k-123"})
+    (entry,) = client.get("/__admin/requests").json()["requests"]
+    headers = entry["request"]["headers"]
+    assert headers["authorization"] == headers["cookie"] == headers["x-api-key"] == "[redacted]"
+    assert "test-token" not in json.dumps(entry)
+
+
+def test_tokens_are_never_logged(tmp_path: Path) -> None:
+    port = free_port()
+    log = tmp_path / "server.log"
+    with log.open("w") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "mockserver", "serve", "--port", str(port), "--vendor", "personio",
+             "--admin-token", "admin-s3cret"],
+            stdout=sink, stderr=subprocess.STDOUT, text=True,
+        )
+        try:
+            url = f"http://127.0.0.1:{port}"
+            wait_healthy(url, process)
+            httpx.get(url + "/personio/v2/projects/1001", headers=AUTH)
+            httpx.get(url + "/personio/v2/projects/1001", headers={"Authorization": "Bearer leaked-guess"})
+            httpx.get(url + "/__admin/state/personio", headers={"Authorization": "Bearer admin-s3cret"})
+        finally:
+            process.terminate()
+            process.wait(timeout=15)
+    text = log.read_text()
+    for secret in ("test-token", "leaked-guess", "admin-s3cret"):
+        assert secret not in text
+
+
+def test_odd_vendor_names_in_admin_paths_reach_nothing() -> None:
+    client = TestClient(create_app(ServerConfig(vendors=("personio",))))
+    for name in ("..%2F..%2Fetc%2Fpasswd", "..", "personio%00", "PERSONIO"):
+        assert client.get(f"/__admin/state/{name}").status_code == 404
+
+
+def test_fixture_files_cannot_point_outside_their_directory(tmp_path: Path) -> None:
+    outside = tmp_path / "outside.json"
+    outside.write_text((FIXTURES_DIR / "personio.json").read_text())
+    fixtures = tmp_path / "fixtures"
+    fixtures.mkdir()
+    (fixtures / "personio.json").symlink_to(outside)
+    with pytest.raises(ValueError, match="outside"):
+        create_app(ServerConfig(vendors=("personio",), fixtures_dir=fixtures))
