@@ -18,12 +18,12 @@ from connexion.options import SwaggerUIOptions
 from starlette.exceptions import HTTPException
 from starlette.types import Receive, Scope, Send
 
-from mockserver.config import ServerConfig
+from mockserver.config import ServerConfig, store_path
 from mockserver.core.clock import Clock
 from mockserver.core.general import GENERAL
 from mockserver.core.pipeline import NO_BODY, Reply
 from mockserver.core.spec import load_spec, operations
-from mockserver.core.store import Store
+from mockserver.core.store import Persistence, Store
 from mockserver.core.vendor import Vendor, discover_vendors
 from mockserver.core.violations import Violation
 from mockserver.web.admin import ADMIN_SPEC, admin_endpoints
@@ -55,6 +55,7 @@ class MockApp:
             {vid: v.collections for vid, v in self.vendors.items()},
             fixtures,
             journal_size=self.config.journal_size,
+            persistence=_persistence(self.config.store),
         )
         self.clock = Clock.parse(self.config.freeze_time)
         self.coverage: Counter[str] = Counter()
@@ -157,6 +158,16 @@ class MockApp:
             headers=reply.headers,
             content_type=reply.media_type,
         )
+
+
+def _persistence(store: str) -> Persistence | None:
+    """``--store``: nothing for ``memory``, the SQLite write-through layer for ``sqlite:PATH``."""
+    path = store_path(store)
+    if path is None:
+        return None
+    from mockserver.core.persistence import SqlitePersistence  # sqlite3 only when asked for
+
+    return SqlitePersistence(path)
 
 
 def create_app(config: ServerConfig | None = None) -> MockApp:

@@ -11,7 +11,14 @@ import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from mockserver.config import DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT, ServerConfig, is_loopback
+from mockserver.config import (
+    DEFAULT_HOST,
+    DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_PORT,
+    ServerConfig,
+    is_loopback,
+    store_path,
+)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -30,6 +37,14 @@ def _parser() -> argparse.ArgumentParser:
         "--max-body-bytes", type=int, default=DEFAULT_MAX_BODY_BYTES, help="413 above this size"
     )
     serve.add_argument("--journal-size", type=int, default=1000, help="journal entries kept per session")
+    serve.add_argument(
+        "--store",
+        type=_store,
+        default="memory",
+        metavar="memory|sqlite:PATH",
+        help="where the state lives: memory (default, lost on exit) or the SQLite file PATH, which keeps"
+        " every acknowledged write across restarts and crashes",
+    )
     serve.add_argument(
         "--admin-token",
         metavar="TOKEN",
@@ -55,6 +70,14 @@ def _parser() -> argparse.ArgumentParser:
         "--admin-token", metavar="TOKEN", help="the mock's admin token, if it was started with one"
     )
     return parser
+
+
+def _store(value: str) -> str:
+    try:
+        store_path(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -124,6 +147,7 @@ def serve(args: argparse.Namespace) -> int:
         max_body_bytes=args.max_body_bytes,
         journal_size=args.journal_size,
         admin_token=args.admin_token,
+        store=args.store,
     )
     if not is_loopback(config.host) and not config.admin_token:
         # Anyone who can reach the admin API can read and replace every state and token.
@@ -146,5 +170,10 @@ def serve(args: argparse.Namespace) -> int:
     # full passes, which otherwise walk every spec node and record and show up as p99 spikes.
     gc.collect()
     gc.freeze()
-    Server(uvicorn.Config(app, host=config.host, port=config.port, log_level="warning", lifespan="off")).run()
+    try:
+        Server(
+            uvicorn.Config(app, host=config.host, port=config.port, log_level="warning", lifespan="off")
+        ).run()
+    finally:
+        app.store.close()  # every commit is already on disk; this just releases the file
     return 0

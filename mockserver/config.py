@@ -24,6 +24,18 @@ class ServerConfig:
     journal_size: int = 1000
     admin_token: str | None = None
     """Required on every admin call but the health check; mandatory off loopback."""
+    store: str = "memory"
+    """``memory`` (the default) or ``sqlite:PATH``: keep the state in that SQLite file."""
+
+
+def store_path(store: str) -> Path | None:
+    """The SQLite file of a ``--store`` value: ``None`` for ``memory``; a ValueError if malformed."""
+    if store == "memory":
+        return None
+    kind, colon, path = store.partition(":")
+    if kind == "sqlite" and colon and path:
+        return Path(path).expanduser()
+    raise ValueError(f"the store must be 'memory' or 'sqlite:PATH', not {store!r}")
 
 
 def is_loopback(host: str) -> bool:

@@ -3,6 +3,11 @@
 A request runs inside :meth:`VendorState.transaction`; every write records an undo entry, so a
 rejected request (or a bug halfway through) leaves the state exactly as it was (GEN-4).
 Indexes map a derived key to record ids, so uniqueness checks never scan (100,000 projects).
+
+The in-memory records and indexes are the working set in every mode. Given a
+:class:`Persistence` (``--store sqlite:PATH``), the store builds :class:`DurableVendorState`
+instead, which writes each committed transaction through before the transaction returns; the
+in-memory path itself never pays for it.
 """
 
 from __future__ import annotations
@@ -10,13 +15,15 @@ from __future__ import annotations
 import copy
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from mockserver.core.journal import Journal
 
 Record = dict[str, Any]
+Document = dict[str, dict[str, Record]]
+"""A vendor's whole state: collection name -> record id (``str``) -> record."""
 KeyFn = Callable[[Record], Any]
 """Derives an index key from a record; ``None`` means "not indexed"."""
 
@@ -114,7 +121,7 @@ class VendorState:
     def __init__(self, specs: Mapping[str, CollectionSpec], document: Mapping[str, Any]) -> None:
         self._undo: list[tuple[Collection, str, Record | None]] | None = None
         self.collections = {name: Collection(name, spec, self) for name, spec in specs.items()}
-        self.load(document)
+        self._install(check_document(self.collections, document))
 
     def __getitem__(self, name: str) -> Collection:
         return self.collections[name]
@@ -141,7 +148,9 @@ class VendorState:
 
     def load(self, document: Mapping[str, Any]) -> None:
         """Replace the whole state with ``document`` (validated first; all or nothing)."""
-        checked = check_document(self.collections, document)
+        self._install(check_document(self.collections, document))
+
+    def _install(self, checked: Document) -> None:
         for name, collection in self.collections.items():
             collection._records.clear()
             for index in collection._indexes.values():
@@ -153,16 +162,106 @@ class VendorState:
         return {name: c.dump() for name, c in self.collections.items()}
 
 
-def check_document(
-    collections: Mapping[str, Collection], document: Mapping[str, Any]
-) -> dict[str, dict[str, Record]]:
+class Persistence(Protocol):
+    """Where a durable store writes through (``mockserver.core.persistence``). Every method is
+    one atomic write that is durable when it returns; ``lock`` serialises them."""
+
+    @property
+    def lock(self) -> AbstractContextManager[Any]:
+        """Held around every write, and by the store while it detaches a reset session."""
+        ...
+
+    def load(self) -> dict[str, dict[str, Document]]:
+        """Every saved session: session -> vendor -> document."""
+        ...
+
+    def write(self, session: str, vendor: str, changes: Mapping[str, Mapping[str, Record | None]]) -> None:
+        """Upsert (record) or delete (``None``) the given ids of each collection."""
+        ...
+
+    def replace(self, session: str, vendor: str, document: Mapping[str, Mapping[str, Record]]) -> None:
+        """Save ``document`` as the vendor's whole state in ``session``."""
+        ...
+
+    def drop(self, session: str, vendors: list[str]) -> None:
+        """Forget these vendors' states in ``session``."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class DurableVendorState(VendorState):
+    """A vendor state that writes every committed transaction and every :meth:`load` through to
+    ``persistence`` before returning, so a request is answered only once its writes are saved.
+
+    A state built from the fixtures is not in the database yet (``saved`` false): its first
+    write saves the whole state, later ones only the records the undo log names. A failed write
+    raises inside the transaction, so the in-memory state is rolled back as well.
+    """
+
+    def __init__(
+        self,
+        specs: Mapping[str, CollectionSpec],
+        document: Mapping[str, Any],
+        persistence: Persistence,
+        session: str,
+        vendor: str,
+        saved: bool,
+    ) -> None:
+        super().__init__(specs, document)
+        self._persistence = persistence
+        self._session = session
+        self._vendor = vendor
+        self._saved = saved
+        self._detached = False
+
+    @contextmanager
+    def transaction(self) -> Iterator[VendorState]:
+        if self._undo is not None:
+            yield self
+            return
+        with super().transaction():
+            yield self
+            if self._undo:
+                self._write_through(self._undo)
+
+    def _write_through(self, undo: list[tuple[Collection, str, Record | None]]) -> None:
+        changes: dict[str, dict[str, Record | None]] = {}
+        for collection, key, _ in undo:
+            changes.setdefault(collection.name, {})[key] = collection._records.get(key)
+        with self._persistence.lock:
+            if self._detached:  # reset meanwhile: this session is no longer the saved one
+                return
+            if self._saved:
+                self._persistence.write(self._session, self._vendor, changes)
+            else:
+                self._persistence.replace(self._session, self._vendor, self._records())
+                self._saved = True
+
+    def load(self, document: Mapping[str, Any]) -> None:
+        checked = check_document(self.collections, document)
+        with self._persistence.lock:
+            if not self._detached:  # saved first: a failed write leaves the state as it was
+                self._persistence.replace(self._session, self._vendor, checked)
+                self._saved = True
+            self._install(checked)
+
+    def detach(self) -> None:
+        """Stop writing through (the session was reset); call it under ``persistence.lock``."""
+        self._detached = True
+
+    def _records(self) -> dict[str, dict[str, Record]]:
+        return {name: c._records for name, c in self.collections.items()}
+
+
+def check_document(collections: Mapping[str, Collection], document: Mapping[str, Any]) -> Document:
     """Validate a state document's shape and return a private deep copy of it."""
     if not isinstance(document, Mapping):
         raise StateError("the state document must be a JSON object of collections")
     unknown = sorted(set(document) - set(collections))
     if unknown:
         raise StateError(f"unknown collections: {', '.join(unknown)}; known: {sorted(collections)}")
-    checked: dict[str, dict[str, Record]] = {}
+    checked: Document = {}
     for name, records in document.items():
         if not isinstance(records, Mapping):
             raise StateError(f"collection {name!r} must be an object of records by id")
@@ -187,7 +286,11 @@ class Session:
 
 
 class Store:
-    """All sessions, created lazily from the fixtures on first use."""
+    """All sessions, created lazily from the fixtures on first use.
+
+    With ``persistence`` every session saved there is loaded at once (a vendor it has no state
+    for comes from the fixtures), and every committed write, ``load`` and ``reset`` is saved.
+    """
 
     DEFAULT_SESSION = "default"
 
@@ -196,12 +299,17 @@ class Store:
         specs: Mapping[str, Mapping[str, CollectionSpec]],
         fixtures: Mapping[str, Mapping[str, Any]],
         journal_size: int = 1000,
+        persistence: Persistence | None = None,
     ) -> None:
         self._specs = specs
         self._fixtures = fixtures
         self._journal_size = journal_size
+        self._persistence = persistence
         self._sessions: dict[str, Session] = {}
         self._lock = threading.Lock()
+        if persistence is not None:
+            for name, saved in persistence.load().items():
+                self._sessions[name] = self._new_session(name, saved)
 
     def session(self, name: str | None = None) -> Session:
         name = name or self.DEFAULT_SESSION
@@ -214,17 +322,44 @@ class Store:
                     self._sessions[name] = session
         return session
 
-    def _new_session(self, name: str) -> Session:
+    def _new_session(self, name: str, saved: Mapping[str, Document] | None = None) -> Session:
         states = {
-            vendor: VendorState(specs, self._fixtures.get(vendor, {}))
+            vendor: self._new_state(name, vendor, specs, (saved or {}).get(vendor))
             for vendor, specs in self._specs.items()
         }
         return Session(name, states, self._journal_size)
 
+    def _new_state(
+        self, session: str, vendor: str, specs: Mapping[str, CollectionSpec], saved: Document | None
+    ) -> VendorState:
+        fixtures = self._fixtures.get(vendor, {})
+        persistence = self._persistence
+        if persistence is None:
+            return VendorState(specs, fixtures)
+        if saved is None:
+            return DurableVendorState(specs, fixtures, persistence, session, vendor, saved=False)
+        try:
+            return DurableVendorState(specs, saved, persistence, session, vendor, saved=True)
+        except StateError as exc:
+            raise StateError(f"saved state of session {session!r}, vendor {vendor}: {exc}") from None
+
     def reset(self, name: str | None = None) -> None:
         """Forget a session; it comes back from the fixtures on its next use."""
+        name = name or self.DEFAULT_SESSION
         with self._lock:
-            self._sessions.pop(name or self.DEFAULT_SESSION, None)
+            session = self._sessions.pop(name, None)
+            if self._persistence is None:
+                return
+            with self._persistence.lock:  # a request still holding the old session saves nothing
+                for state in session.states.values() if session is not None else []:
+                    assert isinstance(state, DurableVendorState)
+                    state.detach()
+                self._persistence.drop(name, list(self._specs))
 
     def session_names(self) -> list[str]:
         return sorted(self._sessions)
+
+    def close(self) -> None:
+        """Close the persistence, if any (the in-memory state stays readable)."""
+        if self._persistence is not None:
+            self._persistence.close()

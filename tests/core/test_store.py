@@ -1,0 +1,317 @@
+"""The store, once per backend (``--store memory`` and ``--store sqlite:PATH``): transactions,
+indexes, load/dump, sessions and reset behave the same, and the SQLite store shows after a
+restart exactly what it showed before."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mockserver.core.persistence import PersistenceError, SqlitePersistence
+from mockserver.core.store import CollectionSpec, StateError, Store, VendorState
+
+SPECS = {
+    "acme": {
+        "projects": CollectionSpec(indexes={"name": lambda r: str(r.get("name") or "").lower() or None}),
+        "tokens": CollectionSpec(id_field="token"),
+    },
+    "other": {"things": CollectionSpec()},
+}
+FIXTURES: dict[str, dict[str, Any]] = {
+    "acme": {
+        "projects": {"1": {"id": 1, "name": "Alpha"}, "2": {"id": 2, "name": "Beta"}},
+        "tokens": {"t": {"token": "t"}},
+    },
+    "other": {"things": {"a": {"id": "a"}}},
+}
+
+
+class RejectedError(Exception):
+    """Ends a transaction the way a rejected request does."""
+
+
+def rejected(state: VendorState, writes: Callable[[VendorState], object]) -> None:
+    """Run ``writes`` in a transaction that then fails."""
+
+    def request() -> None:
+        with state.transaction():
+            writes(state)
+            raise RejectedError
+
+    with pytest.raises(RejectedError):
+        request()
+
+
+class Backend:
+    """A store of one kind; :meth:`reopen` is what a restarted server would see."""
+
+    def __init__(self, kind: str, tmp_path: Path) -> None:
+        self.kind = kind
+        self.path = tmp_path / "state.db"
+        self.store = self._open()
+
+    def _open(self) -> Store:
+        persistence = SqlitePersistence(self.path) if self.kind == "sqlite" else None
+        return Store(SPECS, FIXTURES, persistence=persistence)
+
+    def reopen(self) -> Store:
+        """memory: the same store (nothing survives a restart); sqlite: a new store on the file."""
+        if self.kind == "sqlite":
+            self.store.close()
+            self.store = self._open()
+        return self.store
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
+    backend = Backend(request.param, tmp_path)
+    yield backend
+    backend.store.close()
+
+
+def acme(store: Store, session: str | None = None) -> dict[str, dict[str, Any]]:
+    return store.session(session).states["acme"].dump()
+
+
+def test_a_new_session_starts_from_the_fixtures(backend: Backend) -> None:
+    assert acme(backend.store) == FIXTURES["acme"]
+    assert backend.store.session("x").states["other"].dump() == FIXTURES["other"]
+
+
+def test_committed_writes_stay(backend: Backend) -> None:
+    state = backend.store.session().states["acme"]
+    with state.transaction():
+        state["projects"].put({"id": 3, "name": "Gamma"})
+        state["projects"].put({"id": 1, "name": "Alpha 2"})
+        state["tokens"].delete("t")
+    expected = {
+        "projects": {
+            "2": {"id": 2, "name": "Beta"},
+            "3": {"id": 3, "name": "Gamma"},
+            "1": {"id": 1, "name": "Alpha 2"},
+        },
+        "tokens": {},
+    }
+    assert acme(backend.store) == expected
+    reopened = backend.reopen()
+    assert acme(reopened) == expected
+    # the order of records (a replaced record moves to the end) survives too
+    assert list(acme(reopened)["projects"]) == ["2", "3", "1"]
+    assert reopened.session().states["acme"]["projects"].next_id() == 4
+
+
+def test_a_failed_transaction_undoes_every_write_and_saves_nothing(backend: Backend) -> None:
+    state = backend.store.session().states["acme"]
+    with state.transaction():  # make the session a saved one first
+        state["projects"].put({"id": 2, "name": "Beta"})
+    before = acme(backend.store)
+
+    def writes(state: VendorState) -> None:
+        state["projects"].put({"id": 3, "name": "Gamma"})
+        state["projects"].put({"id": 1, "name": "Renamed"})
+        state["projects"].delete(2)
+        state["tokens"].delete("t")
+
+    rejected(state, writes)
+    assert acme(backend.store) == before
+    assert acme(backend.reopen()) == before
+
+
+def test_a_failed_first_transaction_leaves_the_fixtures(backend: Backend) -> None:
+    state = backend.store.session("fresh").states["acme"]
+    rejected(state, lambda s: s["projects"].put({"id": 3, "name": "Gamma"}))
+    assert acme(backend.reopen(), "fresh") == FIXTURES["acme"]
+
+
+def test_indexes_follow_commits_and_rollbacks(backend: Backend) -> None:
+    projects = backend.store.session().states["acme"]["projects"]
+    state = backend.store.session().states["acme"]
+    with state.transaction():
+        projects.put({"id": 1, "name": "Delta"})
+
+    def writes(_: VendorState) -> None:
+        projects.put({"id": 2, "name": "Alpha"})
+        projects.put({"id": 4, "name": "Delta"})
+        assert projects.find("name", "delta") == {"1", "4"}
+
+    rejected(state, writes)
+    assert projects.find("name", "alpha") == set()
+    assert projects.find("name", "delta") == {"1"}
+    assert projects.find("name", "beta") == {"2"}
+    reopened = backend.reopen().session().states["acme"]["projects"]
+    assert reopened.find("name", "delta") == {"1"}
+    assert reopened.find("name", "beta") == {"2"}
+    assert reopened.find("name", "alpha") == set()
+
+
+def test_a_nested_transaction_belongs_to_the_outer_one(backend: Backend) -> None:
+    state = backend.store.session().states["acme"]
+
+    def writes(state: VendorState) -> None:
+        with state.transaction():
+            state["projects"].put({"id": 3, "name": "Gamma"})
+        assert "3" in state["projects"]
+
+    rejected(state, writes)
+    assert acme(backend.store) == FIXTURES["acme"]
+    assert acme(backend.reopen()) == FIXTURES["acme"]
+
+
+def test_load_replaces_the_whole_state_and_dump_round_trips(backend: Backend) -> None:
+    state = backend.store.session().states["acme"]
+    document = {"projects": {"7": {"id": 7, "name": "Seeded", "tags": ["a", "ü"], "budget": 1.5}}}
+    state.load(document)
+    expected = {"projects": document["projects"], "tokens": {}}
+    assert state.dump() == expected
+    assert state["projects"].find("name", "seeded") == {"7"}
+    reopened = backend.reopen().session().states["acme"]
+    assert reopened.dump() == expected
+    assert reopened["projects"].find("name", "seeded") == {"7"}
+
+
+def test_an_empty_document_is_kept_empty(backend: Backend) -> None:
+    backend.store.session().states["acme"].load({})
+    assert acme(backend.reopen()) == {"projects": {}, "tokens": {}}
+
+
+@pytest.mark.parametrize(
+    "document",
+    [[], {"unknown": {}}, {"projects": []}, {"projects": {"1": {"id": 2}}}, {"projects": {"1": "text"}}],
+)
+def test_a_bad_document_is_rejected_whole(backend: Backend, document: Any) -> None:
+    state = backend.store.session().states["acme"]
+    with pytest.raises(StateError):
+        state.load(document)
+    assert acme(backend.store) == FIXTURES["acme"]
+    assert acme(backend.reopen()) == FIXTURES["acme"]
+
+
+def test_dump_is_a_copy(backend: Backend) -> None:
+    dumped = acme(backend.store)
+    dumped["projects"]["1"]["name"] = "changed outside"
+    assert acme(backend.store) == FIXTURES["acme"]
+
+
+def test_sessions_are_independent(backend: Backend) -> None:
+    store = backend.store
+    a = store.session("a").states["acme"]
+    with a.transaction():
+        a["projects"].put({"id": 1, "name": "Only in a"})
+    store.session("b")
+    assert acme(store, "b") == FIXTURES["acme"]
+    assert store.session("a") is store.session("a")
+    assert {"a", "b"} <= set(store.session_names())
+    reopened = backend.reopen()
+    assert acme(reopened, "a")["projects"]["1"]["name"] == "Only in a"
+    assert acme(reopened, "b") == FIXTURES["acme"]
+    assert reopened.session("b").states["other"].dump() == FIXTURES["other"]
+
+
+def test_reset_restores_the_fixtures(backend: Backend) -> None:
+    store = backend.store
+    old = store.session("a")
+    with old.states["acme"].transaction():
+        old.states["acme"]["projects"].delete(1)
+    old.states["other"].load({"things": {}})
+    store.reset("a")
+    assert store.session("a") is not old
+    assert acme(store, "a") == FIXTURES["acme"]
+    reopened = backend.reopen()
+    assert acme(reopened, "a") == FIXTURES["acme"]
+    assert reopened.session("a").states["other"].dump() == FIXTURES["other"]
+
+
+def test_reset_keeps_other_sessions(backend: Backend) -> None:
+    store = backend.store
+    for name in ("a", "b"):
+        with store.session(name).states["acme"].transaction():
+            store.session(name).states["acme"]["projects"].put({"id": 9, "name": name})
+    store.reset("a")
+    reopened = backend.reopen()
+    assert "9" not in acme(reopened, "a")["projects"]
+    assert acme(reopened, "b")["projects"]["9"]["name"] == "b"
+
+
+# -- SQLite only ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def durable(tmp_path: Path) -> Iterator[Backend]:
+    backend = Backend("sqlite", tmp_path)
+    yield backend
+    backend.store.close()
+
+
+def test_reads_write_nothing(durable: Backend) -> None:
+    state = durable.store.session("reader").states["acme"]
+    with state.transaction():
+        assert state["projects"].get(1) is not None
+    assert "reader" not in durable.reopen().session_names()
+
+
+def test_a_write_that_cannot_be_saved_is_rolled_back(durable: Backend) -> None:
+    state = durable.store.session().states["acme"]
+    with pytest.raises(TypeError), state.transaction():
+        state["projects"].put({"id": 3, "name": "Gamma", "not json": {1, 2}})
+    assert acme(durable.store) == FIXTURES["acme"]
+    assert state["projects"].find("name", "gamma") == set()
+    assert acme(durable.reopen()) == FIXTURES["acme"]
+
+
+def test_a_reset_session_no_longer_writes_through(durable: Backend) -> None:
+    old = durable.store.session("a").states["acme"]
+    durable.store.reset("a")
+    with old.transaction():  # a request that picked the session up before the reset
+        old["projects"].put({"id": 5, "name": "Late"})
+    old.load({})
+    assert acme(durable.reopen(), "a") == FIXTURES["acme"]
+
+
+def test_a_second_store_on_the_same_file_is_refused(durable: Backend) -> None:
+    with pytest.raises(PersistenceError, match="another mockserver"):
+        SqlitePersistence(durable.path, timeout=0.1)
+
+
+def test_a_file_that_is_not_a_state_database_is_refused(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(PersistenceError, match=r"junk\.db"):
+        SqlitePersistence(junk)
+    with pytest.raises(PersistenceError, match="cannot open"):
+        SqlitePersistence(tmp_path / "missing-dir" / "state.db")
+
+
+def test_a_newer_schema_is_refused(durable: Backend) -> None:
+    durable.store.close()
+    db = sqlite3.connect(durable.path)
+    db.execute("PRAGMA user_version = 99")
+    db.close()
+    with pytest.raises(PersistenceError, match="schema 99"):
+        SqlitePersistence(durable.path)
+    durable.store = Store(SPECS, FIXTURES)
+
+
+def test_a_saved_state_that_no_longer_fits_is_a_clear_error(durable: Backend) -> None:
+    with durable.store.session("s").states["acme"].transaction():
+        durable.store.session("s").states["acme"]["projects"].put({"id": 3})
+    durable.store.close()
+    shrunk = {"acme": {"projects": CollectionSpec()}}
+    persistence = SqlitePersistence(durable.path)
+    with pytest.raises(StateError, match="session 's', vendor acme: unknown collections: tokens"):
+        Store(shrunk, FIXTURES, persistence=persistence)
+    persistence.close()
+    durable.store = Store(SPECS, FIXTURES)
+
+
+def test_vendors_not_served_are_left_alone(durable: Backend) -> None:
+    other = durable.store.session("s").states["other"]
+    other.load({"things": {"z": {"id": "z"}}})
+    durable.store.close()
+    only_acme = Store({"acme": SPECS["acme"]}, FIXTURES, persistence=SqlitePersistence(durable.path))
+    only_acme.reset("s")
+    only_acme.close()
+    assert durable.reopen().session("s").states["other"].dump() == {"things": {"z": {"id": "z"}}}
