@@ -57,7 +57,9 @@ def race(server: LiveServer, vid: str, session: str, calls: Sequence[Call]) -> l
 
 def state(server: LiveServer, vid: str, session: str) -> dict[str, Any]:
     with httpx.Client(base_url=server.url, timeout=30) as client:
-        document: dict[str, Any] = client.get(f"/__admin/state/{vid}", headers={"X-Mock-Session": session}).json()
+        document: dict[str, Any] = client.get(
+            f"/__admin/state/{vid}", headers={"X-Mock-Session": session}
+        ).json()
         return document
 
 
@@ -78,8 +80,11 @@ def test_64_concurrent_writes_of_one_unique_value_leave_one_winner(
     statuses = race(live_server, vid, session, [("PATCH", f"{base}/{i}", {field: value}) for i in ids])
     assert sum(s < 300 for s in statuses) == 1, statuses
     assert all(s == loser for s in statuses if s >= 300), statuses
-    holders = [p for p in state(live_server, vid, session)["projects"].values()
-               if normalized(p.get(field)) == normalized(value)]
+    holders = [
+        p
+        for p in state(live_server, vid, session)["projects"].values()
+        if normalized(p.get(field)) == normalized(value)
+    ]
     assert len(holders) == 1
 
 
@@ -98,8 +103,11 @@ def test_concurrent_whitelist_removal_and_disable_never_leave_a_disabled_whiteli
 ) -> None:
     for _round in range(5):
         session = f"race-{uuid.uuid4()}"
-        entries = [e["id"] for e in state(live_server, "wethod", session)["whitelists"].values()
-                   if e["project_id"] == 42]
+        entries = [
+            e["id"]
+            for e in state(live_server, "wethod", session)["whitelists"].values()
+            if e["project_id"] == 42
+        ]
         assert entries
         calls: list[Call] = [("DELETE", f"/api/timesheet-whitelists/{e}", None) for e in entries]
         calls += [("PATCH", "/api/projects/42", {"is_timesheet_whitelist_enabled": False})] * 16
@@ -110,5 +118,5 @@ def test_concurrent_whitelist_removal_and_disable_never_leave_a_disabled_whiteli
         enabled = final["projects"]["42"]["is_timesheet_whitelist_enabled"]
         assert left == []  # every removal acknowledged
         assert enabled or not left
-        if 200 in statuses[len(entries):]:
+        if 200 in statuses[len(entries) :]:
             assert enabled is False

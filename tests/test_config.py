@@ -28,8 +28,9 @@ def test_fixtures_dir_replaces_the_vendors_it_has(tmp_path: Path) -> None:
 def test_max_body_bytes_is_configurable() -> None:
     client = TestClient(create_app(ServerConfig(vendors=("personio",), max_body_bytes=64)))
     body = json.dumps({"description": "d" * 100})
-    r = client.patch("/personio/v2/projects/1001", content=body,
-                     headers={**AUTH, "Content-Type": "application/json"})
+    r = client.patch(
+        "/personio/v2/projects/1001", content=body, headers={**AUTH, "Content-Type": "application/json"}
+    )
     assert r.status_code == 413
     assert r.json()["errors"][0]["title"] == "Payload too large"
 

@@ -55,7 +55,9 @@ def update_schema(vendor: Vendor) -> dict[str, Any]:
 def string_fields(vendor: Vendor) -> list[str]:
     """Plain string fields of the update body: sending a number breaks their schema."""
     props = update_schema(vendor).get("properties", {})
-    return [k for k, p in props.items() if isinstance(p, dict) and p.get("type") == "string" and "enum" not in p]
+    return [
+        k for k, p in props.items() if isinstance(p, dict) and p.get("type") == "string" and "enum" not in p
+    ]
 
 
 # -- GEN-1, GEN-4, GEN-11 ----------------------------------------------------------------------------

@@ -48,9 +48,13 @@ def test_readme_has_one_example_per_vendor_at_least() -> None:
     assert vendors == {"wethod", "ruddr", "zep", "personio", "cor"}
 
 
-@pytest.mark.parametrize(("command", "expected"), EXAMPLES, ids=[f"example-{i}" for i in range(len(EXAMPLES))])
+@pytest.mark.parametrize(
+    ("command", "expected"), EXAMPLES, ids=[f"example-{i}" for i in range(len(EXAMPLES))]
+)
 def test_readme_example_gives_the_documented_answer(api: Api, command: str, expected: str) -> None:
     method, path, headers, data = parse_curl(command)
     with api.unchanged(path.split("/")[1]):
-        response = api.client.request(method, path, content=data, headers={**headers, "X-Mock-Session": api.session})
+        response = api.client.request(
+            method, path, content=data, headers={**headers, "X-Mock-Session": api.session}
+        )
     assert without_volatile(response.json()) == without_volatile(json.loads(expected))

@@ -29,8 +29,17 @@ def test_binding_off_loopback_needs_an_admin_token(host: str, capsys: pytest.Cap
     assert "--admin-token" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize(("host", "loopback"), [("127.0.0.1", True), ("127.8.9.1", True), ("::1", True),
-                                                ("localhost", True), ("0.0.0.0", False), ("10.0.0.1", False)])
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [
+        ("127.0.0.1", True),
+        ("127.8.9.1", True),
+        ("::1", True),
+        ("localhost", True),
+        ("0.0.0.0", False),
+        ("10.0.0.1", False),
+    ],
+)
 def test_loopback_detection(host: str, loopback: bool) -> None:
     assert is_loopback(host) is loopback
 
@@ -43,7 +52,9 @@ def test_admin_token_guards_the_admin_api_but_not_vendor_calls() -> None:
         assert denied.status_code == 401
         assert denied.json()["status"] == 401
         assert client.post("/__admin/reset", headers=headers).status_code == 401
-    assert client.get("/__admin/state/personio", headers={"Authorization": "Bearer s3cret"}).status_code == 200
+    assert (
+        client.get("/__admin/state/personio", headers={"Authorization": "Bearer s3cret"}).status_code == 200
+    )
     assert client.get("/personio/v2/projects/1001", headers=AUTH).status_code == 200
 
 
@@ -75,9 +86,21 @@ def test_tokens_are_never_logged(tmp_path: Path) -> None:
     log = tmp_path / "server.log"
     with log.open("w") as sink:
         process = subprocess.Popen(
-            [sys.executable, "-m", "mockserver", "serve", "--port", str(port), "--vendor", "personio",
-             "--admin-token", "admin-s3cret"],
-            stdout=sink, stderr=subprocess.STDOUT, text=True,
+            [
+                sys.executable,
+                "-m",
+                "mockserver",
+                "serve",
+                "--port",
+                str(port),
+                "--vendor",
+                "personio",
+                "--admin-token",
+                "admin-s3cret",
+            ],
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            text=True,
         )
         try:
             url = f"http://127.0.0.1:{port}"

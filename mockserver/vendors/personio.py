@@ -46,6 +46,21 @@ def _date(change: Change, name: str) -> str | None:
     return value.get("date") if isinstance(value, Mapping) else None
 
 
+_CLEARING_KEYS = {"start": "date", "end": "date", "cost_center": "id"}
+
+
+def _cleared(values: Mapping[str, Any]) -> dict[str, Any]:
+    """``start``/``end`` sent as ``{"date": null}`` and ``cost_center`` as ``{"id": null}`` clear
+    the field like ``null`` does (PER-3): the project shows ``null``, as its ProjectDate and
+    CostCenterReference admit no null inner value."""
+    return {k: None if _is_cleared(k, v) else v for k, v in values.items()}
+
+
+def _is_cleared(name: str, value: Any) -> bool:
+    inner = _CLEARING_KEYS.get(name)
+    return inner is not None and isinstance(value, Mapping) and value.get(inner) is None
+
+
 # -- rules ------------------------------------------------------------------------------------
 rules.schema(
     "PER-2",
@@ -460,7 +475,8 @@ class Personio(Vendor):
         _allowed(ctx, WRITE)
         change = ctx.change(target)
         ctx.admit(change)
-        patch = {k: v for k, v in change.body.items() if k in _WRITABLE}  # never re-parents (PER-8)
+        # never re-parents (PER-8)
+        patch = _cleared({k: v for k, v in change.body.items() if k in _WRITABLE})
         new = {**target, **patch, "updated_at": iso_z(ctx.now, 0)}
         ctx.fire("GEN-1")
         ctx.fire("GEN-11")
@@ -475,7 +491,7 @@ class Personio(Vendor):
         projects = ctx.state["projects"]
         stamp = iso_z(ctx.now, 0)
         new = dict.fromkeys(_WRITABLE) | {"assigned_to_all": False, "billable": False}
-        new |= {k: v for k, v in body.items() if k in _WRITABLE or k == "parent_project"}
+        new |= _cleared({k: v for k, v in body.items() if k in _WRITABLE or k == "parent_project"})
         new |= {"id": str(projects.next_id()), "created_at": stamp, "updated_at": stamp}
         new.setdefault("parent_project", None)
         record = ctx.commit(change, projects, new)

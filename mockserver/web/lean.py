@@ -36,7 +36,6 @@ from starlette.types import Receive, Scope, Send
 Endpoint = Callable[[Scope], Awaitable[Response]]
 
 
-
 class SpecAndUIMiddleware(SwaggerUIMiddleware):  # type: ignore[misc]
     """Serves each spec and Swagger UI; every other request skips its router altogether."""
 

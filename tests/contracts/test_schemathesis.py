@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-from contracts.fuzzing import run_schemathesis
+from contracts.fuzzing import _documented, _shows, run_schemathesis
 from mockserver.app import MockApp
 from mockserver.core.vendor import discover_vendors
 
@@ -27,3 +27,17 @@ def test_schemathesis_finds_nothing(mock_app: MockApp, vid: str) -> None:
     reached = {status for statuses in report.statuses.values() for status in statuses}
     assert any(200 <= s < 300 for s in reached)
     assert any(400 <= s < 500 for s in reached)
+
+
+def test_update_visible_on_read_compares_only_documented_fields() -> None:
+    # scripts/fuzz (seed 1, 1000 examples) flagged a correct update: the mock ignores undocumented
+    # nested fields (GEN-7), so the read cannot show them, and a null date reads back as null.
+    personio = discover_vendors()["personio"]
+    body = {"start": {"": False, "date": "2025-01-01"}, "undocumented": 1, "end": {"date": None}}
+    assert _documented(personio, body) == {"start": {"date": "2025-01-01"}, "end": {"date": None}}
+    assert _shows(None, {"date": None})
+    assert not _shows(None, {"date": "2025-01-01"})
+    assert not _shows(None, {})
+    assert _shows({"date": "2025-01-01"}, {"date": "2025-01-01"})
+    wethod = discover_vendors()["wethod"]
+    assert _documented(wethod, {"metadata_13": "SMB", "nope": 1}) == {"metadata_13": "SMB"}

@@ -61,6 +61,32 @@ def test_PER_3_other_nullable_fields_are_cleared_by_null(api: Api) -> None:
     assert stored["description"] is None and stored["cost_center"] is None and stored["end"] is None
 
 
+def test_PER_3_a_null_date_clears_start_and_end(api: Api) -> None:
+    # Found by scripts/fuzz: {"date": null} was stored as is, and every later read, list and the
+    # create answer broke the spec (a project's date is never null; the date object is).
+    assert patch(api, "1001", {"start": {"date": None}, "end": {"date": None}}).status_code == 204
+    shown = api.call(V, "GET", "/v2/projects/1001").json()
+    assert shown["start"] is None and shown["end"] is None
+    created = api.call(
+        V, "POST", "/v2/projects", json={"name": "Dateless", "status": "ACTIVE", "start": {"date": None}}
+    )
+    assert created.status_code == 201
+    assert created.json()["start"] is None
+    listed = api.call(V, "GET", "/v2/projects").json()["_data"]
+    assert all(p["start"] is None or p["start"]["date"] for p in listed)
+
+
+def test_PER_3_a_null_cost_center_id_clears_the_cost_center(api: Api) -> None:
+    # Found by scripts/fuzz: {"id": null} was stored as is and broke every later read.
+    assert patch(api, "1001", {"cost_center": {"id": None}}).status_code == 204
+    assert api.call(V, "GET", "/v2/projects/1001").json()["cost_center"] is None
+    created = api.call(
+        V, "POST", "/v2/projects", json={"name": "No centre", "status": "ACTIVE", "cost_center": {"id": None}}
+    )
+    assert created.status_code == 201
+    assert created.json()["cost_center"] is None
+
+
 def test_PER_4_duplicate_name_compared_trimmed_and_case_insensitively(api: Api) -> None:
     with api.unchanged(V):
         r = patch(api, "1001", {"name": "  internal TOOLS "})

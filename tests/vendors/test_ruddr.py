@@ -109,8 +109,7 @@ def test_RUD_1_bad_bodies_use_the_envelope(
     api: Api, raw: bytes, content_type: str, status: int, problem: str | None
 ) -> None:
     with api.unchanged(V):
-        r = api.call(V, "PATCH", f"/projects/{WEBSITE}", content=raw,
-                     headers={"Content-Type": content_type})
+        r = api.call(V, "PATCH", f"/projects/{WEBSITE}", content=raw, headers={"Content-Type": content_type})
     assert r.status_code == status
     body = r.json()
     assert body["status"] == status and body["message"]
@@ -121,8 +120,13 @@ def test_RUD_1_bad_bodies_use_the_envelope(
 
 
 def test_RUD_1_nulls_types_and_formats_are_worded_per_field(api: Api) -> None:
-    body = {"clientId": None, "useRoles": "yes", "start": "2025-02-30", "tagIds": [HIGH, "nope"],
-            "budgetServiceRevenue": "lots"}
+    body = {
+        "clientId": None,
+        "useRoles": "yes",
+        "start": "2025-02-30",
+        "tagIds": [HIGH, "nope"],
+        "budgetServiceRevenue": "lots",
+    }
     with api.unchanged(V):
         r = patch(api, WEBSITE, body)
     assert errors(r) == [
@@ -157,7 +161,9 @@ def test_RUD_2_malformed_id_is_400_with_the_documented_message(api: Api, method:
 @pytest.mark.parametrize("method", ["GET", "PATCH"])
 def test_RUD_2_unknown_id_is_404_project_not_found(api: Api, method: str) -> None:
     with api.unchanged(V):
-        r = api.call(V, method, f"/projects/{MISSING}", json={"name": "n" * 300} if method == "PATCH" else None)
+        r = api.call(
+            V, method, f"/projects/{MISSING}", json={"name": "n" * 300} if method == "PATCH" else None
+        )
     assert r.status_code == 404  # before the body's problem (GEN-6)
     assert r.json() == {"status": 404, "message": "Project not found."}
 
@@ -224,8 +230,14 @@ def test_RUD_4_cancelled_is_not_writable_but_can_be_shown(api: Api) -> None:
 
 
 def test_RUD_4_every_documented_value_is_accepted(api: Api) -> None:
-    body = {"billingTypeId": "fixed_recurring", "statusId": "paused", "recordStatusId": "archived",
-            "revenueRecognitionMethod": "manual", "budgetMode": "aggregated", "monthlyBudgetMode": "detailed"}
+    body = {
+        "billingTypeId": "fixed_recurring",
+        "statusId": "paused",
+        "recordStatusId": "archived",
+        "revenueRecognitionMethod": "manual",
+        "budgetMode": "aggregated",
+        "monthlyBudgetMode": "detailed",
+    }
     r = patch(api, WEBSITE, body)
     assert r.status_code == 200
     assert {k: r.json()[k] for k in body} == body
@@ -270,8 +282,14 @@ def test_RUD_6_currency_must_be_a_known_iso_code(api: Api) -> None:
 # -- RUD-7 -------------------------------------------------------------------------------------
 def test_RUD_7_every_unknown_reference_is_listed(api: Api) -> None:
     ghost = "11111111-1111-4111-8111-111111111111"
-    body = {"clientId": ghost, "practiceId": ghost, "businessUnitId": ghost, "projectTypeId": ghost,
-            "tagIds": [HIGH, ghost, MISSING], "salesRepresentativeId": ghost}
+    body = {
+        "clientId": ghost,
+        "practiceId": ghost,
+        "businessUnitId": ghost,
+        "projectTypeId": ghost,
+        "tagIds": [HIGH, ghost, MISSING],
+        "salesRepresentativeId": ghost,
+    }
     with api.unchanged(V):
         r = patch(api, MOBILE, body)
     assert errors(r) == [
@@ -287,8 +305,14 @@ def test_RUD_7_every_unknown_reference_is_listed(api: Api) -> None:
 
 
 def test_RUD_7_existing_references_are_stored_and_nested(api: Api) -> None:
-    body = {"clientId": GLOBEX, "practiceId": DATA_PRACTICE.upper(), "businessUnitId": MARKETING,
-            "projectTypeId": CONSULTING, "tagIds": [RETAINER, HIGH, RETAINER], "salesRepresentativeId": PRIYA}
+    body = {
+        "clientId": GLOBEX,
+        "practiceId": DATA_PRACTICE.upper(),
+        "businessUnitId": MARKETING,
+        "projectTypeId": CONSULTING,
+        "tagIds": [RETAINER, HIGH, RETAINER],
+        "salesRepresentativeId": PRIYA,
+    }
     r = patch(api, MOBILE, body)
     assert r.status_code == 200
     shown = r.json()
@@ -304,8 +328,16 @@ def test_RUD_7_existing_references_are_stored_and_nested(api: Api) -> None:
 
 def test_RUD_7_create_checks_client_and_project_admin(api: Api) -> None:
     with api.unchanged(V):
-        r = create(api, {"name": "Ghost", "clientId": MISSING, "billingTypeId": "tm",
-                         "projectAdminId": MISSING, "tagIds": [MISSING]})
+        r = create(
+            api,
+            {
+                "name": "Ghost",
+                "clientId": MISSING,
+                "billingTypeId": "tm",
+                "projectAdminId": MISSING,
+                "tagIds": [MISSING],
+            },
+        )
     assert errors(r) == [
         "'clientId' does not match an existing client",
         "'projectAdminId' does not match an existing member",
@@ -348,14 +380,20 @@ def test_RUD_8_the_seed_project_renders_as_documented(api: Api) -> None:
 
 
 def test_RUD_8_derived_fields_follow_the_merged_state(api: Api) -> None:
-    tm = patch(api, WEBSITE, {"billingTypeId": "tm", "useBudget": False, "capMaxMemberHoursPerWeek": False,
-                              "useRoles": False}).json()
+    tm = patch(
+        api,
+        WEBSITE,
+        {"billingTypeId": "tm", "useBudget": False, "capMaxMemberHoursPerWeek": False, "useRoles": False},
+    ).json()
     assert tm["revenueRecognitionMethod"] is None
     assert tm["budgetMode"] is None and "budget" not in tm and tm["monthlyBudget"]["revenue"] == 25000
     assert tm["maxMemberHoursPerWeek"] is None and tm["maxMemberHoursPerDay"] == 8
     assert tm["trackTimeToAssignedRoles"] is None
-    back = patch(api, WEBSITE, {"billingTypeId": "fixed", "useBudget": True, "capMaxMemberHoursPerWeek": True,
-                                "useRoles": True}).json()
+    back = patch(
+        api,
+        WEBSITE,
+        {"billingTypeId": "fixed", "useBudget": True, "capMaxMemberHoursPerWeek": True, "useRoles": True},
+    ).json()
     assert back["revenueRecognitionMethod"] == "invoiced"  # hidden, not lost
     assert back["budgetMode"] == "detailed" and back["budget"]["revenue"] == 150000
     assert back["maxMemberHoursPerWeek"] == 40 and back["trackTimeToAssignedRoles"] is True
@@ -392,8 +430,16 @@ def test_RUD_9_created_completed(api: Api) -> None:
 
 # -- RUD-10 ------------------------------------------------------------------------------------
 def test_RUD_10_caps_and_role_tracking_without_their_flag_are_ignored(api: Api) -> None:
-    r = patch(api, MIGRATION, {"maxMemberHoursPerDay": 10, "maxMemberHoursPerWeek": 45,
-                               "trackTimeToAssignedRoles": False, "name": "ERP Migration"})
+    r = patch(
+        api,
+        MIGRATION,
+        {
+            "maxMemberHoursPerDay": 10,
+            "maxMemberHoursPerWeek": 45,
+            "trackTimeToAssignedRoles": False,
+            "name": "ERP Migration",
+        },
+    )
     assert r.status_code == 200
     assert r.json()["maxMemberHoursPerDay"] is None and r.json()["trackTimeToAssignedRoles"] is None
     record = stored(api, MIGRATION)
@@ -406,19 +452,36 @@ def test_RUD_10_caps_and_role_tracking_without_their_flag_are_ignored(api: Api) 
 
 
 def test_RUD_10_gate_opened_in_the_same_request_takes_the_value(api: Api) -> None:
-    r = patch(api, MIGRATION, {"capMaxMemberHoursPerWeek": True, "maxMemberHoursPerWeek": 45,
-                               "useRoles": True, "trackTimeToAssignedRoles": False})
+    r = patch(
+        api,
+        MIGRATION,
+        {
+            "capMaxMemberHoursPerWeek": True,
+            "maxMemberHoursPerWeek": 45,
+            "useRoles": True,
+            "trackTimeToAssignedRoles": False,
+        },
+    )
     assert r.json()["maxMemberHoursPerWeek"] == 45 and r.json()["trackTimeToAssignedRoles"] is False
     assert "RUD-10" not in fired(api)
 
 
 def test_RUD_10_budget_amounts_need_use_budget_and_summary_mode(api: Api) -> None:
     # useBudget true, budgetMode detailed: services revenue is used, the other amounts are not.
-    r = patch(api, WEBSITE, {"budgetServiceRevenue": 150000, "budgetBillableHours": 9999,
-                             "budgetOtherItemsAmount": 1})
-    assert r.json()["budget"] == {"revenue": 160000, "servicesRevenue": 150000, "otherRevenue": 10000,
-                                  "billableExpenses": 5000, "nonBillableExpenses": 2000,
-                                  "billableHours": 1400, "nonBillableHours": 200}
+    r = patch(
+        api,
+        WEBSITE,
+        {"budgetServiceRevenue": 150000, "budgetBillableHours": 9999, "budgetOtherItemsAmount": 1},
+    )
+    assert r.json()["budget"] == {
+        "revenue": 160000,
+        "servicesRevenue": 150000,
+        "otherRevenue": 10000,
+        "billableExpenses": 5000,
+        "nonBillableExpenses": 2000,
+        "billableHours": 1400,
+        "nonBillableHours": 200,
+    }
     # useMonthlyBudget false: every monthly amount is ignored.
     brand = patch(api, MIGRATION, {"monthlyBudgetServiceRevenue": 5, "monthlyBudgetMode": "summary"}).json()
     assert "monthlyBudget" not in brand
@@ -426,11 +489,22 @@ def test_RUD_10_budget_amounts_need_use_budget_and_summary_mode(api: Api) -> Non
 
 
 def test_RUD_10_documented_update_example_uses_summary_amounts(api: Api) -> None:
-    r = patch(api, WEBSITE, {
-        "name": "Website Redesign 2.0", "start": "2025-04-01", "end": "2025-10-31", "statusId": "in_progress",
-        "useBudget": True, "budgetMode": "summary", "budgetServiceRevenue": 160000,
-        "budgetBillableHours": 1500, "notes": "", "tagIds": [HIGH],
-    })
+    r = patch(
+        api,
+        WEBSITE,
+        {
+            "name": "Website Redesign 2.0",
+            "start": "2025-04-01",
+            "end": "2025-10-31",
+            "statusId": "in_progress",
+            "useBudget": True,
+            "budgetMode": "summary",
+            "budgetServiceRevenue": 160000,
+            "budgetBillableHours": 1500,
+            "notes": "",
+            "tagIds": [HIGH],
+        },
+    )
     assert r.status_code == 200
     assert r.json() == documented("ProjectUpdated")
 
@@ -445,8 +519,11 @@ def test_RUD_11_empty_strings_are_stored_as_null(api: Api) -> None:
 
 
 def test_RUD_11_null_unsets_optional_fields(api: Api) -> None:
-    r = patch(api, MOBILE, {"practiceId": None, "tagIds": None, "salesRepresentativeId": None,
-                            "code": None, "end": None})
+    r = patch(
+        api,
+        MOBILE,
+        {"practiceId": None, "tagIds": None, "salesRepresentativeId": None, "code": None, "end": None},
+    )
     assert r.status_code == 200
     shown = r.json()
     assert shown["practice"] is None and shown["tags"] == [] and shown["salesRepresentative"] is None
@@ -463,8 +540,10 @@ def test_RUD_11_required_fields_cannot_be_emptied(api: Api) -> None:
     with api.unchanged(V):
         empty = patch(api, MOBILE, {"name": "", "key": ""})
         null = patch(api, MOBILE, {"name": None, "billingTypeId": None})
-    assert errors(empty) == ["'name' cannot be empty",
-                             "'key' must contain only lowercase letters, digits and single dashes"]
+    assert errors(empty) == [
+        "'name' cannot be empty",
+        "'key' must contain only lowercase letters, digits and single dashes",
+    ]
     assert errors(null) == ["'name' cannot be null", "'billingTypeId' cannot be null"]
 
 
@@ -507,7 +586,10 @@ def test_RUD_12_create_with_a_taken_key_and_generated_keys(api: Api) -> None:
     second = create(api, {**base, "name": "Website  Redesign!"}).json()
     accents = create(api, {**base, "name": "Données & Café"}).json()
     assert (first["key"], second["key"], accents["key"]) == (
-        "website-redesign-2", "website-redesign-3", "donnees-cafe")
+        "website-redesign-2",
+        "website-redesign-3",
+        "donnees-cafe",
+    )
 
 
 # -- RUD-13 ------------------------------------------------------------------------------------
@@ -531,8 +613,17 @@ def test_RUD_13_create_requires_name_client_and_billing_type(api: Api) -> None:
 
 
 def test_RUD_13_create_answers_200_with_defaults(api: Api) -> None:
-    r = create(api, {"name": "Data Platform Rollout", "clientId": GLOBEX, "billingTypeId": "fixed",
-                     "projectAdminId": JANE, "tagIds": [HIGH], "isProductive": True})
+    r = create(
+        api,
+        {
+            "name": "Data Platform Rollout",
+            "clientId": GLOBEX,
+            "billingTypeId": "fixed",
+            "projectAdminId": JANE,
+            "tagIds": [HIGH],
+            "isProductive": True,
+        },
+    )
     assert r.status_code == 200
     shown = r.json()
     assert shown["key"] == "data-platform-rollout"
@@ -546,8 +637,10 @@ def test_RUD_13_create_answers_200_with_defaults(api: Api) -> None:
 
 
 def test_RUD_13_create_internal_project_keeps_is_productive(api: Api) -> None:
-    r = create(api, {"name": "Bench Time", "clientId": NORTHWIND, "billingTypeId": "non_billable",
-                     "isProductive": True})
+    r = create(
+        api,
+        {"name": "Bench Time", "clientId": NORTHWIND, "billingTypeId": "non_billable", "isProductive": True},
+    )
     assert r.json()["isProductive"] is True and r.json()["isBillable"] is False
 
 
@@ -585,6 +678,8 @@ def test_RUD_13_list_rejects_bad_queries(api: Api) -> None:
 
 
 def test_RUD_7_patch_ignores_the_create_only_project_admin(api: Api) -> None:
-    r = api.call(V, "PATCH", f"/projects/{WEBSITE}", json={"projectAdminId": "00000000-0000-4000-8000-00000000dead"})
+    r = api.call(
+        V, "PATCH", f"/projects/{WEBSITE}", json={"projectAdminId": "00000000-0000-4000-8000-00000000dead"}
+    )
     assert r.status_code == 200
     assert api.journal()[-1]["warnings"][0]["field"] == "projectAdminId"

@@ -7,7 +7,6 @@ person 16), wethod-pm (view+edit, person 11), wethod-edit-other-only (no pipelin
 person 11), wethod-no-job-order (person 13), wethod-viewer (person 14), wethod-no-access.
 """
 
-
 from __future__ import annotations
 
 from typing import Any
@@ -60,10 +59,14 @@ def test_WET_1_missing_headers_are_400_naming_each_header(api: Api) -> None:
 @pytest.mark.parametrize(
     ("headers", "expected"),
     [
-        ({"Wethod-Version": "15/06/2024"},
-         [("Wethod-Version", "This value should be a date in the YYYY-MM-DD format.")]),
-        ({"Wethod-Version": "2024-13-45"},
-         [("Wethod-Version", "This value should be a date in the YYYY-MM-DD format.")]),
+        (
+            {"Wethod-Version": "15/06/2024"},
+            [("Wethod-Version", "This value should be a date in the YYYY-MM-DD format.")],
+        ),
+        (
+            {"Wethod-Version": "2024-13-45"},
+            [("Wethod-Version", "This value should be a date in the YYYY-MM-DD format.")],
+        ),
         ({"Wethod-Company": ""}, [("Wethod-Company", "This value should not be blank.")]),
     ],
 )
@@ -78,8 +81,7 @@ def test_WET_1_malformed_version_or_blank_company(
 
 def test_WET_1_unknown_company_is_403_before_404_and_400(api: Api) -> None:
     with api.unchanged(V):
-        unknown_project = patch(api, 9999, {"probability": 500},
-                                headers={"Wethod-Company": "globex"})
+        unknown_project = patch(api, 9999, {"probability": 500}, headers={"Wethod-Company": "globex"})
         known_project = patch(api, 42, {"name": "x"}, headers={"Wethod-Company": "ACME"})
     assert error(unknown_project) == (403, "forbidden", 'You do not have access to company "globex".')
     assert error(known_project)[0] == 403
@@ -94,8 +96,14 @@ def test_WET_1_bad_token_is_401_before_header_checks(api: Api) -> None:
 
 
 @pytest.mark.parametrize(
-    "path", ["/api/projects", "/api/projects/42", "/api/project-metadata",
-             "/api/timesheet-whitelists", "/api/timesheet-whitelists/5"],
+    "path",
+    [
+        "/api/projects",
+        "/api/projects/42",
+        "/api/project-metadata",
+        "/api/timesheet-whitelists",
+        "/api/timesheet-whitelists/5",
+    ],
 )
 def test_WET_1_every_endpoint_needs_the_headers(api: Api, path: str) -> None:
     missing = api.call(V, "GET", path, drop_headers=("Wethod-Version",))
@@ -111,19 +119,18 @@ def test_WET_2_envelopes_for_each_status(api: Api) -> None:
         invalid = patch(api, 42, {"probability": 101})
         missing = patch(api, 9999, {"name": "x"})
         precondition = patch(api, 42, {"is_timesheet_whitelist_enabled": False})
-        conflict = api.call(V, "POST", "/api/timesheet-whitelists",
-                            json={"project_id": 42, "person_id": 31})
+        conflict = api.call(V, "POST", "/api/timesheet-whitelists", json={"project_id": 42, "person_id": 31})
         forbidden = patch(api, 42, {"name": "x"}, token="wethod-viewer")
     assert invalid.status_code == 400
     assert invalid.json() == {
         "key": "invalid_data",
         "message": INVALID,
-        "failures": [{"field": "probability",
-                      "message": "This value should be less than or equal to 100."}],
+        "failures": [{"field": "probability", "message": "This value should be less than or equal to 100."}],
     }
     assert error(missing) == (404, "not_found", "Project 9999 not found.")
     assert error(precondition) == (
-        412, "precondition_failure",
+        412,
+        "precondition_failure",
         "The timesheet whitelist cannot be disabled while it still has people in it.",
     )
     assert error(conflict) == (409, "conflict", "Person 31 is already whitelisted on project 42.")
@@ -133,8 +140,11 @@ def test_WET_2_envelopes_for_each_status(api: Api) -> None:
 @pytest.mark.parametrize(
     ("raw", "message"),
     [
-        (b"{not json", "The request body is not valid JSON (malformed JSON: Expecting property "
-                       "name enclosed in double quotes at line 1 column 2)."),
+        (
+            b"{not json",
+            "The request body is not valid JSON (malformed JSON: Expecting property "
+            "name enclosed in double quotes at line 1 column 2).",
+        ),
         (b"[1, 2]", "This value should be of type object."),
         (b'"text"', "This value should be of type object."),
         (b"", "The request body should not be blank."),
@@ -142,23 +152,27 @@ def test_WET_2_envelopes_for_each_status(api: Api) -> None:
 )
 def test_WET_2_bad_bodies_are_invalid_data_on_body(api: Api, raw: bytes, message: str) -> None:
     with api.unchanged(V):
-        r = api.call(V, "PATCH", "/api/projects/42", content=raw,
-                     headers={"Content-Type": "application/json"})
+        r = api.call(
+            V, "PATCH", "/api/projects/42", content=raw, headers={"Content-Type": "application/json"}
+        )
     assert r.status_code == 400
     assert failures(r) == [("body", message)]
 
 
 def test_WET_2_wrong_content_type_unknown_route_and_method(api: Api) -> None:
     with api.unchanged(V):
-        media = api.call(V, "PATCH", "/api/projects/42", content=b"name=x",
-                         headers={"Content-Type": "application/x-www-form-urlencoded"})
+        media = api.call(
+            V,
+            "PATCH",
+            "/api/projects/42",
+            content=b"name=x",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
         route = api.call(V, "GET", "/api/nothing-here", check=False)
         method = api.call(V, "PUT", "/api/projects/42", json={}, check=False)
-    assert error(media) == (415, "unsupported_media_type",
-                            "The request body must be application/json.")
+    assert error(media) == (415, "unsupported_media_type", "The request body must be application/json.")
     assert error(route) == (404, "not_found", "The requested route does not exist.")
-    assert error(method) == (405, "method_not_allowed",
-                             "This method is not allowed on this route.")
+    assert error(method) == (405, "method_not_allowed", "This method is not allowed on this route.")
 
 
 def test_WET_2_path_id_below_one_is_a_failure_on_id(api: Api) -> None:
@@ -219,8 +233,7 @@ def test_WET_5_date_start_is_stored_as_first_day_of_month(api: Api) -> None:
 
 def test_WET_5_dates_must_be_yyyy_mm_dd(api: Api) -> None:
     with api.unchanged(V):
-        r = patch(api, 42, {"date_start": "03/2025", "due_date": "2025-02-30",
-                            "signed_on": "20250101"})
+        r = patch(api, 42, {"date_start": "03/2025", "due_date": "2025-02-30", "signed_on": "20250101"})
     assert r.status_code == 400
     assert failures(r) == [
         ("date_start", "This value is not a valid date (YYYY-MM-DD)."),
@@ -251,7 +264,10 @@ def test_WET_6_pm_needs_edit_on_own_project_and_edit_other_elsewhere(api: Api) -
     assert error(other) == (403, "forbidden", message)
     assert error(self_assigned) == (403, "forbidden", message)
     assert error(own_without_edit) == (
-        403, "forbidden", "You need the pipeline.edit permission to update this project.")
+        403,
+        "forbidden",
+        "You need the pipeline.edit permission to update this project.",
+    )
     assert error(viewer) == (403, "forbidden", message)
     assert patch(api, 42, {"name": "By the PM"}, token="wethod-pm").status_code == 200
     assert patch(api, 43, {"name": "By the account"}, token="wethod-no-job-order").status_code == 200
@@ -276,8 +292,7 @@ def test_WET_7_changing_job_order_needs_pipeline_job_order(api: Api) -> None:
     message = "You need the pipeline.job_order permission to change the job order."
     assert error(account) == (403, "forbidden", message)
     assert error(pm) == (403, "forbidden", message)
-    same = patch(api, 43, {"job_order": "JO-2024-043", "probability": 60},
-                 token="wethod-no-job-order")
+    same = patch(api, 43, {"job_order": "JO-2024-043", "probability": 60}, token="wethod-no-job-order")
     assert same.status_code == 200
     assert patch(api, 43, {"job_order": "JO-2025-001"}).status_code == 200
     assert api.record(V, "projects", 43)["job_order"] == "JO-2025-001"
@@ -287,7 +302,8 @@ def test_WET_7_both_permissions_missing_are_reported_together(api: Api) -> None:
     with api.unchanged(V):
         r = patch(api, 44, {"job_order": "JO-X"}, token="wethod-viewer")
     assert error(r) == (
-        403, "forbidden",
+        403,
+        "forbidden",
         "You need the pipeline.edit_other permission to update a project you do not manage. "
         "You need the pipeline.job_order permission to change the job order.",
     )
@@ -295,7 +311,19 @@ def test_WET_7_both_permissions_missing_are_reported_together(api: Api) -> None:
 
 # -- WET-8 references ---------------------------------------------------------------------------
 def test_WET_8_unknown_references_one_failure_per_field(api: Api) -> None:
-    body = dict.fromkeys(("client_id", "client_contact_id", "pm_id", "account_id", "job_order_category_id", "project_type_id", "project_stage_id", "business_unit_id"), 999999)
+    body = dict.fromkeys(
+        (
+            "client_id",
+            "client_contact_id",
+            "pm_id",
+            "account_id",
+            "job_order_category_id",
+            "project_type_id",
+            "project_stage_id",
+            "business_unit_id",
+        ),
+        999999,
+    )
     with api.unchanged(V):
         r = patch(api, 42, body)
     assert r.status_code == 400
@@ -314,8 +342,7 @@ def test_WET_8_unknown_references_one_failure_per_field(api: Api) -> None:
 def test_WET_8_reported_with_schema_failures_in_body_order(api: Api) -> None:
     """GEN-5: schema and reference failures in one response, in the order of the body."""
     with api.unchanged(V):
-        r = patch(api, 42, {"probability": 150, "client_id": 999999, "duration": 0,
-                            "pm_id": "11"})
+        r = patch(api, 42, {"probability": 150, "client_id": 999999, "duration": 0, "pm_id": "11"})
     assert failures(r) == [
         ("probability", "This value should be less than or equal to 100."),
         ("client_id", "Client 999999 does not exist."),
@@ -325,8 +352,17 @@ def test_WET_8_reported_with_schema_failures_in_body_order(api: Api) -> None:
 
 
 def test_WET_8_existing_references_and_null_succeed(api: Api) -> None:
-    r = patch(api, 42, {"client_id": 8, "client_contact_id": None, "pm_id": 13,
-                        "project_stage_id": 6, "business_unit_id": None})
+    r = patch(
+        api,
+        42,
+        {
+            "client_id": 8,
+            "client_contact_id": None,
+            "pm_id": 13,
+            "project_stage_id": 6,
+            "business_unit_id": None,
+        },
+    )
     assert r.status_code == 200
     stored = api.record(V, "projects", 42)
     assert (stored["client_id"], stored["client_contact_id"], stored["pm_id"]) == (8, None, 13)
@@ -338,7 +374,8 @@ def test_WET_9_cannot_disable_a_whitelist_with_people(api: Api) -> None:
     with api.unchanged(V):
         r = patch(api, 42, {"is_timesheet_whitelist_enabled": False, "name": "Renamed"})
     assert error(r) == (
-        412, "precondition_failure",
+        412,
+        "precondition_failure",
         "The timesheet whitelist cannot be disabled while it still has people in it.",
     )
     assert "WET-9" in last_rules(api)
@@ -390,14 +427,17 @@ def test_WET_10_list_filters_by_project_and_person(api: Api) -> None:
 
 
 def test_WET_10_add_conflict_and_remove(api: Api) -> None:
-    created = api.call(V, "POST", "/api/timesheet-whitelists",
-                       json={"project_id": 43, "person_id": 12})
+    created = api.call(V, "POST", "/api/timesheet-whitelists", json={"project_id": 43, "person_id": 12})
     assert created.status_code == 201
-    assert created.json() == {"id": 8, "created_at": NOW, "updated_at": NOW,
-                              "project_id": 43, "person_id": 12}
+    assert created.json() == {
+        "id": 8,
+        "created_at": NOW,
+        "updated_at": NOW,
+        "project_id": 43,
+        "person_id": 12,
+    }
     with api.unchanged(V):
-        again = api.call(V, "POST", "/api/timesheet-whitelists",
-                         json={"project_id": 43, "person_id": 12})
+        again = api.call(V, "POST", "/api/timesheet-whitelists", json={"project_id": 43, "person_id": 12})
     assert error(again) == (409, "conflict", "Person 12 is already whitelisted on project 43.")
     # the project's whitelist now has a person: WET-9 applies to it
     assert patch(api, 43, {"is_timesheet_whitelist_enabled": False}).status_code == 412
@@ -411,8 +451,9 @@ def test_WET_10_add_conflict_and_remove(api: Api) -> None:
 
 def test_WET_10_unknown_project_or_person_and_bad_types_are_400(api: Api) -> None:
     with api.unchanged(V):
-        unknown = api.call(V, "POST", "/api/timesheet-whitelists",
-                           json={"project_id": 999999, "person_id": 999999})
+        unknown = api.call(
+            V, "POST", "/api/timesheet-whitelists", json={"project_id": 999999, "person_id": 999999}
+        )
         typed = api.call(V, "POST", "/api/timesheet-whitelists", json={"project_id": "42"})
     assert failures(unknown) == [
         ("project_id", "Project 999999 does not exist."),
@@ -426,27 +467,45 @@ def test_WET_10_unknown_project_or_person_and_bad_types_are_400(api: Api) -> Non
 
 def test_WET_10_whitelist_writes_use_the_project_permissions(api: Api) -> None:
     with api.unchanged(V):
-        other = api.call(V, "POST", "/api/timesheet-whitelists",
-                         json={"project_id": 44, "person_id": 11}, token="wethod-pm")
+        other = api.call(
+            V,
+            "POST",
+            "/api/timesheet-whitelists",
+            json={"project_id": 44, "person_id": 11},
+            token="wethod-pm",
+        )
         remove_other = api.call(V, "DELETE", "/api/timesheet-whitelists/7", token="wethod-pm")
-        viewer = api.call(V, "POST", "/api/timesheet-whitelists",
-                          json={"project_id": 999999, "person_id": 11}, token="wethod-viewer")
-    message = ("You need the pipeline.edit_other permission to edit the whitelist of a project "
-               "you do not manage.")
+        viewer = api.call(
+            V,
+            "POST",
+            "/api/timesheet-whitelists",
+            json={"project_id": 999999, "person_id": 11},
+            token="wethod-viewer",
+        )
+    message = (
+        "You need the pipeline.edit_other permission to edit the whitelist of a project you do not manage."
+    )
     assert error(other) == (403, "forbidden", message)
     assert error(remove_other) == (403, "forbidden", message)
-    assert error(viewer) == (403, "forbidden", "You need the pipeline.edit or "
-                             "pipeline.edit_other permission to edit timesheet whitelists.")
-    own = api.call(V, "POST", "/api/timesheet-whitelists",
-                   json={"project_id": 42, "person_id": 15}, token="wethod-pm")
+    assert error(viewer) == (
+        403,
+        "forbidden",
+        "You need the pipeline.edit or pipeline.edit_other permission to edit timesheet whitelists.",
+    )
+    own = api.call(
+        V, "POST", "/api/timesheet-whitelists", json={"project_id": 42, "person_id": 15}, token="wethod-pm"
+    )
     assert own.status_code == 201
     assert api.call(V, "DELETE", "/api/timesheet-whitelists/5", token="wethod-pm").status_code == 200
 
 
 def test_WET_10_whitelist_reads_need_view_permissions(api: Api) -> None:
     other = api.call(V, "GET", "/api/timesheet-whitelists?project_id=44", token="wethod-pm")
-    assert error(other) == (403, "forbidden", "You need the pipeline.view_other permission to "
-                            "view the whitelist of a project you do not manage.")
+    assert error(other) == (
+        403,
+        "forbidden",
+        "You need the pipeline.view_other permission to view the whitelist of a project you do not manage.",
+    )
     entry = api.call(V, "GET", "/api/timesheet-whitelists/7", token="wethod-pm")
     assert error(entry)[:2] == (403, "forbidden")
     mine = api.call(V, "GET", "/api/timesheet-whitelists", token="wethod-pm").json()
@@ -474,13 +533,18 @@ def test_WET_11_set_and_remove_metadata(api: Api) -> None:
 
 def test_WET_11_unknown_definition_bad_choice_and_type_together(api: Api) -> None:
     with api.unchanged(V):
-        r = patch(api, 42, {"metadata_999": "Enterprise", "metadata_13": "Startup",
-                            "metadata_14": 42, "name": "n" * 501})
+        r = patch(
+            api,
+            42,
+            {"metadata_999": "Enterprise", "metadata_13": "Startup", "metadata_14": 42, "name": "n" * 501},
+        )
     assert r.status_code == 400
     assert failures(r) == [
         ("metadata_999", "Project metadata 999 does not exist."),
-        ("metadata_13", "The value you selected is not a valid choice. Allowed values: "
-                        "Enterprise, SMB, Public sector."),
+        (
+            "metadata_13",
+            "The value you selected is not a valid choice. Allowed values: Enterprise, SMB, Public sector.",
+        ),
         ("metadata_14", "This value should be of type string."),
         ("name", "This value is too long. It should have 500 characters or less."),
     ]
@@ -497,8 +561,7 @@ def test_WET_11_only_metadata_with_a_value_appear(api: Api) -> None:
 # -- WET-12 strict integers ---------------------------------------------------------------------
 def test_WET_12_strings_floats_and_booleans_are_not_integers(api: Api) -> None:
     with api.unchanged(V):
-        r = patch(api, 42, {"client_id": "13", "probability": "50", "duration": 4.0,
-                            "pm_id": True})
+        r = patch(api, 42, {"client_id": "13", "probability": "50", "duration": 4.0, "pm_id": True})
     assert r.status_code == 400
     assert failures(r) == [
         ("client_id", "This value should be of type int."),
@@ -513,8 +576,7 @@ def test_WET_12_strings_floats_and_booleans_are_not_integers(api: Api) -> None:
 
 # -- WET-13 success -----------------------------------------------------------------------------
 def test_WET_13_success_is_the_full_project_with_its_category(api: Api) -> None:
-    r = patch(api, 42, {"name": "Website redesign (phase 2)", "probability": 90,
-                        "job_order_category_id": 2})
+    r = patch(api, 42, {"name": "Website redesign (phase 2)", "probability": 90, "job_order_category_id": 2})
     assert r.status_code == 200
     body = r.json()
     assert body["name"] == "Website redesign (phase 2)"
@@ -529,8 +591,11 @@ def test_WET_13_success_is_the_full_project_with_its_category(api: Api) -> None:
 
 
 def test_WET_13_risk_won_lost_and_archiving_are_ignored_and_journalled(api: Api) -> None:
-    r = patch(api, 42, {"risk": "high", "won_lost_feedback": "price", "is_archived": True,
-                        "name": "Website redesign"})  # its own name again: no uniqueness rule
+    r = patch(
+        api,
+        42,
+        {"risk": "high", "won_lost_feedback": "price", "is_archived": True, "name": "Website redesign"},
+    )  # its own name again: no uniqueness rule
     assert r.status_code == 200
     assert r.json()["is_archived"] is False
     stored = api.record(V, "projects", 42)
@@ -543,8 +608,9 @@ def test_WET_13_risk_won_lost_and_archiving_are_ignored_and_journalled(api: Api)
 def test_WET_13_strict_mode_rejects_undocumented_fields_but_not_metadata(
     checkers: Any,
 ) -> None:
-    strict = Api(create_app(ServerConfig(strict=True, vendors=(V,), freeze_time=FROZEN_NOW)),
-                 checkers, "strict")
+    strict = Api(
+        create_app(ServerConfig(strict=True, vendors=(V,), freeze_time=FROZEN_NOW)), checkers, "strict"
+    )
     with strict.unchanged(V):
         r = patch(strict, 42, {"risk": "high", "metadata_13": "SMB"})
     assert failures(r) == [("risk", "This field was not expected.")]
@@ -575,20 +641,34 @@ def test_WET_14_reads_follow_view_permissions(api: Api) -> None:
     mine = api.call(V, "GET", "/api/projects", token="wethod-pm").json()
     assert [p["id"] for p in mine] == [42, 43]
     other = api.call(V, "GET", "/api/projects/44", token="wethod-pm")
-    assert error(other) == (403, "forbidden", "You need the pipeline.view_other permission to "
-                            "view a project you do not manage.")
+    assert error(other) == (
+        403,
+        "forbidden",
+        "You need the pipeline.view_other permission to view a project you do not manage.",
+    )
     nobody = api.call(V, "GET", "/api/projects", token="wethod-no-access")
-    assert error(nobody) == (403, "forbidden",
-                             "You need the pipeline.view permission to list projects.")
+    assert error(nobody) == (403, "forbidden", "You need the pipeline.view permission to list projects.")
     assert api.call(V, "GET", "/api/projects/44", token="wethod-viewer").status_code == 200
 
 
 def test_WET_14_create_project(api: Api) -> None:
-    created = api.call(V, "POST", "/api/projects", json={
-        "name": "Mobile app", "client_id": 7, "pm_id": 11, "account_id": 12,
-        "job_order_category_id": 1, "probability": 50, "date_start": "2025-04-15",
-        "duration": 4, "metadata_13": "SMB", "is_timesheet_whitelist_enabled": True,
-    })
+    created = api.call(
+        V,
+        "POST",
+        "/api/projects",
+        json={
+            "name": "Mobile app",
+            "client_id": 7,
+            "pm_id": 11,
+            "account_id": 12,
+            "job_order_category_id": 1,
+            "probability": 50,
+            "date_start": "2025-04-15",
+            "duration": 4,
+            "metadata_13": "SMB",
+            "is_timesheet_whitelist_enabled": True,
+        },
+    )
     assert created.status_code == 201
     body = created.json()
     assert body["id"] == 47
@@ -603,18 +683,19 @@ def test_WET_14_create_project(api: Api) -> None:
 def test_WET_14_create_validation_and_permissions(api: Api) -> None:
     with api.unchanged(V):
         nameless = api.call(V, "POST", "/api/projects", json={"client_id": 999999})
-        not_mine = api.call(V, "POST", "/api/projects", json={"name": "x", "pm_id": 12},
-                            token="wethod-pm")
+        not_mine = api.call(V, "POST", "/api/projects", json={"name": "x", "pm_id": 12}, token="wethod-pm")
     assert failures(nameless) == [
         ("client_id", "Client 999999 does not exist."),
         ("name", "This value should not be blank."),
     ]
-    assert error(not_mine) == (403, "forbidden", "You need the pipeline.create_other "
-                               "permission to create a project you do not manage.")
+    assert error(not_mine) == (
+        403,
+        "forbidden",
+        "You need the pipeline.create_other permission to create a project you do not manage.",
+    )
 
 
 def test_WET_14_metadata_definitions_are_listed(api: Api) -> None:
     listed = api.call(V, "GET", "/api/project-metadata").json()
-    assert [(m["id"], m["key"]) for m in listed] == [(13, "Segment"), (14, "Notes"),
-                                                      (15, "Region")]
+    assert [(m["id"], m["key"]) for m in listed] == [(13, "Segment"), (14, "Notes"), (15, "Region")]
     assert listed[0]["values"] == ["Enterprise", "SMB", "Public sector"]
