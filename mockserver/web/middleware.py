@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import MutableMapping
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     from mockserver.app import MockApp
 
 SESSION_HEADER = "x-mock-session"
+SESSION_PREFIX = "/__session/"
 ADMIN_PREFIX = "/__admin"
 
 
@@ -35,16 +37,18 @@ class MockMiddleware:
             await self.app(scope, receive, send)
             return
         mock = self.mock
-        path = mock.alias(scope["path"])
+        path, session_name = _session_in_path(scope["path"])
+        path = mock.alias(path)
         if path != scope["path"]:
             scope = dict(scope, path=path, raw_path=path.encode())
         headers = Headers(scope=scope)
+        session_name = session_name or headers.get(SESSION_HEADER)
         if path.startswith(ADMIN_PREFIX) and not mock.admin_allowed(path, headers.get("authorization")):
             body = {"status": 401, "message": "The admin API needs 'Authorization: Bearer <admin token>'."}
             await to_response(Reply(401, body, {"WWW-Authenticate": "Bearer"}))(scope, receive, send)
             return
         vendor = mock.vendor_for(path)
-        session = mock.store.session(headers.get(SESSION_HEADER))
+        session = mock.store.session(session_name)
         state = RequestState(vendor=vendor, session=session)
         scope[SCOPE_KEY] = state
         try:
@@ -107,6 +111,15 @@ class MockMiddleware:
                 warnings=state.warnings,
             )
         )
+
+
+def _session_in_path(path: str) -> tuple[str, str | None]:
+    """``/__session/NAME/<path>`` is ``<path>`` with ``X-Mock-Session: NAME``: a client that cannot
+    add headers gets an isolated session from its base URL alone."""
+    if not path.startswith(SESSION_PREFIX):
+        return path, None
+    name, _, rest = path[len(SESSION_PREFIX) :].partition("/")
+    return "/" + rest, unquote(name) or None
 
 
 async def _read_body(receive: Receive, limit: int) -> bytes:

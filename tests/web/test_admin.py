@@ -22,6 +22,18 @@ def test_sessions_are_isolated(api: Api) -> None:
     assert other.journal() == []
 
 
+def test_a_session_can_be_named_in_the_path_instead_of_a_header(api: Api) -> None:
+    # /__session/NAME/... serves clients that can change their base URL but not their headers.
+    headers = {"Authorization": "Bearer test-token"}
+    base = f"/__session/{api.session}/personio"
+    r = api.client.patch(f"{base}/v2/projects/1001", json=RENAME, headers=headers)
+    assert r.status_code == 204
+    assert api.record(V, "projects", "1001")["name"] == RENAME["name"]
+    assert api.client.get(f"/__session/{api.session}/__admin/requests").json()["requests"][0]["status"] == 204
+    default = api.client.get("/personio/v2/projects/1001", headers=headers)
+    assert default.json()["name"] == "Website Relaunch"
+
+
 def test_reset_restores_fixtures_and_clears_the_journal(api: Api) -> None:
     api.call(V, "PATCH", "/v2/projects/1001", json=RENAME)
     assert api.admin("POST", "/reset").status_code == 200
