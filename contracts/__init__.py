@@ -1,8 +1,26 @@
-"""Contract-testing toolkit: spec conformance, scenarios and property tests for the vendor APIs.
+"""Contract-testing toolkit: spec conformance, scenarios, property tests and client checks.
 
 Import name ``contracts`` is ours; we never depend on the unrelated PyContracts distribution.
+Public names are imported on first use (PEP 562): the pytest plugin lives in this package and
+must not pull openapi-core or Hypothesis into every pytest collection.
 """
 
-from contracts.conformance import SpecChecker
+from __future__ import annotations
 
-__all__ = ["SpecChecker"]
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from contracts.conformance import SpecChecker
+    from contracts.fuzz_client import fuzz_client
+
+__all__ = ["SpecChecker", "fuzz_client"]
+
+_EXPORTS = {"SpecChecker": "contracts.conformance", "fuzz_client": "contracts.fuzz_client"}
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'contracts' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

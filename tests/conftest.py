@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-pytest_plugins = ["tests.fixtures.mock", "tests.fixtures.live"]
+pytest_plugins = ["pytester", "tests.fixtures.mock", "tests.fixtures.live"]
 
 RULE_IN_NAME = re.compile(r"(GEN|WET|RUD|ZEP|PER|COR)[-_](\d+)(?!\d)")
 

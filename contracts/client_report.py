@@ -1,0 +1,220 @@
+"""What a client did wrong, read from the mock's journal: spec violations and GEN-7 warnings.
+
+The pytest plugin fails a test with :func:`render`'s text; anything else that holds journal
+entries (a CI step reading ``GET /__admin/requests``) can use :func:`client_problems` too.
+Business-rule rejections (duplicate names, date ranges...) are answers the client must handle,
+not mistakes in what it sent, so only violations of the spec itself count.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mockserver.core.spec import SpecOperation, load_spec, operations
+
+__all__ = ["SPEC_CODES", "Problem", "client_problems", "render"]
+
+SPEC_CODES = frozenset(
+    {
+        "schema",
+        "bad_json",
+        "unsupported_media_type",
+        "route_not_found",
+        "method_not_allowed",
+        "too_large",
+        "unknown_field",
+    }
+)
+"""Violation codes (``mockserver.core.violations.Code``) that mean "the request breaks the spec"."""
+
+_BODY_SHOWN = 300
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing a request did wrong, with where the spec says otherwise."""
+
+    kind: str
+    """``spec violation`` or ``undocumented field (GEN-7)``."""
+    entry: Mapping[str, Any]
+    """The journal entry of the request."""
+    violation: Mapping[str, Any]
+    location: str | None = None
+    """Where the spec defines what was broken: ``specs/<vendor>.yaml#/json/pointer``."""
+    expected: Any = None
+    """The schema the field had to match, when there is one."""
+    near_misses: tuple[str, ...] = field(default_factory=tuple)
+    """Documented names close to an unknown field or route."""
+
+
+def client_problems(entries: Iterable[Mapping[str, Any]], spec_paths: Mapping[str, Path]) -> list[Problem]:
+    """Every spec violation and GEN-7 warning in ``entries`` (journal entries), in order."""
+    found: list[Problem] = []
+    for entry in entries:
+        spec_path = spec_paths.get(str(entry.get("vendor")))
+        for violation in entry.get("violations", []):
+            if violation.get("code") in SPEC_CODES:
+                found.append(_explain("spec violation", entry, violation, spec_path))
+        for warning in entry.get("warnings", []):
+            found.append(_explain("undocumented field (GEN-7)", entry, warning, spec_path))
+    return found
+
+
+def render(problems: Sequence[Problem], *, heading: str = "") -> str:
+    """A report a developer can act on without opening the journal."""
+    requests = {id(p.entry): p.entry for p in problems}
+    lines = [heading or f"mockserver: the client sent {len(requests)} request(s) that break the vendor spec"]
+    by_entry: dict[int, list[Problem]] = {}
+    for problem in problems:
+        by_entry.setdefault(id(problem.entry), []).append(problem)
+    for number, (key, group) in enumerate(by_entry.items(), start=1):
+        entry = requests[key]
+        operation = f" ({entry['operation']})" if entry.get("operation") else ""
+        lines.append("")
+        lines.append(
+            f"{number}. {entry['method']} {entry['path']}{_query(entry)} -> {entry['status']}{operation}"
+        )
+        body = entry.get("request", {}).get("body")
+        if body is not None:
+            lines.append(f"   request body: {_short(body)}")
+        for problem in group:
+            lines.extend(_problem_lines(problem))
+    return "\n".join(lines)
+
+
+# -- explanation ------------------------------------------------------------------------------
+def _explain(
+    kind: str, entry: Mapping[str, Any], violation: Mapping[str, Any], spec_path: Path | None
+) -> Problem:
+    if spec_path is None:
+        return Problem(kind, entry, violation)
+    spec = load_spec(spec_path)
+    operation = _operation(spec, entry.get("operation"))
+    code = violation.get("code")
+    if code in {"route_not_found", "method_not_allowed"} or operation is None:
+        return Problem(kind, entry, violation, near_misses=_near_routes(spec, entry))
+    name = violation.get("field")
+    pointer, schema = _field_schema(spec, operation, name, violation.get("location", "body"))
+    location = f"specs/{spec_path.name}#{pointer}" if pointer else None
+    near: tuple[str, ...] = ()
+    if code == "unknown_field" and name:
+        parent, _, leaf = name.rpartition(".")
+        _, parent_schema = _field_schema(spec, operation, parent or None, "body")
+        documented = list(_properties(spec, parent_schema))
+        near = tuple(difflib.get_close_matches(leaf, documented, n=3, cutoff=0.6))
+        near = near or tuple(sorted(documented))
+        return Problem(kind, entry, violation, location, None, near)
+    return Problem(kind, entry, violation, location, _summary(spec, schema))
+
+
+def _operation(spec: Mapping[str, Any], operation_id: Any) -> SpecOperation | None:
+    if not operation_id:
+        return None
+    return next((op for op in operations(dict(spec)) if op.operation_id == operation_id), None)
+
+
+def _escape(part: str) -> str:
+    return part.replace("~", "~0").replace("/", "~1")
+
+
+def _field_schema(
+    spec: Mapping[str, Any], operation: SpecOperation, name: str | None, location: str
+) -> tuple[str, Any]:
+    """The JSON pointer and the (dereferenced) schema of a body field or parameter."""
+    base = f"/paths/{_escape(operation.path)}/{operation.method.lower()}"
+    op = spec["paths"][operation.path][operation.method.lower()]
+    if location != "body":
+        params = [*spec["paths"][operation.path].get("parameters", []), *op.get("parameters", [])]
+        for param in (_deref(spec, p) for p in params):
+            if param.get("name", "").lower() == (name or "").lower() and param.get("in") == location:
+                return f"{base}/parameters", _deref(spec, param.get("schema", {}))
+        return f"{base}/parameters", None
+    content = op.get("requestBody", {}).get("content", {})
+    media = next(iter(content), None)
+    if media is None:
+        return "", None
+    pointer = f"{base}/requestBody/content/{_escape(media)}/schema"
+    schema = _deref(spec, content[media].get("schema", {}))
+    for part in (name or "").split(".") if name else []:
+        if part.isdigit():
+            schema = _deref(spec, (schema or {}).get("items", {}))
+            pointer += "/items"
+            continue
+        props = _properties(spec, schema)
+        if part not in props:
+            break
+        schema = _deref(spec, props[part])
+        pointer += f"/properties/{_escape(part)}"
+    return pointer, schema
+
+
+def _properties(spec: Mapping[str, Any], schema: Any) -> dict[str, Any]:
+    """Properties of a schema, through ``allOf`` (the specs compose update bodies that way)."""
+    if not isinstance(schema, Mapping):
+        return {}
+    schema = _deref(spec, schema)
+    props = dict(schema.get("properties", {}))
+    for part in schema.get("allOf", []):
+        props.update(_properties(spec, part))
+    return props
+
+
+def _deref(spec: Mapping[str, Any], node: Any) -> Any:
+    while isinstance(node, Mapping) and "$ref" in node:
+        target: Any = spec
+        for part in node["$ref"].lstrip("#/").split("/"):
+            target = target[part.replace("~1", "/").replace("~0", "~")]
+        node = target
+    return node
+
+
+def _summary(spec: Mapping[str, Any], schema: Any) -> Any:
+    """The keywords that say what was expected, without descriptions and examples."""
+    if not isinstance(schema, Mapping):
+        return None
+    keep = ("type", "format", "enum", "nullable", "minLength", "maxLength", "minimum", "maximum", "pattern")
+    shown = {k: schema[k] for k in keep if k in schema}
+    if "properties" in schema or "allOf" in schema:
+        shown["properties"] = sorted(_properties(spec, schema))
+    return shown or None
+
+
+def _near_routes(spec: Mapping[str, Any], entry: Mapping[str, Any]) -> tuple[str, ...]:
+    documented = [f"{op.method} {op.path}" for op in operations(dict(spec))]
+    path = str(entry.get("path", ""))
+    # compare on the vendor-relative tail: the mount prefix is the same for every route
+    tail = "/" + path.split("/", 2)[2] if path.count("/") >= 2 else path
+    wanted = f"{entry.get('method')} {tail}"
+    return tuple(difflib.get_close_matches(wanted, documented, n=3, cutoff=0.3))
+
+
+# -- rendering --------------------------------------------------------------------------------
+def _problem_lines(problem: Problem) -> list[str]:
+    v = problem.violation
+    where = v.get("field") or "(body)"
+    if v.get("location") not in (None, "body"):
+        where = f"{v['location']} {where}"
+    rule = f" [{v['rule']}]" if v.get("rule") else ""
+    lines = [f"   {problem.kind}: {where}: {v.get('message')}{rule}"]
+    if problem.location:
+        lines.append(f"     spec: {problem.location}")
+    if problem.expected is not None:
+        lines.append(f"     expected: {_short(problem.expected)}")
+    if problem.near_misses:
+        lines.append(f"     near misses: {', '.join(problem.near_misses)}")
+    return lines
+
+
+def _query(entry: Mapping[str, Any]) -> str:
+    query = entry.get("query")
+    return f"?{query}" if query else ""
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return text if len(text) <= _BODY_SHOWN else text[: _BODY_SHOWN - 3] + "..."

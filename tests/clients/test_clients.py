@@ -1,0 +1,76 @@
+"""The correct clients pass under the pytest plugin: every request they send conforms to the
+vendor spec (the ``mock`` fixture fails the test otherwise) and they handle the documented
+unpleasant answers: business-rule errors, and 429 with the vendor's retry header."""
+
+from __future__ import annotations
+
+import pytest
+
+from contracts.mock_session import MockSession
+from tests.clients.cor import CorClient, CorError
+from tests.clients.personio import DuplicateProjectError, PersonioProjects
+from tests.clients.ruddr import RuddrClient, RuddrError
+from tests.clients.wethod import WethodClient, WhitelistNotEmptyError
+from tests.clients.zep import ZepClient, ZepValidationError
+
+RUDDR_PROJECT = "572e66b1-60a6-4935-853f-b59b053112e6"
+
+
+class Sleeps(list[float]):
+    """A ``sleep`` that records instead of waiting: retries are checked, not waited for."""
+
+    def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+def test_personio_client_updates_and_reads_back(mock: MockSession) -> None:
+    client = PersonioProjects(mock.url("personio"), mock.token)
+    client.update("1001", name="Website Relaunch 2025", end="2025-09-30")
+    project = client.get("1001")
+    assert (project.name, project.end) == ("Website Relaunch 2025", "2025-09-30")
+    assert mock.record("personio", "projects", "1001")["end"] == {"date": "2025-09-30"}
+
+
+def test_personio_client_raises_its_own_error_on_a_duplicate_name(mock: MockSession) -> None:
+    client = PersonioProjects(mock.url("personio"), mock.token)
+    with pytest.raises(DuplicateProjectError, match="Duplicate project name"):
+        client.update("1001", name="Internal Tools")
+    assert mock.journal("personio")[-1]["rules"][:1] == ["PER-4"]
+
+
+def test_wethod_client_reports_the_whitelist_precondition(mock: MockSession) -> None:
+    client = WethodClient(mock.url("wethod"), mock.token, "acme")
+    with pytest.raises(WhitelistNotEmptyError) as caught:
+        client.disable_whitelist(42)
+    assert caught.value.status == 412
+    assert mock.record("wethod", "projects", 42)["is_timesheet_whitelist_enabled"] is True
+
+
+def test_wethod_client_update_returns_the_project(mock: MockSession) -> None:
+    client = WethodClient(mock.url("wethod"), mock.token, "acme")
+    project = client.update_project(42, name="Website redesign (phase 2)", probability=90)
+    assert (project["name"], project["probability"]) == ("Website redesign (phase 2)", 90)
+
+
+def test_zep_client_reports_validation_errors_by_field(mock: MockSession) -> None:
+    client = ZepClient(mock.url("zep"), mock.token)
+    with pytest.raises(ZepValidationError) as caught:
+        client.update_project(123, name="Intranet", end_date="2000-01-01")
+    assert set(caught.value.errors) == {"name", "end_date"}
+    assert client.update_project(123, plan_hours=640)["plan_hours"] == "640.00"
+
+
+def test_ruddr_client_updates_and_reports_a_date_range_error(mock: MockSession) -> None:
+    client = RuddrClient(mock.url("ruddr"), mock.token)
+    assert client.update_project(RUDDR_PROJECT, name="Website Redesign 2.0")["name"] == "Website Redesign 2.0"
+    with pytest.raises(RuddrError) as caught:
+        client.update_project(RUDDR_PROJECT, end="2025-02-28")
+    assert caught.value.status == 400
+
+
+def test_cor_client_reports_an_invalid_date_range(mock: MockSession) -> None:
+    client = CorClient(mock.url("cor"), mock.token, "SALESFORCE")
+    assert client.upsert_fields("SF-OPP-12345", estimated_time=250)["estimated_time"] == 250
+    with pytest.raises(CorError) as caught:
+        client.upsert_fields("SF-OPP-12345", end="2025-01-01")
+    assert caught.value.error == "InvalidDateRangeError"
