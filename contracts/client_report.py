@@ -50,6 +50,8 @@ class Problem:
     """The schema the field had to match, when there is one."""
     near_misses: tuple[str, ...] = field(default_factory=tuple)
     """Documented names close to an unknown field or route."""
+    documented: tuple[str, ...] = field(default_factory=tuple)
+    """Every documented field where an unknown one was sent, when none is close."""
 
 
 def client_problems(entries: Iterable[Mapping[str, Any]], spec_paths: Mapping[str, Path]) -> list[Problem]:
@@ -107,8 +109,9 @@ def _explain(
         _, parent_schema = _field_schema(spec, operation, parent or None, "body")
         documented = list(_properties(spec, parent_schema))
         near = tuple(difflib.get_close_matches(leaf, documented, n=3, cutoff=0.6))
-        near = near or tuple(sorted(documented))
-        return Problem(kind, entry, violation, location, None, near)
+        return Problem(
+            kind, entry, violation, location, None, near, () if near else tuple(sorted(documented))
+        )
     return Problem(kind, entry, violation, location, _summary(spec, schema))
 
 
@@ -134,43 +137,55 @@ def _field_schema(
             if param.get("name", "").lower() == (name or "").lower() and param.get("in") == location:
                 return f"{base}/parameters", _deref(spec, param.get("schema", {}))
         return f"{base}/parameters", None
-    content = op.get("requestBody", {}).get("content", {})
+    body, pointer = _follow(spec, op.get("requestBody", {}), f"{base}/requestBody")
+    content = body.get("content", {})
     media = next(iter(content), None)
     if media is None:
         return "", None
-    pointer = f"{base}/requestBody/content/{_escape(media)}/schema"
-    schema = _deref(spec, content[media].get("schema", {}))
+    schema, pointer = _follow(
+        spec, content[media].get("schema", {}), f"{pointer}/content/{_escape(media)}/schema"
+    )
     for part in (name or "").split(".") if name else []:
         if part.isdigit():
-            schema = _deref(spec, (schema or {}).get("items", {}))
-            pointer += "/items"
+            schema, pointer = _follow(spec, (schema or {}).get("items", {}), f"{pointer}/items")
             continue
-        props = _properties(spec, schema)
+        props = _located_properties(spec, schema, pointer)
         if part not in props:
             break
-        schema = _deref(spec, props[part])
-        pointer += f"/properties/{_escape(part)}"
+        schema, pointer = _follow(spec, *props[part])
     return pointer, schema
 
 
-def _properties(spec: Mapping[str, Any], schema: Any) -> dict[str, Any]:
-    """Properties of a schema, through ``allOf`` (the specs compose update bodies that way)."""
+def _follow(spec: Mapping[str, Any], node: Any, pointer: str) -> tuple[Any, str]:
+    """``node`` with its ``$ref`` chain resolved, and the JSON pointer where it is written."""
+    while isinstance(node, Mapping) and "$ref" in node:
+        pointer = str(node["$ref"]).lstrip("#")
+        target: Any = spec
+        for part in pointer.lstrip("/").split("/"):
+            target = target[part.replace("~1", "/").replace("~0", "~")]
+        node = target
+    return node, pointer
+
+
+def _located_properties(spec: Mapping[str, Any], schema: Any, pointer: str) -> dict[str, tuple[Any, str]]:
+    """Properties of a schema with their pointers, through ``allOf`` (update bodies compose)."""
+    schema, pointer = _follow(spec, schema, pointer)
     if not isinstance(schema, Mapping):
         return {}
-    schema = _deref(spec, schema)
-    props = dict(schema.get("properties", {}))
-    for part in schema.get("allOf", []):
-        props.update(_properties(spec, part))
-    return props
+    found: dict[str, tuple[Any, str]] = {}
+    for index, part in enumerate(schema.get("allOf", [])):
+        found.update(_located_properties(spec, part, f"{pointer}/allOf/{index}"))
+    for name, node in schema.get("properties", {}).items():
+        found[name] = (node, f"{pointer}/properties/{_escape(name)}")
+    return found
+
+
+def _properties(spec: Mapping[str, Any], schema: Any) -> dict[str, Any]:
+    return {name: node for name, (node, _) in _located_properties(spec, schema, "").items()}
 
 
 def _deref(spec: Mapping[str, Any], node: Any) -> Any:
-    while isinstance(node, Mapping) and "$ref" in node:
-        target: Any = spec
-        for part in node["$ref"].lstrip("#/").split("/"):
-            target = target[part.replace("~1", "/").replace("~0", "~")]
-        node = target
-    return node
+    return _follow(spec, node, "")[0]
 
 
 def _summary(spec: Mapping[str, Any], schema: Any) -> Any:
@@ -207,6 +222,8 @@ def _problem_lines(problem: Problem) -> list[str]:
         lines.append(f"     expected: {_short(problem.expected)}")
     if problem.near_misses:
         lines.append(f"     near misses: {', '.join(problem.near_misses)}")
+    elif problem.documented:
+        lines.append(f"     documented here: {', '.join(problem.documented)}")
     return lines
 
 

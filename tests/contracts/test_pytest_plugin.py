@@ -1,0 +1,169 @@
+"""The pytest plugin, tested with pytester: fixtures, isolation, the check after each test,
+the ways to turn it off, overriding the server's settings, a mock that runs elsewhere, and a
+collection that imports nothing heavy."""
+
+from __future__ import annotations
+
+import pytest
+
+from mockserver.app import create_app
+from mockserver.config import ServerConfig
+from mockserver.live import LiveServer
+
+RENAME = '{"name": "Renamed in a test"}'
+
+
+def test_each_test_gets_its_own_session_and_base_urls(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import httpx
+
+        def test_first(mock):
+            r = httpx.patch(mock.url("personio") + "/v2/projects/1001", json={"name": "Mine"},
+                            headers=mock.headers("personio"))
+            assert r.status_code == 204
+            assert mock.record("personio", "projects", "1001")["name"] == "Mine"
+            assert [e["status"] for e in mock.journal()] == [204]
+
+        def test_second_sees_the_fixtures(mock):
+            r = httpx.get(mock.url("personio") + "/v2/projects/1001", headers=mock.headers("personio"))
+            assert r.json()["name"] == "Website Relaunch"
+            assert mock.journal("personio")[0]["status"] == 200
+            assert set(mock.urls) == {"cor", "personio", "ruddr", "wethod", "zep"}
+            assert mock.headers("wethod")["Wethod-Company"] == "acme"
+        """
+    )
+    pytester.runpytest_inprocess("-p", "no:randomly").assert_outcomes(passed=2)
+
+
+BAD_CALLS = """
+import httpx
+import pytest
+
+def send(mock, body):
+    return httpx.patch(mock.url("personio") + "/v2/projects/1001", json=body, headers=mock.headers("personio"))
+
+def test_wrong_type(mock):
+    assert send(mock, {"name": 42}).status_code == 400
+
+def test_undocumented(mock):
+    assert send(mock, {"name": "Fine", "colour": "blue"}).status_code == 204
+
+@pytest.mark.mockserver(check=False)
+def test_marked(mock):
+    send(mock, {"name": 42})
+
+@pytest.mark.mockserver(warnings=False)
+def test_marked_warnings(mock):
+    send(mock, {"colour": "blue"})
+
+def test_allowed(mock):
+    mock.allow_violations()
+    mock.allow_warnings()
+    send(mock, {"name": 42})
+    send(mock, {"colour": "blue"})
+"""
+
+
+def test_spec_violations_and_warnings_fail_the_test_unless_allowed(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(BAD_CALLS)
+    result = pytester.runpytest_inprocess("-p", "no:randomly")
+    result.assert_outcomes(passed=3, failed=2)
+    result.stdout.fnmatch_lines(
+        [
+            "*1. PATCH /personio/v2/projects/1001 -> 400 (updateProject)",
+            '*request body: {"name": 42}',
+            "*spec violation: name: must be of type string ?PER-2?",
+            "*spec: specs/personio.yaml#/components/requestBodies/UpdateProjectRequest/*/properties/name",
+            '*expected: {"maxLength": 255, "nullable": true, "type": "string"}',
+            "*undocumented field (GEN-7): colour: 'colour' is not a documented field of this operation*",
+            "*documented here: assigned_to_all, billable, *",
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    ("level", "outcomes"), [("off", {"passed": 5}), ("violations", {"passed": 4, "failed": 1})]
+)
+def test_the_check_level_is_an_option(
+    pytester: pytest.Pytester, level: str, outcomes: dict[str, int]
+) -> None:
+    pytester.makepyfile(BAD_CALLS)
+    pytester.runpytest_inprocess("-p", "no:randomly", f"--mock-check={level}").assert_outcomes(**outcomes)
+
+
+def test_a_failing_test_shows_what_the_client_sent_wrong(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import httpx
+
+        def test_expects_success(mock):
+            r = httpx.patch(mock.url("personio") + "/v2/projects/1001", json={"status": 1},
+                            headers=mock.headers("personio"))
+            assert r.status_code == 204
+        """
+    )
+    result = pytester.runpytest_inprocess()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*assert 400 == 204*", "*mockserver*", "*spec violation: status*"])
+
+
+def test_the_server_settings_fixture_can_be_overridden(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(
+        """
+        import pytest
+        from mockserver.config import ServerConfig
+
+        @pytest.fixture(scope="session")
+        def mock_server_config():
+            return ServerConfig(vendors=("zep",), freeze_time="2030-01-01T00:00:00Z")
+        """
+    )
+    pytester.makepyfile(
+        """
+        import httpx
+
+        def test_only_zep(mock):
+            assert list(mock.urls) == ["zep"]
+            r = httpx.patch(mock.url("zep") + "/projects/123", json={"plan_hours": 1},
+                            headers=mock.headers("zep"))
+            assert r.json()["data"]["modified"].startswith("2030-01-01")
+        """
+    )
+    pytester.runpytest_inprocess().assert_outcomes(passed=1)
+
+
+def test_a_mock_running_elsewhere_is_used_with_mock_url(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import httpx
+
+        def test_remote(mock, mock_server):
+            assert not hasattr(mock_server, "app")
+            r = httpx.patch(mock.url("zep") + "/projects/123", json={"plan_hours": 2},
+                            headers=mock.headers("zep"))
+            assert r.status_code == 200
+        """
+    )
+    with LiveServer(create_app(ServerConfig())) as server:
+        pytester.runpytest_inprocess(f"--mock-url={server.url}").assert_outcomes(passed=1)
+        # the plugin reset its session at teardown: nothing is left behind in the remote mock
+        assert server.app.store.session_names() == []
+
+
+def test_collection_imports_nothing_heavy(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    # only our plugin: Hypothesis and Schemathesis register pytest plugins of their own
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+    pytester.makeconftest(
+        """
+        import sys
+
+        def pytest_collection_finish(session):
+            heavy = ("mockserver.app", "connexion", "openapi_core", "hypothesis", "httpx", "schemathesis")
+            print("PLUGIN:", "contracts.pytest_plugin" in sys.modules)
+            print("HEAVY:", sorted(m for m in heavy if m in sys.modules))
+        """
+    )
+    pytester.makepyfile("def test_nothing(): pass")
+    result = pytester.runpytest_subprocess("--collect-only", "-s", "-p", "contracts.pytest_plugin")
+    result.stdout.fnmatch_lines(["PLUGIN: True", "HEAVY: []"])
