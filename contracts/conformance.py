@@ -6,17 +6,47 @@ proxy and the journal can all use it against the mock or a real API.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from openapi_core import Config, OpenAPI
+from openapi_core.casting.schemas.exceptions import CastError
 from openapi_core.exceptions import OpenAPIError
+from openapi_core.templating.media_types.exceptions import MediaTypeNotFound
+from openapi_core.templating.paths.exceptions import OperationNotFound, PathError
+from openapi_core.templating.paths.finders import APICallPathFinder
+from openapi_core.templating.responses.exceptions import ResponseNotFound
+from openapi_core.templating.security.exceptions import SecurityNotFound
 from openapi_core.testing import MockRequest, MockResponse
+from openapi_core.validation.request.exceptions import (
+    MissingRequiredParameter,
+    MissingRequiredRequestBody,
+    ParameterValidationError,
+    RequestBodyValidationError,
+    SecurityValidationError,
+)
+from openapi_core.validation.request.validators import (
+    V30RequestBodyValidator,
+    V30RequestParametersValidator,
+    V30RequestSecurityValidator,
+)
+from openapi_core.validation.response.exceptions import (
+    DataValidationError,
+    HeaderValidationError,
+    MissingData,
+    MissingRequiredHeader,
+)
 
+from mockserver.core.schema import BadJSONError, BodySchema, parse_json, schema_violations
 from mockserver.core.spec import load_spec
+from mockserver.core.violations import Code, Violation
+
+__all__ = ["JSON_LIKE", "RequestCheck", "SpecChecker", "describe", "server_url"]
 
 
 def _json_bytes(data: bytes) -> Any:
@@ -36,11 +66,29 @@ def server_url(spec: Mapping[str, Any]) -> str:
     return url.rstrip("/")
 
 
+@dataclass(frozen=True)
+class RequestCheck:
+    """What the spec says about one request: its operation, every violation, undocumented fields."""
+
+    operation: str | None
+    """The operationId, or ``None`` when no operation of the spec has this method and path."""
+    violations: list[Violation]
+    """Route, security, parameter and body problems, each with its field and JSON Schema keyword."""
+    undocumented: list[str]
+    """Dotted body fields the operation's schema does not name (GEN-7: vendors ignore them)."""
+
+
 class SpecChecker:
-    """Validates responses (and requests) against one vendor spec."""
+    """Validates requests and responses against one vendor spec, with openapi-core.
+
+    ``request_errors``/``response_errors`` give readable lines (test failures); ``check_request``
+    and ``response_violations`` give structured :class:`Violation` records (the validation proxy,
+    which hands them to the vendor's formatter and to the journal).
+    """
 
     def __init__(self, spec_path: Path) -> None:
         spec = load_spec(spec_path)
+        self._spec = spec
         self.server = server_url(spec)
         # openapi-core joins host_url and path with urljoin, which drops a server's own path
         # (/api/workspace): hand it the bare origin and put the server path in front of the route.
@@ -48,6 +96,14 @@ class SpecChecker:
         self._origin = f"{parts.scheme}://{parts.netloc}"
         self._base_path = parts.path.rstrip("/")
         self.openapi = OpenAPI.from_dict(spec, config=Config(extra_media_type_deserializers=JSON_LIKE))
+        # openapi-core's full request validator skips parameters and body once security fails;
+        # the three partial validators report each part whatever the others find.
+        self._finder = APICallPathFinder(self.openapi.spec)
+        self._security, self._parameters, self._body = (
+            cls(self.openapi.spec, extra_media_type_deserializers=JSON_LIKE)
+            for cls in (V30RequestSecurityValidator, V30RequestParametersValidator, V30RequestBodyValidator)
+        )
+        self._body_schemas: dict[tuple[str, str, str], BodySchema | None] = {}
 
     def _request(
         self,
@@ -71,6 +127,13 @@ class SpecChecker:
             content_type=content_type,
         )
 
+    def _response(self, status: int, headers: Mapping[str, Any], body: bytes) -> MockResponse:
+        headers = {k: (v[0] if isinstance(v, list | tuple) and v else v) for k, v in headers.items()}
+        content_type = next(
+            (v for k, v in headers.items() if k.lower() == "content-type"), "application/json"
+        )
+        return MockResponse(body, status, dict(headers), content_type.split(";")[0])
+
     def response_errors(
         self,
         method: str,
@@ -83,13 +146,8 @@ class SpecChecker:
     ) -> list[str]:
         """Why this response breaks the spec (empty when it conforms)."""
         request = self._request(method, path, request_headers, request_body)
-        headers = {k: (v[0] if isinstance(v, list | tuple) and v else v) for k, v in headers.items()}
-        content_type = next(
-            (v for k, v in headers.items() if k.lower() == "content-type"), "application/json"
-        )
-        response = MockResponse(body, status, dict(headers), content_type.split(";")[0])
         try:
-            self.openapi.validate_response(request, response)
+            self.openapi.validate_response(request, self._response(status, headers, body))
         except OpenAPIError as exc:
             return [describe(exc)]
         return []
@@ -103,6 +161,208 @@ class SpecChecker:
         except OpenAPIError as exc:
             return [describe(exc)]
         return []
+
+    # -- structured ------------------------------------------------------------------------
+    def check_request(
+        self,
+        method: str,
+        path: str,
+        headers: Mapping[str, str],
+        body: bytes | None,
+        *,
+        body_status: int = 400,
+    ) -> RequestCheck:
+        """Every way this request breaks the spec, as violations; ``path`` is relative to the
+        spec's server (``/v2/projects/1?x=1``). Schema violations of the body carry
+        ``body_status`` (the vendor's validation status), those of parameters 400."""
+        request = self._request(method, path, headers, body)
+        try:
+            found = self._finder.find(method.lower(), self._origin + request.path)
+        except PathError as exc:
+            return RequestCheck(None, _route_violations(exc, method), [])
+        operation = (found.operation / "operationId").read_str(None)
+        violations = [
+            v
+            for validator in (self._security, self._parameters)
+            for exc in validator.iter_errors(request)
+            for v in _request_violations(exc, body_status)
+        ]
+        parsed: Any = None
+        media = request.content_type.split(";")[0].strip().lower()
+        try:
+            # openapi-core reads NaN, Infinity and 10,000-deep nesting; the vendors do not (GEN-9)
+            parsed = parse_json(body) if body and body.strip() and "json" in media else None
+        except BadJSONError as exc:
+            violations.append(Violation(400, Code.BAD_JSON, str(exc)))
+        else:
+            violations += [
+                v for exc in self._body.iter_errors(request) for v in _request_violations(exc, body_status)
+            ]
+        schema = self._body_schema(found.path_result.pattern, method.lower(), media)
+        undocumented = schema.unknown_fields(parsed) if schema is not None and parsed is not None else []
+        return RequestCheck(operation, violations, undocumented)
+
+    def response_violations(
+        self,
+        method: str,
+        path: str,
+        status: int,
+        headers: Mapping[str, Any],
+        body: bytes,
+        request_headers: Mapping[str, str] | None = None,
+        request_body: bytes | None = None,
+    ) -> list[Violation]:
+        """Every way this response breaks the spec; each violation carries the response's status
+        and a ``response`` location. A request on no route of the spec gives none: that is the
+        request's violation."""
+        request = self._request(method, path, request_headers, request_body)
+        errors = self.openapi.iter_response_errors(request, self._response(status, headers, body))
+        return [v for exc in errors for v in _response_violations(exc, status)]
+
+    def _body_schema(self, template: str, method: str, media: str) -> BodySchema | None:
+        key = (template, method, media)
+        if key not in self._body_schemas:
+            operation = _inlined(self._spec, self._spec["paths"][template][method])
+            content = (operation.get("requestBody") or {}).get("content") or {}
+            entry = content.get(media) or next((c for m, c in content.items() if "json" in m), None)
+            schema = (entry or {}).get("schema")
+            self._body_schemas[key] = BodySchema(schema) if isinstance(schema, Mapping) else None
+        return self._body_schemas[key]
+
+
+def _inlined(spec: Mapping[str, Any], node: Any, depth: int = 0) -> Any:
+    """``node`` with every local ``$ref`` replaced by its target (the vendor specs are not
+    recursive; the depth bound keeps a future recursive schema from looping)."""
+    if depth > 64:
+        return node
+    if isinstance(node, Mapping):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/"):
+            target: Any = spec
+            for part in ref[2:].split("/"):
+                target = target[part.replace("~1", "/").replace("~0", "~")]
+            return _inlined(spec, target, depth + 1)
+        return {key: _inlined(spec, value, depth + 1) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_inlined(spec, item, depth + 1) for item in node]
+    return node
+
+
+def _route_violations(exc: PathError, method: str) -> list[Violation]:
+    if isinstance(exc, OperationNotFound):
+        message = f"{method.upper()} is not an operation of this path"
+        return [Violation(405, Code.METHOD_NOT_ALLOWED, message, location="path")]
+    return [Violation(404, Code.ROUTE_NOT_FOUND, "No operation of the spec has this path", location="path")]
+
+
+def _schema_errors(exc: BaseException | None) -> list[Any]:
+    return list(getattr(exc, "schema_errors", None) or ())
+
+
+def _schema_violations(exc: BaseException | None, status: int) -> list[Violation]:
+    """The schema errors behind ``exc``, once each: openapi-core reports every missing required
+    property as its own error carrying the whole ``required`` list, which would repeat them."""
+    unique: dict[tuple[Any, ...], Violation] = {}
+    for error in _schema_errors(exc):
+        for v in schema_violations(error, status):
+            unique.setdefault((v.field, v.keyword, v.message), v)
+    return list(unique.values())
+
+
+def _request_violations(exc: Exception, body_status: int) -> list[Violation]:
+    """One openapi-core request error as the violations the mock's validators would report."""
+    cause = exc.__cause__
+    if isinstance(exc, SecurityValidationError):
+        schemes = cause.schemes if isinstance(cause, SecurityNotFound) else []
+        wanted = " or ".join("+".join(names) for names in schemes) or "credentials"
+        message = f"Missing or malformed credentials: the operation needs {wanted}"
+        return [Violation(401, Code.UNAUTHORIZED, message, field="Authorization", location="header")]
+    if isinstance(exc, MissingRequiredParameter):
+        message = f"Missing {exc.location} parameter '{exc.name}'"
+        return [_param(exc, message, keyword="required")]
+    if isinstance(exc, ParameterValidationError):
+        label = f"{exc.location} parameter '{exc.name}'"
+        if isinstance(cause, CastError):
+            return [_param(exc, f"{label}: must be of type {cause.type}", keyword="type", value=cause.value)]
+        found = _schema_violations(cause, 400)
+        if found:
+            return [
+                dataclasses.replace(v, field=exc.name, location=exc.location, message=f"{label}: {v.message}")
+                for v in found
+            ]
+        return [_param(exc, f"{label}: {cause or exc}")]
+    if isinstance(exc, MissingRequiredRequestBody):
+        return [Violation(400, Code.BAD_JSON, "Request body is required", keyword="required")]
+    if isinstance(exc, RequestBodyValidationError):
+        if isinstance(cause, MediaTypeNotFound):
+            accepted = ", ".join(cause.availableMimetypes)
+            message = f"Content-Type {cause.mimetype} is not accepted here (accepted: {accepted})"
+            return [
+                Violation(415, Code.UNSUPPORTED_MEDIA_TYPE, message, field="Content-Type", location="header")
+            ]
+        found = _schema_violations(cause, body_status)
+        if found:
+            return sorted(found, key=lambda v: (v.field or "", v.keyword or ""))
+        return [Violation(400, Code.BAD_JSON, str(cause or exc))]
+    if isinstance(exc, PathError):
+        return _route_violations(exc, "")
+    return [Violation(400, Code.INVALID, describe(exc))]
+
+
+def _param(
+    exc: ParameterValidationError, message: str, keyword: str | None = None, value: Any = None
+) -> Violation:
+    params = {} if value is None else {"value": value}
+    return Violation(
+        400, Code.SCHEMA, message, field=exc.name, location=exc.location, keyword=keyword, params=params
+    )
+
+
+def _response_violations(exc: Exception, status: int) -> list[Violation]:
+    """One openapi-core response error as violations located in the response."""
+    cause = exc.__cause__
+    if isinstance(exc, PathError):
+        return []
+    if isinstance(exc, ResponseNotFound):
+        message = f"Status {status} is not documented for this operation"
+        return [Violation(status, Code.INVALID, message, location="response", keyword="responses")]
+    if isinstance(exc, MissingRequiredHeader):
+        message = f"Missing response header '{exc.name}'"
+        return [_in_response(status, message, exc.name, "response header", "required")]
+    if isinstance(exc, HeaderValidationError):
+        found = _schema_violations(cause, status)
+        label = f"response header '{exc.name}'"
+        return [
+            dataclasses.replace(
+                v, field=exc.name, location="response header", message=f"{label}: {v.message}"
+            )
+            for v in found
+        ] or [_in_response(status, f"{label}: {cause or exc}", exc.name, "response header")]
+    if isinstance(exc, MissingData):
+        return [_in_response(status, "The spec documents a body for this status; the response has none")]
+    if isinstance(exc, DataValidationError):
+        if isinstance(cause, MediaTypeNotFound):
+            accepted = ", ".join(cause.availableMimetypes)
+            message = (
+                f"Content-Type {cause.mimetype} is not documented for this status (documented: {accepted})"
+            )
+            return [_in_response(status, message, "Content-Type", "response header", code=Code.INVALID)]
+        found = _schema_violations(cause, status)
+        if found:
+            return [dataclasses.replace(v, location="response") for v in found]
+        return [_in_response(status, f"Unreadable body: {cause or exc}", code=Code.BAD_JSON)]
+    return [_in_response(status, describe(exc), code=Code.INVALID)]
+
+
+def _in_response(
+    status: int,
+    message: str,
+    field: str | None = None,
+    location: str = "response",
+    keyword: str | None = None,
+    code: Code = Code.SCHEMA,
+) -> Violation:
+    return Violation(status, code, message, field=field, location=location, keyword=keyword)
 
 
 def describe(exc: BaseException) -> str:

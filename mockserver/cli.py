@@ -10,11 +10,13 @@ import sys
 import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from mockserver.config import (
     DEFAULT_HOST,
     DEFAULT_MAX_BODY_BYTES,
     DEFAULT_PORT,
+    DEFAULT_PROXY_PORT,
     ServerConfig,
     is_loopback,
     store_path,
@@ -69,6 +71,39 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--admin-token", metavar="TOKEN", help="the mock's admin token, if it was started with one"
     )
+
+    proxy = commands.add_parser(
+        "proxy", help="forward to a real API (or any upstream), validating both directions against the spec"
+    )
+    proxy.add_argument(
+        "--vendor", required=True, metavar="ID", help="whose spec the traffic is checked against"
+    )
+    proxy.add_argument(
+        "--upstream",
+        required=True,
+        metavar="URL",
+        help="the base URL the client would otherwise use, e.g. https://api.personio.de or"
+        " http://127.0.0.1:4010/personio",
+    )
+    proxy.add_argument("--host", default=DEFAULT_HOST, help="bind address (default %(default)s)")
+    proxy.add_argument("--port", type=int, default=DEFAULT_PROXY_PORT, help="port (default %(default)s)")
+    proxy.add_argument(
+        "--errors",
+        action="store_true",
+        help="answer a non-conforming request with the vendor's error instead of forwarding it",
+    )
+    proxy.add_argument("--journal-size", type=int, default=1000, help="journal entries kept")
+    proxy.add_argument(
+        "--timeout", type=float, default=30.0, help="seconds before a 504 (default %(default)s)"
+    )
+    proxy.add_argument(
+        "--max-body-bytes", type=int, default=DEFAULT_MAX_BODY_BYTES, help="413 above this size"
+    )
+    proxy.add_argument(
+        "--admin-token",
+        metavar="TOKEN",
+        help="require 'Authorization: Bearer TOKEN' on the journal; mandatory when --host is not loopback",
+    )
     return parser
 
 
@@ -86,6 +121,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return serve(args)
     if args.command == "verify":
         return verify(args)
+    if args.command == "proxy":
+        return proxy(args)
     return 2
 
 
@@ -118,24 +155,7 @@ def verify(args: argparse.Namespace) -> int:
 def serve(args: argparse.Namespace) -> int:
     # connexion imports starlette's test client at import time, which warns about httpx.
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
-    import uvicorn
-
     from mockserver.app import create_app
-
-    class Server(uvicorn.Server):
-        @contextlib.contextmanager
-        def capture_signals(self) -> Iterator[None]:
-            # uvicorn re-raises SIGTERM after a graceful shutdown, so a clean stop would exit
-            # with -15; supervisors and CI should see 0.
-            def stop(_signum: int, _frame: object) -> None:
-                self.should_exit = True
-
-            previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
-            try:
-                yield
-            finally:
-                for sig, handler in previous.items():
-                    signal.signal(sig, handler)
 
     config = ServerConfig(
         host=args.host,
@@ -171,9 +191,66 @@ def serve(args: argparse.Namespace) -> int:
     gc.collect()
     gc.freeze()
     try:
-        Server(
-            uvicorn.Config(app, host=config.host, port=config.port, log_level="warning", lifespan="off")
-        ).run()
+        _run(app, config.host, config.port)
     finally:
         app.store.close()  # every commit is already on disk; this just releases the file
     return 0
+
+
+def proxy(args: argparse.Namespace) -> int:
+    from contracts.proxy import ProxyConfig, create_proxy
+
+    config = ProxyConfig(
+        vendor=args.vendor,
+        upstream=args.upstream,
+        host=args.host,
+        port=args.port,
+        errors=args.errors,
+        journal_size=args.journal_size,
+        timeout=args.timeout,
+        max_body_bytes=args.max_body_bytes,
+        admin_token=args.admin_token,
+    )
+    if not is_loopback(config.host) and not config.admin_token:
+        # The journal holds every request body that passed through.
+        print(
+            f"mockserver: binding to {config.host} needs --admin-token (the journal would be open)",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        app = create_proxy(config)
+    except ValueError as exc:
+        print(f"mockserver: {exc}", file=sys.stderr)
+        return 2
+    base = f"http://{config.host}:{config.port}"
+    mode = "rejected with the vendor's error (--errors)" if config.errors else "forwarded and journaled"
+    print(f"{app.vendor.title:<10} {base}{app.vendor.prefix} -> {app.upstream}")
+    print(f"{'':<10} checked against specs/{app.vendor.id}.yaml; non-conforming requests are {mode}")
+    print(f"{'admin':<10} {base}/__admin  (health, requests)", flush=True)
+    # The upstream's own Date and Server headers pass through; uvicorn must not add a second pair.
+    _run(app, config.host, config.port, lifespan="on", server_header=False, date_header=False)
+    return 0
+
+
+def _run(app: Any, host: str, port: int, **options: Any) -> None:
+    """uvicorn until Ctrl-C or SIGTERM, then exit 0."""
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            # uvicorn re-raises SIGTERM after a graceful shutdown, so a clean stop would exit
+            # with -15; supervisors and CI should see 0.
+            def stop(_signum: int, _frame: object) -> None:
+                self.should_exit = True
+
+            previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+            try:
+                yield
+            finally:
+                for sig, handler in previous.items():
+                    signal.signal(sig, handler)
+
+    settings: dict[str, Any] = {"log_level": "warning", "lifespan": "off", **options}
+    Server(uvicorn.Config(app, host=host, port=port, **settings)).run()

@@ -8,6 +8,8 @@ from pathlib import Path
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4010
+DEFAULT_PROXY_PORT = 4011
+"""The validation proxy's: next to the mock's, so a client switches between them by port alone."""
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 
 

@@ -61,6 +61,9 @@ class Exchange:
     rules: list[str] = field(default_factory=list)
     violations: list[Violation] = field(default_factory=list)
     warnings: list[Violation] = field(default_factory=list)
+    response_violations: list[Violation] = field(default_factory=list)
+    """Where the answer broke the spec: filled by the validation proxy (the mock's own answers are
+    proven by the test suite instead of being checked per request)."""
     time: float = field(default_factory=lambda: datetime.now(UTC).timestamp())
     id: int = 0
 
@@ -86,6 +89,7 @@ class Exchange:
             "rules": list(self.rules),
             "violations": [v.as_dict() for v in self.violations],
             "warnings": [v.as_dict() for v in self.warnings],
+            "response_violations": [v.as_dict() for v in self.response_violations],
         }
 
 

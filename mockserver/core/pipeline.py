@@ -16,7 +16,7 @@ from typing import Any, NoReturn
 from mockserver.core.change import Change, Identity
 from mockserver.core.general import GENERAL
 from mockserver.core.rules import Kind
-from mockserver.core.schema import BodySchema, pruned
+from mockserver.core.schema import BodySchema, pruned, undocumented_field
 from mockserver.core.store import Collection, Record, VendorState
 from mockserver.core.vendor import Vendor
 from mockserver.core.violations import Code, Phase, Rejection, Violation
@@ -219,17 +219,7 @@ class Context:
         ]
         if names:
             self.fire("GEN-7")
-        return [
-            Violation(
-                status=self.vendor.validation_status,
-                code=Code.UNKNOWN_FIELD,
-                message=f"'{name}' is not a documented field of this operation",
-                field=name,
-                rule="GEN-7",
-                keyword="additionalProperties",
-            )
-            for name in names
-        ]
+        return [undocumented_field(name, self.vendor.validation_status) for name in names]
 
 
 def _with_rule(violation: Violation, rule_id: str) -> Violation:

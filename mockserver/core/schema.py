@@ -96,6 +96,42 @@ def _dotted(path: Any) -> str:
     return ".".join(str(p) for p in path)
 
 
+def schema_violations(error: ValidationError, status: int) -> list[Violation]:
+    """One structured violation per jsonschema error (one per missing field for ``required``);
+    shared by the mock's validators and the validation proxy, so both word errors alike."""
+    field = _dotted(error.absolute_path)
+    keyword = str(error.validator)
+    fields = [field]
+    if keyword == "required":  # one violation per missing field, each naming it
+        present = error.instance if isinstance(error.instance, dict) else {}
+        missing = [name for name in error.validator_value if name not in present]
+        fields = [f"{field}.{name}" if field else name for name in missing]
+    return [
+        Violation(
+            status=status,
+            code=Code.SCHEMA,
+            message=_message(keyword, error),
+            field=name or None,
+            keyword=keyword,
+            params={"limit": error.validator_value, "value": error.instance},
+        )
+        for name in fields
+    ]
+
+
+def undocumented_field(name: str, status: int) -> Violation:
+    """A body field the operation's schema does not name (GEN-7): a warning, or with ``--strict``
+    an error of the vendor's validation ``status``. The mock and the validation proxy share it."""
+    return Violation(
+        status=status,
+        code=Code.UNKNOWN_FIELD,
+        message=f"'{name}' is not a documented field of this operation",
+        field=name,
+        rule="GEN-7",
+        keyword="additionalProperties",
+    )
+
+
 class BodySchema:
     """A compiled request-body schema (OpenAPI 3.0 dialect: ``nullable``, ``readOnly``...)."""
 
@@ -104,29 +140,8 @@ class BodySchema:
         self._validator = OAS30WriteValidator(schema, format_checker=oas30_format_checker)
 
     def violations(self, body: Any, status: int) -> list[Violation]:
-        found = [v for e in self._validator.iter_errors(body) for v in self._violations(e, status)]
+        found = [v for e in self._validator.iter_errors(body) for v in schema_violations(e, status)]
         return sorted(found, key=lambda v: (v.field or "", v.keyword or ""))
-
-    @staticmethod
-    def _violations(error: ValidationError, status: int) -> list[Violation]:
-        field = _dotted(error.absolute_path)
-        keyword = str(error.validator)
-        fields = [field]
-        if keyword == "required":  # one violation per missing field, each naming it
-            present = error.instance if isinstance(error.instance, dict) else {}
-            missing = [name for name in error.validator_value if name not in present]
-            fields = [f"{field}.{name}" if field else name for name in missing]
-        return [
-            Violation(
-                status=status,
-                code=Code.SCHEMA,
-                message=_message(keyword, error),
-                field=name or None,
-                keyword=keyword,
-                params={"limit": error.validator_value, "value": error.instance},
-            )
-            for name in fields
-        ]
 
     def unknown_fields(self, body: Any) -> list[str]:
         """Dotted paths of body fields the schema does not document (GEN-7)."""

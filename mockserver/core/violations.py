@@ -40,6 +40,8 @@ class Code(enum.StrEnum):
     CONFLICT = "conflict"
     INVALID = "invalid"
     INTERNAL = "internal"
+    UPSTREAM = "upstream"
+    """The validation proxy could not reach the upstream API, or it did not answer in time."""
 
 
 @dataclass(frozen=True, slots=True)

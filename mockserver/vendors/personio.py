@@ -618,6 +618,7 @@ _TITLES: dict[Code, tuple[str, str | None]] = {
     Code.TOO_LARGE: ("Payload too large", None),
     Code.UNKNOWN_FIELD: ("Invalid field value", None),
     Code.INTERNAL: ("Internal server error", None),
+    Code.UPSTREAM: ("Upstream unavailable", None),  # the validation proxy's 502/504
 }
 
 
