@@ -28,6 +28,16 @@ FORBIDDEN = {
         "contracts",
     ),
     "mockserver/web": ("mockserver.vendors", "mockserver.cli", "contracts"),
+    # generates replies for the mock's fuzz fault and for contracts.fuzz_client: core only
+    "mockserver/adversarial": (
+        *WEB_FRAMEWORKS,
+        "mockserver.web",
+        "mockserver.vendors",
+        "mockserver.app",
+        "mockserver.live",
+        "mockserver.cli",
+        "contracts",
+    ),
     "contracts": ("mockserver.web", "mockserver.vendors", "mockserver.cli"),
 }
 
