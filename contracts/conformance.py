@@ -6,7 +6,6 @@ proxy and the journal can all use it against the mock or a real API.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -15,34 +14,19 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from openapi_core import Config, OpenAPI
-from openapi_core.casting.schemas.exceptions import CastError
 from openapi_core.exceptions import OpenAPIError
-from openapi_core.templating.media_types.exceptions import MediaTypeNotFound
-from openapi_core.templating.paths.exceptions import OperationNotFound, PathError
+from openapi_core.templating.paths.datatypes import PathOperationServer
+from openapi_core.templating.paths.exceptions import PathError
 from openapi_core.templating.paths.finders import APICallPathFinder
-from openapi_core.templating.responses.exceptions import ResponseNotFound
-from openapi_core.templating.security.exceptions import SecurityNotFound
 from openapi_core.testing import MockRequest, MockResponse
-from openapi_core.validation.request.exceptions import (
-    MissingRequiredParameter,
-    MissingRequiredRequestBody,
-    ParameterValidationError,
-    RequestBodyValidationError,
-    SecurityValidationError,
-)
 from openapi_core.validation.request.validators import (
     V30RequestBodyValidator,
     V30RequestParametersValidator,
     V30RequestSecurityValidator,
 )
-from openapi_core.validation.response.exceptions import (
-    DataValidationError,
-    HeaderValidationError,
-    MissingData,
-    MissingRequiredHeader,
-)
 
-from mockserver.core.schema import BadJSONError, BodySchema, parse_json, schema_violations
+from contracts._openapi_errors import describe, request_violations, response_violations, route_violations
+from mockserver.core.schema import BadJSONError, BodySchema, parse_json
 from mockserver.core.spec import load_spec
 from mockserver.core.violations import Code, Violation
 
@@ -98,11 +82,13 @@ class SpecChecker:
         self.openapi = OpenAPI.from_dict(spec, config=Config(extra_media_type_deserializers=JSON_LIKE))
         # openapi-core's full request validator skips parameters and body once security fails;
         # the three partial validators report each part whatever the others find.
-        self._finder = APICallPathFinder(self.openapi.spec)
+        self._finder = _LastFound(self.openapi.spec)
         self._security, self._parameters, self._body = (
             cls(self.openapi.spec, extra_media_type_deserializers=JSON_LIKE)
             for cls in (V30RequestSecurityValidator, V30RequestParametersValidator, V30RequestBodyValidator)
         )
+        for validator in (self._security, self._parameters, self._body):
+            validator.path_finder = self._finder  # route once per request, not four times
         self._body_schemas: dict[tuple[str, str, str], BodySchema | None] = {}
 
     def _request(
@@ -179,13 +165,13 @@ class SpecChecker:
         try:
             found = self._finder.find(method.lower(), self._origin + request.path)
         except PathError as exc:
-            return RequestCheck(None, _route_violations(exc, method), [])
+            return RequestCheck(None, route_violations(exc, method), [])
         operation = (found.operation / "operationId").read_str(None)
         violations = [
             v
             for validator in (self._security, self._parameters)
             for exc in validator.iter_errors(request)
-            for v in _request_violations(exc, body_status)
+            for v in request_violations(exc, body_status)
         ]
         parsed: Any = None
         media = request.content_type.split(";")[0].strip().lower()
@@ -196,7 +182,7 @@ class SpecChecker:
             violations.append(Violation(400, Code.BAD_JSON, str(exc)))
         else:
             violations += [
-                v for exc in self._body.iter_errors(request) for v in _request_violations(exc, body_status)
+                v for exc in self._body.iter_errors(request) for v in request_violations(exc, body_status)
             ]
         schema = self._body_schema(found.path_result.pattern, method.lower(), media)
         undocumented = schema.unknown_fields(parsed) if schema is not None and parsed is not None else []
@@ -217,7 +203,7 @@ class SpecChecker:
         request's violation."""
         request = self._request(method, path, request_headers, request_body)
         errors = self.openapi.iter_response_errors(request, self._response(status, headers, body))
-        return [v for exc in errors for v in _response_violations(exc, status)]
+        return [v for exc in errors for v in response_violations(exc, status)]
 
     def _body_schema(self, template: str, method: str, media: str) -> BodySchema | None:
         key = (template, method, media)
@@ -228,6 +214,20 @@ class SpecChecker:
             schema = (entry or {}).get("schema")
             self._body_schemas[key] = BodySchema(schema) if isinstance(schema, Mapping) else None
         return self._body_schemas[key]
+
+
+class _LastFound(APICallPathFinder):
+    """A path finder that remembers its last answer: the partial validators of one request all
+    route the same URL, and routing is a third of openapi-core's validation time."""
+
+    _last: tuple[tuple[str, str], PathOperationServer] | None = None
+
+    def find(self, method: str, name: str) -> PathOperationServer:
+        key, last = (method, name), self._last  # one read: a checker may be shared by threads
+        if last is None or last[0] != key:
+            last = (key, super().find(method, name))  # a PathError keeps nothing
+            self._last = last
+        return last[1]
 
 
 def _inlined(spec: Mapping[str, Any], node: Any, depth: int = 0) -> Any:
@@ -246,137 +246,3 @@ def _inlined(spec: Mapping[str, Any], node: Any, depth: int = 0) -> Any:
     if isinstance(node, list):
         return [_inlined(spec, item, depth + 1) for item in node]
     return node
-
-
-def _route_violations(exc: PathError, method: str) -> list[Violation]:
-    if isinstance(exc, OperationNotFound):
-        message = f"{method.upper()} is not an operation of this path"
-        return [Violation(405, Code.METHOD_NOT_ALLOWED, message, location="path")]
-    return [Violation(404, Code.ROUTE_NOT_FOUND, "No operation of the spec has this path", location="path")]
-
-
-def _schema_errors(exc: BaseException | None) -> list[Any]:
-    return list(getattr(exc, "schema_errors", None) or ())
-
-
-def _schema_violations(exc: BaseException | None, status: int) -> list[Violation]:
-    """The schema errors behind ``exc``, once each: openapi-core reports every missing required
-    property as its own error carrying the whole ``required`` list, which would repeat them."""
-    unique: dict[tuple[Any, ...], Violation] = {}
-    for error in _schema_errors(exc):
-        for v in schema_violations(error, status):
-            unique.setdefault((v.field, v.keyword, v.message), v)
-    return list(unique.values())
-
-
-def _request_violations(exc: Exception, body_status: int) -> list[Violation]:
-    """One openapi-core request error as the violations the mock's validators would report."""
-    cause = exc.__cause__
-    if isinstance(exc, SecurityValidationError):
-        schemes = cause.schemes if isinstance(cause, SecurityNotFound) else []
-        wanted = " or ".join("+".join(names) for names in schemes) or "credentials"
-        message = f"Missing or malformed credentials: the operation needs {wanted}"
-        return [Violation(401, Code.UNAUTHORIZED, message, field="Authorization", location="header")]
-    if isinstance(exc, MissingRequiredParameter):
-        message = f"Missing {exc.location} parameter '{exc.name}'"
-        return [_param(exc, message, keyword="required")]
-    if isinstance(exc, ParameterValidationError):
-        label = f"{exc.location} parameter '{exc.name}'"
-        if isinstance(cause, CastError):
-            return [_param(exc, f"{label}: must be of type {cause.type}", keyword="type", value=cause.value)]
-        found = _schema_violations(cause, 400)
-        if found:
-            return [
-                dataclasses.replace(v, field=exc.name, location=exc.location, message=f"{label}: {v.message}")
-                for v in found
-            ]
-        return [_param(exc, f"{label}: {cause or exc}")]
-    if isinstance(exc, MissingRequiredRequestBody):
-        return [Violation(400, Code.BAD_JSON, "Request body is required", keyword="required")]
-    if isinstance(exc, RequestBodyValidationError):
-        if isinstance(cause, MediaTypeNotFound):
-            accepted = ", ".join(cause.availableMimetypes)
-            message = f"Content-Type {cause.mimetype} is not accepted here (accepted: {accepted})"
-            return [
-                Violation(415, Code.UNSUPPORTED_MEDIA_TYPE, message, field="Content-Type", location="header")
-            ]
-        found = _schema_violations(cause, body_status)
-        if found:
-            return sorted(found, key=lambda v: (v.field or "", v.keyword or ""))
-        return [Violation(400, Code.BAD_JSON, str(cause or exc))]
-    if isinstance(exc, PathError):
-        return _route_violations(exc, "")
-    return [Violation(400, Code.INVALID, describe(exc))]
-
-
-def _param(
-    exc: ParameterValidationError, message: str, keyword: str | None = None, value: Any = None
-) -> Violation:
-    params = {} if value is None else {"value": value}
-    return Violation(
-        400, Code.SCHEMA, message, field=exc.name, location=exc.location, keyword=keyword, params=params
-    )
-
-
-def _response_violations(exc: Exception, status: int) -> list[Violation]:
-    """One openapi-core response error as violations located in the response."""
-    cause = exc.__cause__
-    if isinstance(exc, PathError):
-        return []
-    if isinstance(exc, ResponseNotFound):
-        message = f"Status {status} is not documented for this operation"
-        return [Violation(status, Code.INVALID, message, location="response", keyword="responses")]
-    if isinstance(exc, MissingRequiredHeader):
-        message = f"Missing response header '{exc.name}'"
-        return [_in_response(status, message, exc.name, "response header", "required")]
-    if isinstance(exc, HeaderValidationError):
-        found = _schema_violations(cause, status)
-        label = f"response header '{exc.name}'"
-        return [
-            dataclasses.replace(
-                v, field=exc.name, location="response header", message=f"{label}: {v.message}"
-            )
-            for v in found
-        ] or [_in_response(status, f"{label}: {cause or exc}", exc.name, "response header")]
-    if isinstance(exc, MissingData):
-        return [_in_response(status, "The spec documents a body for this status; the response has none")]
-    if isinstance(exc, DataValidationError):
-        if isinstance(cause, MediaTypeNotFound):
-            accepted = ", ".join(cause.availableMimetypes)
-            message = (
-                f"Content-Type {cause.mimetype} is not documented for this status (documented: {accepted})"
-            )
-            return [_in_response(status, message, "Content-Type", "response header", code=Code.INVALID)]
-        found = _schema_violations(cause, status)
-        if found:
-            return [dataclasses.replace(v, location="response") for v in found]
-        return [_in_response(status, f"Unreadable body: {cause or exc}", code=Code.BAD_JSON)]
-    return [_in_response(status, describe(exc), code=Code.INVALID)]
-
-
-def _in_response(
-    status: int,
-    message: str,
-    field: str | None = None,
-    location: str = "response",
-    keyword: str | None = None,
-    code: Code = Code.SCHEMA,
-) -> Violation:
-    return Violation(status, code, message, field=field, location=location, keyword=keyword)
-
-
-def describe(exc: BaseException) -> str:
-    """One readable line per nested schema error."""
-    parts = [f"{type(exc).__name__}: {exc}"]
-    cause: BaseException | None = exc.__cause__
-    while cause is not None:
-        schema_errors = getattr(cause, "schema_errors", None)
-        if schema_errors:
-            parts.extend(
-                f"  at {'/'.join(str(p) for p in e.absolute_path) or '<root>'}: {e.message[:200]}"
-                for e in schema_errors
-            )
-        else:
-            parts.append(f"  {type(cause).__name__}: {cause}")
-        cause = cause.__cause__
-    return "\n".join(parts)

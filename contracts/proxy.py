@@ -36,8 +36,16 @@ from mockserver.core.violations import Code, Violation
 __all__ = ["HOP_BY_HOP", "ProxyConfig", "ValidationProxy", "create_proxy"]
 
 HOP_BY_HOP = frozenset(
-    {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer"}
-    | {"transfer-encoding", "upgrade"}
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+    }
 )
 """RFC 9110 7.6.1: headers about one connection, never forwarded (plus those ``Connection`` names)."""
 
