@@ -27,6 +27,7 @@ from mockserver.core.store import Persistence, Store
 from mockserver.core.vendor import Vendor, discover_vendors
 from mockserver.core.violations import Violation
 from mockserver.web.admin import ADMIN_SPEC, admin_endpoints
+from mockserver.web.faults import SERVER_SEND
 from mockserver.web.handlers import BoundResolver, vendor_endpoints
 from mockserver.web.lean import LeanAsyncApp
 from mockserver.web.middleware import MockMiddleware
@@ -88,6 +89,7 @@ class MockApp:
         return app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope[SERVER_SEND] = send  # reset/truncate faults reach the socket through it (web/faults.py)
         await self.app(scope, receive, send)
 
     # -- routing helpers ----------------------------------------------------------------

@@ -64,11 +64,13 @@ class Exchange:
     response_violations: list[Violation] = field(default_factory=list)
     """Where the answer broke the spec: filled by the validation proxy (the mock's own answers are
     proven by the test suite instead of being checked per request)."""
+    fault: dict[str, Any] | None = None
+    """The injected fault that produced this answer (``mockserver.core.faults``), if any."""
     time: float = field(default_factory=lambda: datetime.now(UTC).timestamp())
     id: int = 0
 
     def render(self) -> dict[str, Any]:
-        return {
+        rendered: dict[str, Any] = {
             "id": self.id,
             "time": datetime.fromtimestamp(self.time, UTC).isoformat(),
             "session": self.session,
@@ -91,6 +93,9 @@ class Exchange:
             "warnings": [v.as_dict() for v in self.warnings],
             "response_violations": [v.as_dict() for v in self.response_violations],
         }
+        if self.fault is not None:  # only on injected answers, so they cannot pass for real ones
+            rendered["fault"] = self.fault
+        return rendered
 
 
 class Journal:

@@ -19,6 +19,7 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from mockserver.core.faults import FaultBook
 from mockserver.core.journal import Journal
 
 Record = dict[str, Any]
@@ -276,13 +277,17 @@ def check_document(collections: Mapping[str, Collection], document: Mapping[str,
 
 
 class Session:
-    """A private copy of every vendor's state plus its own journal (``X-Mock-Session``)."""
+    """A private copy of every vendor's state plus its own journal and faults (``X-Mock-Session``).
+
+    Faults are test set-up, not state: no persistence saves them, and a reset drops them.
+    """
 
     def __init__(self, name: str, states: dict[str, VendorState], journal_size: int) -> None:
         self.name = name
         self.states = states
         self.lock = threading.RLock()
         self.journal = Journal(journal_size)
+        self.faults = FaultBook()
 
 
 class Store:

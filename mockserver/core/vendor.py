@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from mockserver.core.change import Identity
+from mockserver.core.faults import fault_violation
 from mockserver.core.rules import RuleRegistry
 from mockserver.core.scenarios import Scenario
 from mockserver.core.store import CollectionSpec, VendorState
@@ -105,6 +106,12 @@ class Vendor(abc.ABC):
     @abc.abstractmethod
     def format_errors(self, violations: Sequence[Violation], now: datetime) -> Reply:
         """Render violations (all of one status) in the vendor's documented error envelope."""
+
+    def fault_reply(self, status: int, now: datetime) -> Reply:
+        """The answer to an injected error ``status`` (``mockserver.core.faults``): by default the
+        vendor's envelope around the closest violation; vendors override it where they document
+        more (a 429's retry header, a literal body)."""
+        return self.format_errors([fault_violation(status)], now)
 
     def identify(self, token: str, state: VendorState) -> Identity | None:
         """Tokens live in the vendor's ``tokens`` collection (GEN-8)."""

@@ -39,7 +39,10 @@ class Code(enum.StrEnum):
     PRECONDITION = "precondition"
     CONFLICT = "conflict"
     INVALID = "invalid"
+    RATE_LIMITED = "rate_limited"
     INTERNAL = "internal"
+    UNAVAILABLE = "unavailable"
+    """A 5xx other than 500 (502, 503): a gateway or a server that is down, not a crash."""
     UPSTREAM = "upstream"
     """The validation proxy could not reach the upstream API, or it did not answer in time."""
 

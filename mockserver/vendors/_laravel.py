@@ -23,6 +23,7 @@ MESSAGES: Mapping[Code, str] = {
     Code.ROUTE_NOT_FOUND: "The route could not be found.",
     Code.METHOD_NOT_ALLOWED: "The method is not supported for this route.",
     Code.INTERNAL: "Server Error",
+    Code.RATE_LIMITED: "Too Many Attempts.",  # ThrottleRequestsException
 }
 TYPES = {
     "string": "a string",
@@ -49,6 +50,16 @@ def decimal(value: Any, places: int = 2) -> str | None:
             return format(Decimal(str(value)), f".{places}f")
         except InvalidOperation:
             return None
+
+
+def throttle_headers(limit: int, retry_after: int, now: datetime) -> dict[str, str]:
+    """The headers of a 429 from Laravel's ``ThrottleRequests`` middleware."""
+    return {
+        "Retry-After": str(retry_after),
+        "X-RateLimit-Limit": str(limit),
+        "X-RateLimit-Remaining": "0",
+        "X-RateLimit-Reset": str(int(now.timestamp()) + retry_after),
+    }
 
 
 def attribute(field: str) -> str:

@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 
 from mockserver.core.change import Change
 from mockserver.core.checks import merged_pair, taken_by_other
+from mockserver.core.faults import RETRY_AFTER_SECONDS
 from mockserver.core.pipeline import Context, Reply
 from mockserver.core.rules import RuleRegistry
 from mockserver.core.scenarios import ANY, Call, Scenario
@@ -924,6 +925,14 @@ class Cor(Vendor):
         name, message = _wording(first)
         return Reply(first.status, {"error": name, "message": message})
 
+    def fault_reply(self, status: int, now: datetime) -> Reply:
+        reply = super().fault_reply(status, now)
+        if status == 429:
+            # COR's general docs list 429 "back off and retry" with no header; Retry-After
+            # (RFC 6585) is inferred, so a client that honours it has something to honour.
+            reply.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return reply
+
     # -- operations -----------------------------------------------------------------------------
     def update_project(self, ctx: Context) -> Reply:
         source = _source_first(ctx)
@@ -961,6 +970,8 @@ _NAMES: dict[Code, tuple[str, str | None]] = {
         "The request body must be sent as application/json",
     ),
     Code.INTERNAL: ("InternalServerError", "An unexpected error occurred"),
+    Code.RATE_LIMITED: ("TooManyRequestsError", "Too many requests, back off and retry"),
+    Code.UNAVAILABLE: ("ServiceUnavailableError", None),
 }
 _BY_STATUS = {
     401: "Unauthorized",

@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 from mockserver.core.change import Change
 from mockserver.core.checks import normalized, taken_by_other
+from mockserver.core.faults import RETRY_AFTER_SECONDS
 from mockserver.core.pipeline import NO_BODY, Context, Reply
 from mockserver.core.rules import RuleRegistry
 from mockserver.core.scenarios import ANY, Call, Scenario
@@ -451,6 +452,14 @@ class Personio(Vendor):
         body = {"personio_trace_id": str(uuid.uuid4()), "timestamp": iso_z(now, 0), "errors": errors}
         return Reply(violations[0].status, body, media_type=PROBLEM_JSON)
 
+    def fault_reply(self, status: int, now: datetime) -> Reply:
+        reply = super().fault_reply(status, now)
+        if status == 429:
+            # Personio documents rate limits (token endpoint, v1 employees) but no 429 header for
+            # v2 resources; Retry-After (RFC 6585) is inferred.
+            reply.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return reply
+
     @staticmethod
     def _error_item(v: Violation) -> dict[str, Any]:
         title, kind = _TITLES.get(v.code, ("Invalid request", None))
@@ -618,6 +627,8 @@ _TITLES: dict[Code, tuple[str, str | None]] = {
     Code.TOO_LARGE: ("Payload too large", None),
     Code.UNKNOWN_FIELD: ("Invalid field value", None),
     Code.INTERNAL: ("Internal server error", None),
+    Code.RATE_LIMITED: ("Too many requests", None),
+    Code.UNAVAILABLE: ("Service unavailable", None),
     Code.UPSTREAM: ("Upstream unavailable", None),  # the validation proxy's 502/504
 }
 

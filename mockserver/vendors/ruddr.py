@@ -1083,6 +1083,11 @@ class Ruddr(Vendor):
             return Reply(status, {"status": status, "message": INVALID, "errors": problems})
         return Reply(status, {"status": status, "message": first.message})
 
+    def fault_reply(self, status: int, now: datetime) -> Reply:
+        if status == 429:  # the errors guide's literal; no header: the docs advise backing off 1, 2, 4, 8 s
+            return Reply(429, {"status": 429, "message": "Too many requests"})
+        return super().fault_reply(status, now)
+
     def render(self, ctx: Context, record: Record) -> dict[str, Any]:
         """The response project (RUD-8, RUD-13), always derived from the stored record."""
         state, gates, billing = ctx.state, _gates(record), record["billingTypeId"]

@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 
 from mockserver.core.change import Change, Identity
 from mockserver.core.checks import missing_references, taken_by_other
+from mockserver.core.faults import RETRY_AFTER_SECONDS
 from mockserver.core.pipeline import Context, Reply
 from mockserver.core.rules import RuleRegistry
 from mockserver.core.scenarios import ANY, Call, Scenario
@@ -1261,6 +1262,14 @@ class Wethod(Vendor):
         key = _KEYS.get(status, "internal_error" if status >= 500 else "invalid_request")
         return Reply(status, {"key": key, "message": " ".join(messages)})
 
+    def fault_reply(self, status: int, now: datetime) -> Reply:
+        reply = super().fault_reply(status, now)
+        if status == 429:
+            # Wethod's community SDK and CLI wait the seconds of x-ratelimit-retry-after (WET-R16
+            # in shared/vendors/wethod.md: SDK-level evidence, not in the endpoint docs).
+            reply.headers["x-ratelimit-retry-after"] = str(RETRY_AFTER_SECONDS)
+        return reply
+
     # -- projects -------------------------------------------------------------------------------
     def get_project(self, ctx: Context) -> Reply:
         project = _locate(ctx, "projects", "Project")
@@ -1377,6 +1386,7 @@ _PLAIN = {
     Code.UNSUPPORTED_MEDIA_TYPE: "The request body must be application/json.",
     Code.TOO_LARGE: "The request body is too large.",
     Code.INTERNAL: "An internal error occurred.",
+    Code.RATE_LIMITED: "Too many requests. Retry later.",
 }
 
 

@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 
 from mockserver.core.change import Change
 from mockserver.core.checks import merged_pair, missing_references, normalized, taken_by_other
+from mockserver.core.faults import RETRY_AFTER_SECONDS
 from mockserver.core.pipeline import Context, Reply
 from mockserver.core.rules import RuleRegistry
 from mockserver.core.scenarios import ANY, Call, Scenario
@@ -28,6 +29,7 @@ WRITES = ("updateProject", "createProject")
 READ, WRITE = "projects:read", "projects:write"
 PER_PAGE = 15  # Laravel's paginator default; the list page documents limit 1..100
 NOT_FOUND = "Project not found."
+RATE_LIMIT = 1000  # requests per 5 minutes (authentication page)
 
 _SCHEMAS = load_spec(SPECS_DIR / "zep.yaml")["components"]["schemas"]
 WRITABLE: tuple[str, ...] = tuple(_SCHEMAS["ProjectUpdate"]["properties"])
@@ -184,7 +186,7 @@ _FIELD_CODES = frozenset(
 
 
 def _is_field_error(v: Violation) -> bool:
-    return v.code in _FIELD_CODES and v.field is not None and v.location != "path"
+    return v.code in _FIELD_CODES and v.field is not None and v.location not in ("path", "header")
 
 
 # -- rendering (ZEP-7) ------------------------------------------------------------------------
@@ -963,6 +965,16 @@ class Zep(Vendor):
         if first.code is Code.SCHEMA:  # the body itself is not a JSON object
             return Reply(400, {"message": "The request body must be a JSON object."})
         return laravel.message_reply(first, MESSAGES)
+
+    def fault_reply(self, status: int, now: datetime) -> Reply:
+        if status == 422:  # every ZEP 422 is Laravel's validation envelope (ZEP-1), here without fields
+            return Reply(422, {"message": "The given data was invalid.", "errors": {}})
+        reply = super().fault_reply(status, now)
+        if status == 429:
+            # ZEP documents the 429 and the limit (1000 requests per 5 minutes, then blocked for
+            # 60 s) but no headers; these are the ones Laravel's throttle middleware sends [INF].
+            reply.headers |= laravel.throttle_headers(RATE_LIMIT, RETRY_AFTER_SECONDS, now)
+        return reply
 
     def _locate(self, ctx: Context) -> Record:
         project_id = as_int(ctx.incoming.path_params.get("id"))

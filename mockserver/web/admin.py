@@ -9,6 +9,7 @@ from starlette.datastructures import QueryParams
 from starlette.responses import Response
 from starlette.types import Scope
 
+from mockserver.core.faults import fault_from_json
 from mockserver.core.rules import RuleRegistry
 from mockserver.core.schema import BadJSONError, parse_json
 from mockserver.core.store import StateError
@@ -44,6 +45,7 @@ def admin_endpoints(mock: MockApp) -> dict[str, Any]:
 
     async def reset(scope: Scope) -> Response:
         session = _state(scope).session
+        session.faults.clear()  # a request still holding the old session must not be faulted
         mock.store.reset(session.name)
         return _json({"message": f"session {session.name!r} restored from the fixtures"})
 
@@ -95,6 +97,30 @@ def admin_endpoints(mock: MockApp) -> dict[str, Any]:
         ]
         return _json({"rules": rules})
 
+    async def getFaults(scope: Scope) -> Response:  # noqa: N802 - operationId
+        return _json({"faults": _state(scope).session.faults.list()})
+
+    async def addFault(scope: Scope) -> Response:  # noqa: N802 - operationId
+        state = _state(scope)
+        try:
+            fault = fault_from_json(parse_json(state.raw_body))
+        except (BadJSONError, ValueError) as exc:
+            return _error(400, str(exc))
+        if fault.vendor is not None and fault.vendor not in mock.vendors:
+            return _error(400, f"unknown vendor {fault.vendor!r}; known: {sorted(mock.vendors)}")
+        stored = state.session.faults.add(fault)
+        return _json({**stored.as_dict(), "remaining": stored.times, "served": 0}, 201)
+
+    async def clearFaults(scope: Scope) -> Response:  # noqa: N802 - operationId
+        _state(scope).session.faults.clear()
+        return _json({"message": "faults cleared"})
+
+    async def deleteFault(scope: Scope) -> Response:  # noqa: N802 - operationId
+        fault_id = str(scope["path_params"]["id"])
+        if not _state(scope).session.faults.remove(fault_id):
+            return _error(404, f"no fault {fault_id!r} in this session")
+        return _json({"message": f"fault {fault_id} removed"})
+
     return {
         "health": health,
         "reset": reset,
@@ -103,4 +129,8 @@ def admin_endpoints(mock: MockApp) -> dict[str, Any]:
         "getRequests": getRequests,
         "clearRequests": clearRequests,
         "getRules": getRules,
+        "getFaults": getFaults,
+        "addFault": addFault,
+        "clearFaults": clearFaults,
+        "deleteFault": deleteFault,
     }

@@ -1,4 +1,5 @@
-"""The outermost layer: vendor and session of each call, the body limit, and the journal."""
+"""The outermost layer: vendor and session of each call, the body limit, injected faults, and the
+journal."""
 
 from __future__ import annotations
 
@@ -9,9 +10,12 @@ from urllib.parse import unquote
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from mockserver.core.faults import parse_fault_header
 from mockserver.core.journal import Exchange
 from mockserver.core.pipeline import Reply
+from mockserver.core.vendor import Vendor
 from mockserver.core.violations import Code, Violation
+from mockserver.web.faults import FAULT_HEADER, carry_out
 from mockserver.web.responses import dumps, to_response
 from mockserver.web.state import SCOPE_KEY, RequestState
 
@@ -75,6 +79,11 @@ class MockMiddleware:
         if vendor is None or mock.is_static(path):
             await self.app(scope, replay, send)
             return
+        fault_header = headers.get(FAULT_HEADER)
+        if (fault_header is not None or session.faults.active) and await self._fault(
+            vendor, state, scope, receive, replay, send, fault_header
+        ):
+            return
 
         captured: dict[str, Any] = {"status": 500, "headers": [], "body": bytearray()}
 
@@ -89,7 +98,61 @@ class MockMiddleware:
         await self.app(scope, replay, capture)
         self._journal(state, scope, captured["status"], captured["headers"], captured["body"])
 
-    def _journal(self, state: RequestState, scope: Scope, status: int, raw_headers: Any, body: Any) -> None:
+    async def _fault(
+        self,
+        vendor: Vendor,
+        state: RequestState,
+        scope: Scope,
+        receive: Receive,
+        replay: Receive,
+        send: Send,
+        header: str | None,
+    ) -> bool:
+        """Answer the call as an injected fault says (the header wins over the session's faults);
+        False when no fault applies. A fault that cannot apply is answered as the vendor's 400."""
+        path = scope["path"]
+        relative = path[len(vendor.prefix) :] if path.startswith(vendor.prefix) else path
+        try:
+            if header is not None:
+                fault, served, via = parse_fault_header(header), 0, "header"
+            else:
+                taken = state.session.faults.take_counted(vendor.id, scope["method"], relative)
+                if taken is None:
+                    return False
+                (fault, served), via = taken, "admin"
+            answer = await carry_out(
+                fault,
+                served,
+                vendor=vendor,
+                path=relative,
+                now=self.mock.clock.now(),
+                scope=scope,
+                receive=receive,
+                send=send,
+                handle=lambda recorder: self.app(scope, replay, recorder),
+            )
+        except ValueError as exc:  # a malformed header, or a fuzz fault for an undocumented status
+            field = "X-Mock-Fault" if header is not None else None
+            violation = Violation(400, Code.INVALID, str(exc), field=field, location="header")
+            state.violations = [violation]
+            state.fired = [r for r in (vendor.envelope_rule,) if r]
+            reply = self.mock.error_reply(vendor, [violation])
+            await to_response(reply)(scope, receive, send)
+            self._journal(state, scope, reply.status, [], dumps(reply.body))
+            return True
+        shown = {**fault.as_dict(), "via": via}
+        self._journal(state, scope, answer.status, answer.headers, answer.body, shown)
+        return True
+
+    def _journal(
+        self,
+        state: RequestState,
+        scope: Scope,
+        status: int,
+        raw_headers: Any,
+        body: Any,
+        fault: dict[str, Any] | None = None,
+    ) -> None:
         if state.vendor is None:
             return
         self.mock.count_rules(state.fired)
@@ -109,6 +172,7 @@ class MockMiddleware:
                 rules=state.fired,
                 violations=state.violations,
                 warnings=state.warnings,
+                fault=fault,
             )
         )
 

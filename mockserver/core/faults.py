@@ -1,0 +1,380 @@
+"""Fault injection: the unpleasant answers a client must survive, as data.
+
+A :class:`Fault` says which calls it hits (vendor, method, a glob on the vendor-relative path)
+and what happens to them: a documented error status in the vendor's own envelope, latency, a
+connection reset, a truncated body, or a spec-valid adversarial answer (``fuzz``). A session's
+faults live in its :class:`FaultBook` (set through ``/__admin/faults``); one request can carry
+its own in the ``X-Mock-Fault`` header (:func:`parse_fault_header`). The web layer carries them
+out (``mockserver.web.faults``); nothing here knows about sockets or a framework.
+
+Faults are test set-up, not state: ``--store sqlite:`` does not save them, and a session reset
+clears them.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from typing import Any
+
+from mockserver.core.violations import Code, Violation
+
+__all__ = [
+    "ACTIONS",
+    "MAX_LATENCY_MS",
+    "RETRY_AFTER_SECONDS",
+    "UNSET",
+    "Fault",
+    "FaultBook",
+    "fault_from_json",
+    "fault_violation",
+    "parse_fault_header",
+]
+
+ACTIONS = ("status", "latency", "reset", "truncate", "fuzz")
+MAX_LATENCY_MS = 60_000
+"""A fault never holds a connection (and the test waiting on it) longer than a minute."""
+RETRY_AFTER_SECONDS = 1
+"""What an injected 429 tells the client to wait. Vendors document longer blocks (ZEP: 60 s), but
+a retry test should not sleep a minute; a fault's own ``headers`` override it."""
+
+_HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+_METHOD = re.compile(r"^[A-Za-z]+$")
+_FIELDS = ("vendor", "method", "path", "action", "status", "body", "headers", "latency_ms", "seed", "times")
+
+
+class _Unset:
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET: Any = _Unset()
+"""``Fault.body`` when the fault brings no canned body (``None`` is a canned JSON ``null``)."""
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One injected behaviour and the calls it applies to. Invalid combinations raise ValueError
+    with a message meant for the person who wrote the fault."""
+
+    vendor: str | None = None
+    """``None``: any vendor."""
+    method: str | None = None
+    """``None``: any method; compared upper-case."""
+    path: str | None = None
+    """An ``fnmatch`` glob on the vendor-relative path (``/v2/projects/*``); ``None``: any path."""
+    action: str = "status"
+    """One of :data:`ACTIONS`."""
+    status: int | None = None
+    """``status``: the status to answer (required); ``fuzz``: the documented status to generate."""
+    body: Any = UNSET
+    """``status``: answer exactly this JSON body (a canned answer) instead of the vendor's."""
+    headers: Mapping[str, str] = field(default_factory=dict)
+    """Extra response headers (they win over the vendor's, e.g. a longer ``Retry-After``)."""
+    latency_ms: tuple[int, int] | None = None
+    """Wait this long before answering: ``(n, n)`` fixed, ``(lo, hi)`` uniformly random."""
+    seed: int | None = None
+    """``fuzz``: the seed that makes the generated answers reproducible."""
+    times: int | None = None
+    """How many matching calls it applies to; ``None``: until removed."""
+    id: str = ""
+    """Assigned by :meth:`FaultBook.add`."""
+
+    def __post_init__(self) -> None:
+        problem = _problem(self)
+        if problem:
+            raise ValueError(problem)
+        if self.method is not None:
+            object.__setattr__(self, "method", self.method.upper())
+        object.__setattr__(self, "headers", dict(self.headers))  # a private copy: the fault is frozen
+        if self.latency_ms is not None:
+            object.__setattr__(self, "latency_ms", tuple(self.latency_ms))
+
+    @property
+    def has_body(self) -> bool:
+        return self.body is not UNSET
+
+    def matches(self, vendor: str, method: str, path: str) -> bool:
+        return (
+            (self.vendor is None or self.vendor == vendor)
+            and (self.method is None or self.method == method.upper())
+            and (self.path is None or _glob(self.path).fullmatch(path) is not None)
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready; ``body`` only when the fault has one."""
+        shown: dict[str, Any] = {
+            "id": self.id,
+            "vendor": self.vendor,
+            "method": self.method,
+            "path": self.path,
+            "action": self.action,
+            "status": self.status,
+            "headers": dict(self.headers),
+            "latency_ms": list(self.latency_ms) if self.latency_ms is not None else None,
+            "seed": self.seed,
+            "times": self.times,
+        }
+        if self.has_body:
+            shown["body"] = self.body
+        return shown
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _problem(fault: Fault) -> str | None:
+    action, status = fault.action, fault.status
+    if action not in ACTIONS:
+        return f"action must be one of {', '.join(ACTIONS)}, not {action!r}"
+    for name in ("vendor", "method", "path"):
+        value = getattr(fault, name)
+        if value is not None and (not isinstance(value, str) or not value):
+            return f"{name} must be a non-empty string or null, not {value!r}"
+    if fault.method is not None and not _METHOD.fullmatch(fault.method):
+        return f"method must be an HTTP method such as PATCH, not {fault.method!r}"
+    if status is not None and (not _is_int(status) or not 100 <= status <= 599):
+        return f"status must be an HTTP status code (100-599), not {status!r}"
+    if action == "status" and status is None:
+        return "action 'status' needs a status, e.g. 429"
+    if action == "status" and not fault.has_body and status is not None and status < 400:
+        return f"status {status} has no vendor error body: give a canned body, or a status from 400 to 599"
+    if action in ("latency", "reset", "truncate") and status is not None:
+        return f"status does not go with action {action!r} (use action 'status' with latency_ms)"
+    if action != "status" and fault.has_body:
+        return f"a canned body goes with action 'status' only, not {action!r}"
+    if fault.seed is not None and (action != "fuzz" or not _is_int(fault.seed)):
+        return "seed must be an integer, and goes with action 'fuzz' only"
+    if fault.times is not None and (not _is_int(fault.times) or fault.times < 1):
+        return f"times must be a positive integer or null (until removed), not {fault.times!r}"
+    return _latency_problem(fault) or _headers_problem(fault.headers)
+
+
+def _latency_problem(fault: Fault) -> str | None:
+    latency = fault.latency_ms
+    if latency is None:
+        return "action 'latency' needs latency_ms" if fault.action == "latency" else None
+    if not isinstance(latency, tuple | list) or len(latency) != 2 or not all(_is_int(v) for v in latency):
+        return f"latency_ms must be two integers (lo, hi), not {latency!r}"
+    low, high = latency
+    if not 0 <= low <= high <= MAX_LATENCY_MS:
+        return f"latency_ms must satisfy 0 <= lo <= hi <= {MAX_LATENCY_MS}, not {low}-{high}"
+    return None
+
+
+def _headers_problem(headers: Any) -> str | None:
+    if not isinstance(headers, Mapping):
+        return f"headers must be an object of header names to strings, not {headers!r}"
+    for name, value in headers.items():
+        if not isinstance(name, str) or not _HEADER_NAME.fullmatch(name):
+            return f"headers: {name!r} is not a valid header name"
+        if not isinstance(value, str) or "\r" in value or "\n" in value:
+            return f"headers: the value of {name} must be a string without line breaks, not {value!r}"
+    return None
+
+
+_GLOBS: dict[str, re.Pattern[str]] = {}
+
+
+def _glob(pattern: str) -> re.Pattern[str]:
+    """``fnmatch`` semantics (``*`` also crosses ``/``), compiled once per pattern."""
+    compiled = _GLOBS.get(pattern)
+    if compiled is None:
+        import fnmatch
+
+        compiled = _GLOBS[pattern] = re.compile(fnmatch.translate(pattern))
+    return compiled
+
+
+# -- the JSON of POST /__admin/faults ----------------------------------------------------------
+def fault_from_json(data: Any) -> Fault:
+    """A fault from the admin API's JSON body; ValueError names the field that is wrong."""
+    if not isinstance(data, Mapping):
+        raise ValueError("the fault must be a JSON object")
+    if "id" in data:
+        raise ValueError("id is assigned by the server; leave it out")
+    unknown = sorted(set(data) - set(_FIELDS))
+    if unknown:
+        raise ValueError(f"unknown field(s) {', '.join(unknown)}; known: {', '.join(_FIELDS)}")
+    values = {name: data[name] for name in _FIELDS if name in data and name != "latency_ms"}
+    if "action" in values and not isinstance(values["action"], str):
+        raise ValueError(f"action must be one of {', '.join(ACTIONS)}, not {values['action']!r}")
+    if "headers" in values and values["headers"] is None:
+        values["headers"] = {}
+    latency = data.get("latency_ms")
+    if _is_int(latency):
+        values["latency_ms"] = (latency, latency)
+    elif isinstance(latency, list) and len(latency) == 2:
+        values["latency_ms"] = tuple(latency)
+    elif latency is not None:
+        raise ValueError(f"latency_ms must be a number of milliseconds or [lo, hi], not {latency!r}")
+    return Fault(**values)
+
+
+# -- the X-Mock-Fault header -------------------------------------------------------------------
+_FLAGS = ("reset", "truncate", "fuzz")
+_VALUED = ("status", "latency", "seed")
+_HEADER_SYNTAX = "status=CODE, latency=MS or latency=LO-HI, reset, truncate, fuzz, seed=N"
+
+
+def parse_fault_header(value: str) -> Fault:
+    """``X-Mock-Fault: status=429``, ``latency=100-500``, ``fuzz;seed=7;status=200``: ``;``-separated
+    items. ValueError says precisely what is wrong (the mock answers it as the vendor's 400)."""
+    try:
+        return _parse_header(value)
+    except ValueError as exc:
+        raise ValueError(f"X-Mock-Fault: {exc}") from None
+
+
+def _parse_header(value: str) -> Fault:
+    seen: dict[str, str] = {}
+    for item in (part.strip() for part in value.split(";")):
+        if not item:
+            continue
+        name, equals, raw = (s.strip() for s in item.partition("="))
+        name = name.lower()
+        if name not in _FLAGS and name not in _VALUED:
+            raise ValueError(f"unknown item {item!r}; expected {_HEADER_SYNTAX}")
+        if name in seen:
+            raise ValueError(f"{name!r} is given twice")
+        if name in _FLAGS and equals:
+            raise ValueError(f"{name!r} takes no value")
+        if name in _VALUED and not raw:
+            raise ValueError(f"{name!r} needs a value, e.g. {name}={'100-500' if name == 'latency' else 429}")
+        seen[name] = raw
+    if not seen:
+        raise ValueError(f"the header is empty; expected {_HEADER_SYNTAX}")
+    flags = [name for name in _FLAGS if name in seen]
+    if len(flags) > 1:
+        raise ValueError(f"choose one of reset, truncate, fuzz, not {' and '.join(flags)}")
+    action = flags[0] if flags else ("status" if "status" in seen else "latency")
+    return Fault(
+        action=action,
+        status=_integer("status", seen["status"]) if "status" in seen else None,
+        latency_ms=_latency(seen["latency"]) if "latency" in seen else None,
+        seed=_integer("seed", seen["seed"]) if "seed" in seen else None,
+    )
+
+
+def _integer(name: str, raw: str) -> int:
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be an integer, not {raw!r}") from None
+
+
+def _latency(raw: str) -> tuple[int, int]:
+    low, dash, high = raw.partition("-")
+    try:
+        return (int(low), int(high)) if dash else (int(raw), int(raw))
+    except ValueError:
+        raise ValueError(f"latency must be milliseconds (200) or a range (100-500), not {raw!r}") from None
+
+
+# -- a session's faults ------------------------------------------------------------------------
+@dataclass
+class _Entry:
+    fault: Fault
+    remaining: int | None
+    served: int = 0
+
+
+class FaultBook:
+    """A session's faults in insertion order; thread-safe.
+
+    ``active`` is false while the book is empty, so a call without faults costs the middleware
+    one attribute read.
+    """
+
+    def __init__(self) -> None:
+        self._entries: list[_Entry] = []
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+        self.active = False
+
+    def add(self, fault: Fault) -> Fault:
+        """Store ``fault`` last; returns it with its id."""
+        with self._lock:
+            stored = Fault(**{**_fields(fault), "id": str(next(self._ids))})
+            self._entries.append(_Entry(stored, stored.times))
+            self.active = True
+        return stored
+
+    def list(self) -> list[dict[str, Any]]:
+        """JSON-ready, each with ``remaining`` (``None``: until removed) and ``served`` calls."""
+        with self._lock:
+            return [
+                {**e.fault.as_dict(), "remaining": e.remaining, "served": e.served} for e in self._entries
+            ]
+
+    def remove(self, fault_id: str) -> bool:
+        with self._lock:
+            kept = [e for e in self._entries if e.fault.id != fault_id]
+            removed = len(kept) != len(self._entries)
+            self._entries = kept
+            self.active = bool(kept)
+        return removed
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries = []
+            self.active = False
+
+    def take(self, vendor: str, method: str, path: str) -> Fault | None:
+        """The first fault matching this call, in insertion order; it consumes one of its
+        ``times`` and is dropped once exhausted."""
+        taken = self.take_counted(vendor, method, path)
+        return taken[0] if taken is not None else None
+
+    def take_counted(self, vendor: str, method: str, path: str) -> tuple[Fault, int] | None:
+        """:meth:`take`, plus how many calls the fault answered before this one (a ``fuzz``
+        fault generates a different answer for each)."""
+        with self._lock:
+            for entry in self._entries:
+                if entry.fault.matches(vendor, method, path):
+                    served = entry.served
+                    entry.served += 1
+                    if entry.remaining is not None:
+                        entry.remaining -= 1
+                        if entry.remaining == 0:
+                            self._entries.remove(entry)
+                            self.active = bool(self._entries)
+                    return entry.fault, served
+        return None
+
+
+def _fields(fault: Fault) -> dict[str, Any]:
+    return {name: getattr(fault, name) for name in (*_FIELDS, "id")}
+
+
+# -- what a vendor answers to an injected status -----------------------------------------------
+_CODES = {
+    400: Code.INVALID,
+    401: Code.UNAUTHORIZED,
+    403: Code.FORBIDDEN,
+    404: Code.NOT_FOUND,
+    405: Code.METHOD_NOT_ALLOWED,
+    409: Code.CONFLICT,
+    412: Code.PRECONDITION,
+    413: Code.TOO_LARGE,
+    415: Code.UNSUPPORTED_MEDIA_TYPE,
+    422: Code.INVALID,
+    429: Code.RATE_LIMITED,
+    500: Code.INTERNAL,
+}
+
+
+def fault_violation(status: int) -> Violation:
+    """The violation a vendor's formatter renders for an injected ``status``: the code closest to
+    it and the HTTP reason phrase, which formatters replace with the vendor's wording."""
+    code = _CODES.get(status, Code.UNAVAILABLE if status >= 500 else Code.INVALID)
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:
+        phrase = "Error"
+    return Violation(status, code, phrase)
