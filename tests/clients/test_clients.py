@@ -8,7 +8,7 @@ import pytest
 
 from contracts.mock_session import MockSession
 from tests.clients.cor import CorClient, CorError
-from tests.clients.personio import DuplicateProjectError, PersonioProjects
+from tests.clients.personio import DuplicateProjectError, PersonioProjects, RateLimitedError
 from tests.clients.ruddr import RuddrClient, RuddrError
 from tests.clients.wethod import WethodClient, WhitelistNotEmptyError
 from tests.clients.zep import ZepClient, ZepValidationError
@@ -74,3 +74,38 @@ def test_cor_client_reports_an_invalid_date_range(mock: MockSession) -> None:
     with pytest.raises(CorError) as caught:
         client.upsert_fields("SF-OPP-12345", end="2025-01-01")
     assert caught.value.error == "InvalidDateRangeError"
+
+
+@pytest.mark.parametrize(
+    ("vendor", "header"), [("wethod", "x-ratelimit-retry-after"), ("zep", "retry-after"), ("ruddr", None)]
+)
+def test_clients_wait_as_the_vendor_says_after_a_429(
+    mock: MockSession, vendor: str, header: str | None
+) -> None:
+    mock.fault(vendor, status=429, times=1)
+    sleeps = Sleeps()
+    update = {
+        "wethod": lambda: WethodClient(mock.url("wethod"), mock.token, "acme", sleep=sleeps).update_project(
+            42, probability=90
+        ),
+        "zep": lambda: ZepClient(mock.url("zep"), mock.token, sleep=sleeps).update_project(
+            123, plan_hours=640
+        ),
+        "ruddr": lambda: RuddrClient(mock.url("ruddr"), mock.token, sleep=sleeps).update_project(
+            RUDDR_PROJECT, name="Website Redesign 2.0"
+        ),
+    }[vendor]
+    update()
+    first, second = mock.journal(vendor)
+    assert (first["status"], first["fault"]["status"], second["status"]) == (429, 429, 200)
+    told = first["response"]["headers"].get(header) if header else None
+    # with a retry header the client waits what it says; without one (Ruddr), the documented 1 s backoff
+    assert sleeps == [float(told) if told else 1.0]
+
+
+def test_a_client_that_keeps_getting_429_gives_up_with_its_own_error(mock: MockSession) -> None:
+    mock.fault("personio", status=429)
+    client = PersonioProjects(mock.url("personio"), mock.token, sleep=Sleeps())
+    with pytest.raises(RateLimitedError):
+        client.update("1001", name="Website Relaunch 2025")
+    assert len(mock.journal("personio")) == 4

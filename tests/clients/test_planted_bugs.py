@@ -28,7 +28,7 @@ BUGGY = {
     "WethodRetry": "buggy.WethodNoRetry",
 }
 
-INTEGRATION_TESTS = '''
+INTEGRATION_TESTS = """
 import pytest
 
 from contracts import fuzz_client
@@ -80,7 +80,7 @@ def test_the_retry_header_is_honoured(mock):
     client = WethodRetry(mock.url("wethod"), mock.token, "acme", sleep=sleeps.append)
     assert client.update_project(42, probability=90)["probability"] == 90
     assert len(sleeps) == 1 and sleeps[0] > 0
-'''
+"""
 
 
 def run(pytester: pytest.Pytester, clients: dict[str, str]) -> pytest.RunResult:
@@ -98,7 +98,7 @@ def test_every_planted_bug_is_caught_with_a_clear_message(pytester: pytest.Pytes
     result = run(pytester, BUGGY)
     result.assert_outcomes(failed=len(BUGGY))
     out = result.stdout.str()
-    sections = {name: section for name, section in _failures(out).items()}
+    sections = _failures(out)
     # a string sent for an integer: the plugin names the field, the rule and the spec location
     string_for_int = sections["test_probability_is_sent_as_a_number"]
     assert "probability" in string_for_int and "WET-12" in string_for_int
