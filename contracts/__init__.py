@@ -12,11 +12,17 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from contracts.conformance import SpecChecker
-    from contracts.fuzz_client import fuzz_client
+    from contracts.response_fuzzing import FuzzClientReport, fuzz_client
 
-__all__ = ["SpecChecker", "fuzz_client"]
+__all__ = ["FuzzClientReport", "SpecChecker", "fuzz_client"]
 
-_EXPORTS = {"SpecChecker": "contracts.conformance", "fuzz_client": "contracts.fuzz_client"}
+_EXPORTS = {
+    "SpecChecker": "contracts.conformance",
+    # not contracts/fuzz_client.py: importing a submodule binds its name on the package, which
+    # would shadow the function once anything imported the module
+    "FuzzClientReport": "contracts.response_fuzzing",
+    "fuzz_client": "contracts.response_fuzzing",
+}
 
 
 def __getattr__(name: str) -> Any:

@@ -26,12 +26,13 @@ from typing import TYPE_CHECKING
 
 from mockserver.adversarial._responses import FuzzedResponse, compiled_operation, operation_at
 from mockserver.core.pipeline import Reply
+from mockserver.core.spec import SpecOperation
 from mockserver.core.vendor import Vendor
 
 if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
 
-__all__ = ["FuzzedResponse", "documented_statuses", "fuzzed_reply", "response_strategy"]
+__all__ = ["FuzzedResponse", "documented_statuses", "find_operation", "fuzzed_reply", "response_strategy"]
 
 
 def response_strategy(
@@ -52,7 +53,7 @@ def fuzzed_reply(
     Raises LookupError when the vendor's spec has no operation for ``method`` and ``path``, and
     ValueError when the operation documents no such ``status`` (nor a ``default``).
     """
-    operation = operation_at(vendor.spec_path, method, path)
+    operation = find_operation(vendor, method, path)
     draw = compiled_operation(vendor.spec_path, operation.operation_id).drawer(status)
     return draw(Random(f"{seed}:{case}")).reply()
 
@@ -60,3 +61,9 @@ def fuzzed_reply(
 def documented_statuses(vendor: Vendor, operation_id: str) -> tuple[int, ...]:
     """The statuses ``operation_id`` documents explicitly, lowest first."""
     return compiled_operation(vendor.spec_path, operation_id).statuses
+
+
+def find_operation(vendor: Vendor, method: str, path: str) -> SpecOperation:
+    """The operation a vendor-relative call reaches (literal segments win over parameters);
+    LookupError when the spec has none."""
+    return operation_at(vendor.spec_path, method, path)

@@ -53,6 +53,7 @@ _POOLS = (
     "\u200b\ufeff\u00a0\u2028\u2029",  # zero-width space, BOM, NBSP, JS line terminators
     "\x00\x1b\t\n\r\x7f",  # control characters (JSON escapes them)
 )
+_ALPHABET = "".join(_POOLS)
 _TOKENS = (
     "null",
     "None",
@@ -190,7 +191,9 @@ def _merged(schema: Mapping[str, Any]) -> dict[str, Any]:
 
 # -- strings ----------------------------------------------------------------------------------
 def _text(rng: Random, length: int) -> str:
-    return "".join(rng.choice(_POOLS[rng.randrange(len(_POOLS))]) for _ in range(length))
+    # one draw for the whole string: under Hypothesis every Random call is a draw, and bodies
+    # have hundreds of characters
+    return "".join(rng.choices(_ALPHABET, k=length))
 
 
 def _filled(rng: Random, length: int) -> str:
