@@ -102,7 +102,8 @@ def test_every_planted_bug_is_caught_with_a_clear_message(pytester: pytest.Pytes
     # a string sent for an integer: the plugin names the field, the rule and the spec location
     string_for_int = sections["test_probability_is_sent_as_a_number"]
     assert "probability" in string_for_int and "WET-12" in string_for_int
-    assert "specs/wethod.yaml#/paths/" in string_for_int and '"type": "integer"' in string_for_int
+    assert "specs/wethod.yaml#/components/schemas/ProjectUpdate/properties/probability" in string_for_int
+    assert '"type": "integer"' in string_for_int
     # an undocumented field: GEN-7, with the documented name as a near miss
     undocumented = sections["test_project_code_reaches_personio"]
     assert "undocumented field (GEN-7): projectCode" in undocumented
