@@ -58,3 +58,29 @@ def test_readme_example_gives_the_documented_answer(api: Api, command: str, expe
             method, path, content=data, headers={**headers, "X-Mock-Session": api.session}
         )
     assert without_volatile(response.json()) == without_volatile(json.loads(expected))
+
+
+# -- "Testing your client": every `# file: test_*.py` block runs as a test file ------------------
+FILE_BLOCK = re.compile(
+    r"```python\n# file: (test_\w+\.py)( \(fails\))?\n(.+?)```(?:\n\n```text\n(.+?)```)?", re.DOTALL
+)
+FILES = FILE_BLOCK.findall(README.read_text(encoding="utf-8"))
+
+
+def test_readme_has_client_test_examples() -> None:
+    assert {"test_personio_sync.py", "test_bad_sync.py", "test_wethod_retry.py"} <= {f[0] for f in FILES}
+
+
+@pytest.mark.parametrize(("name", "fails", "code", "report"), FILES, ids=[f[0] for f in FILES])
+def test_readme_client_example_runs(
+    pytester: pytest.Pytester, name: str, fails: str, code: str, report: str
+) -> None:
+    pytester.makepyfile(**{name.removesuffix(".py"): code})
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    if not fails:
+        result.assert_outcomes(passed=code.count("\ndef test_"))
+        return
+    result.assert_outcomes(failed=1)
+    output = [line.strip() for line in result.stdout.lines]
+    for line in filter(None, (line.strip() for line in report.splitlines())):
+        assert any(shown.endswith(line) for shown in output), f"not in the report: {line}"
