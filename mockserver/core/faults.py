@@ -106,7 +106,7 @@ class Fault:
         )
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready; ``body`` only when the fault has one."""
+        """JSON-ready; ``body`` only when the fault has one (a planned 204 has ``NO_BODY``)."""
         shown: dict[str, Any] = {
             "id": self.id,
             "vendor": self.vendor,
@@ -119,7 +119,9 @@ class Fault:
             "seed": self.seed,
             "times": self.times,
         }
-        if self.has_body:
+        from mockserver.core.pipeline import NO_BODY  # pipeline -> store -> faults: import late
+
+        if self.has_body and self.body is not NO_BODY:
             shown["body"] = self.body
         return shown
 

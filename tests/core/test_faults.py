@@ -241,3 +241,14 @@ def test_fault_violation_picks_the_closest_code(status: int, code: Code) -> None
 def test_every_vendor_answers_an_injected_status_with_it(vendor_id: str, status: int) -> None:
     reply = discover_vendors([vendor_id])[vendor_id].fault_reply(status, datetime(2025, 3, 1))
     assert reply.status == status and isinstance(reply.body, dict) and reply.body
+
+
+def test_a_planned_answer_without_body_renders_as_json() -> None:
+    # fuzz_client plans a 204 as a canned answer whose body is NO_BODY; the journal must render it
+    import json
+
+    from mockserver.core.pipeline import NO_BODY
+
+    shown = Fault(vendor="personio", status=204, body=NO_BODY).as_dict()
+    assert "body" not in shown
+    assert json.loads(json.dumps(shown))["status"] == 204
