@@ -169,12 +169,8 @@ def serve(args: argparse.Namespace) -> int:
         admin_token=args.admin_token,
         store=args.store,
     )
-    if not is_loopback(config.host) and not config.admin_token:
-        # Anyone who can reach the admin API can read and replace every state and token.
-        print(
-            f"mockserver: binding to {config.host} needs --admin-token (the admin API would be open)",
-            file=sys.stderr,
-        )
+    # Anyone who can reach the admin API can read and replace every state and token.
+    if _open_binding(config.host, config.admin_token, "the admin API would be open"):
         return 2
     try:
         app = create_app(config)
@@ -197,6 +193,14 @@ def serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _open_binding(host: str, admin_token: str | None, risk: str) -> bool:
+    """Off loopback without ``--admin-token``: say so and refuse to start."""
+    if is_loopback(host) or admin_token:
+        return False
+    print(f"mockserver: binding to {host} needs --admin-token ({risk})", file=sys.stderr)
+    return True
+
+
 def proxy(args: argparse.Namespace) -> int:
     from contracts.proxy import ProxyConfig, create_proxy
 
@@ -211,12 +215,8 @@ def proxy(args: argparse.Namespace) -> int:
         max_body_bytes=args.max_body_bytes,
         admin_token=args.admin_token,
     )
-    if not is_loopback(config.host) and not config.admin_token:
-        # The journal holds every request body that passed through.
-        print(
-            f"mockserver: binding to {config.host} needs --admin-token (the journal would be open)",
-            file=sys.stderr,
-        )
+    # The journal holds every request body that passed through.
+    if _open_binding(config.host, config.admin_token, "the journal would be open"):
         return 2
     try:
         app = create_proxy(config)
