@@ -56,6 +56,7 @@ class MockApp:
             {vid: v.collections for vid, v in self.vendors.items()},
             fixtures,
             journal_size=self.config.journal_size,
+            max_sessions=self.config.max_sessions,
             persistence=_persistence(self.config.store),
         )
         self.clock = Clock.parse(self.config.freeze_time)

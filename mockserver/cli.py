@@ -15,6 +15,7 @@ from typing import Any
 from mockserver.config import (
     DEFAULT_HOST,
     DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_MAX_SESSIONS,
     DEFAULT_PORT,
     DEFAULT_PROXY_PORT,
     ServerConfig,
@@ -39,6 +40,12 @@ def _parser() -> argparse.ArgumentParser:
         "--max-body-bytes", type=int, default=DEFAULT_MAX_BODY_BYTES, help="413 above this size"
     )
     serve.add_argument("--journal-size", type=int, default=1000, help="journal entries kept per session")
+    serve.add_argument(
+        "--max-sessions",
+        type=int,
+        default=DEFAULT_MAX_SESSIONS,
+        help="sessions kept in memory; the least recently used is forgotten first (0: no limit)",
+    )
     serve.add_argument(
         "--store",
         type=_store,
@@ -166,6 +173,7 @@ def serve(args: argparse.Namespace) -> int:
         freeze_time=args.freeze_time,
         max_body_bytes=args.max_body_bytes,
         journal_size=args.journal_size,
+        max_sessions=args.max_sessions,
         admin_token=args.admin_token,
         store=args.store,
     )

@@ -11,6 +11,7 @@ DEFAULT_PORT = 4010
 DEFAULT_PROXY_PORT = 4011
 """The validation proxy's: next to the mock's, so a client switches between them by port alone."""
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+DEFAULT_MAX_SESSIONS = 1000
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,8 @@ class ServerConfig:
     freeze_time: str | None = None
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     journal_size: int = 1000
+    max_sessions: int = DEFAULT_MAX_SESSIONS
+    """Sessions kept in memory (least recently used forgotten first); 0: no limit. Not with SQLite."""
     admin_token: str | None = None
     """Required on every admin call but the health check; mandatory off loopback."""
     store: str = "memory"

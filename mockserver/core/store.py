@@ -13,6 +13,7 @@ in-memory path itself never pays for it.
 from __future__ import annotations
 
 import copy
+import itertools
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
@@ -288,6 +289,9 @@ class Session:
         self.lock = threading.RLock()
         self.journal = Journal(journal_size)
         self.faults = FaultBook()
+        self.last_used = 0
+        """When the session was last asked for (a store-wide counter): the least recent goes first
+        when the store is over ``max_sessions``."""
 
 
 class Store:
@@ -305,13 +309,18 @@ class Store:
         fixtures: Mapping[str, Mapping[str, Any]],
         journal_size: int = 1000,
         persistence: Persistence | None = None,
+        max_sessions: int = 0,
     ) -> None:
         self._specs = specs
         self._fixtures = fixtures
         self._journal_size = journal_size
         self._persistence = persistence
+        # A session costs ~100 KiB plus its journal; a suite that names a new session per test
+        # and never resets would otherwise grow without bound. Saved sessions are never evicted.
+        self._max_sessions = max_sessions if persistence is None else 0
         self._sessions: dict[str, Session] = {}
         self._lock = threading.Lock()
+        self._clock = itertools.count(1)
         if persistence is not None:
             for name, saved in persistence.load().items():
                 self._sessions[name] = self._new_session(name, saved)
@@ -323,9 +332,18 @@ class Store:
             with self._lock:
                 session = self._sessions.get(name)
                 if session is None:
+                    if self._max_sessions and len(self._sessions) >= self._max_sessions:
+                        self._evict_least_recent()
                     session = self._new_session(name)
                     self._sessions[name] = session
+        session.last_used = next(self._clock)
         return session
+
+    def _evict_least_recent(self) -> None:
+        """Forget the session used longest ago (never the default one); call under ``_lock``."""
+        candidates = [s for s in self._sessions.values() if s.name != self.DEFAULT_SESSION]
+        if candidates:
+            del self._sessions[min(candidates, key=lambda s: s.last_used).name]
 
     def _new_session(self, name: str, saved: Mapping[str, Document] | None = None) -> Session:
         states = {

@@ -211,6 +211,32 @@ def test_sessions_are_independent(backend: Backend) -> None:
     assert reopened.session("b").states["other"].dump() == FIXTURES["other"]
 
 
+def test_over_max_sessions_the_least_recently_used_is_forgotten() -> None:
+    store = Store(SPECS, FIXTURES, max_sessions=3)
+    store.session()  # the default session is never forgotten
+    a = store.session("a").states["acme"]
+    with a.transaction():
+        a["projects"].put({"id": 1, "name": "Only in a"})
+    store.session("b")
+    store.session("a")  # used again: now "b" is the least recent
+    store.session("c")
+    assert store.session_names() == ["a", "c", "default"]
+    assert acme(store, "a")["projects"]["1"]["name"] == "Only in a"
+    store.session("d")
+    store.session("e")
+    assert store.session_names() == ["d", "default", "e"]
+    assert acme(store, "a") == FIXTURES["acme"]  # a forgotten session comes back from the fixtures
+
+
+def test_a_durable_store_forgets_no_session(tmp_path: Path) -> None:
+    # a forgotten session would come back from the fixtures, not from the file: never evict there
+    store = Store(SPECS, FIXTURES, persistence=SqlitePersistence(tmp_path / "s.db"), max_sessions=1)
+    for name in ("a", "b", "c"):
+        store.session(name)
+    assert store.session_names() == ["a", "b", "c"]
+    store.close()
+
+
 def test_reset_restores_the_fixtures(backend: Backend) -> None:
     store = backend.store
     old = store.session("a")
