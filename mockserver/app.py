@@ -20,6 +20,7 @@ from starlette.types import Receive, Scope, Send
 
 from mockserver.config import ServerConfig, store_path
 from mockserver.core.clock import Clock
+from mockserver.core.faults import Fault
 from mockserver.core.general import GENERAL
 from mockserver.core.pipeline import NO_BODY, Reply
 from mockserver.core.spec import load_spec, operations
@@ -57,6 +58,7 @@ class MockApp:
             fixtures,
             journal_size=self.config.journal_size,
             max_sessions=self.config.max_sessions,
+            faults=_starting_faults(self.config),
             persistence=_persistence(self.config.store),
         )
         self.clock = Clock.parse(self.config.freeze_time)
@@ -171,6 +173,13 @@ def _persistence(store: str) -> Persistence | None:
     from mockserver.core.persistence import SqlitePersistence  # sqlite3 only when asked for
 
     return SqlitePersistence(path)
+
+
+def _starting_faults(config: ServerConfig) -> tuple[Fault, ...]:
+    """``--fuzz-responses SEED``: every call of every session gets a generated hostile answer."""
+    if config.fuzz_responses is None:
+        return ()
+    return (Fault(action="fuzz", seed=config.fuzz_responses),)
 
 
 def create_app(config: ServerConfig | None = None) -> MockApp:

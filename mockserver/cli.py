@@ -41,6 +41,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--journal-size", type=int, default=1000, help="journal entries kept per session")
     serve.add_argument(
+        "--fuzz-responses",
+        type=int,
+        metavar="SEED",
+        help="answer every call with a spec-valid adversarial response, reproducible by SEED",
+    )
+    serve.add_argument(
         "--max-sessions",
         type=int,
         default=DEFAULT_MAX_SESSIONS,
@@ -174,6 +180,7 @@ def serve(args: argparse.Namespace) -> int:
         max_body_bytes=args.max_body_bytes,
         journal_size=args.journal_size,
         max_sessions=args.max_sessions,
+        fuzz_responses=args.fuzz_responses,
         admin_token=args.admin_token,
         store=args.store,
     )

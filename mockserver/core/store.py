@@ -15,12 +15,12 @@ from __future__ import annotations
 import copy
 import itertools
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from mockserver.core.faults import FaultBook
+from mockserver.core.faults import Fault, FaultBook
 from mockserver.core.journal import Journal
 
 Record = dict[str, Any]
@@ -310,6 +310,7 @@ class Store:
         journal_size: int = 1000,
         persistence: Persistence | None = None,
         max_sessions: int = 0,
+        faults: Sequence[Fault] = (),
     ) -> None:
         self._specs = specs
         self._fixtures = fixtures
@@ -318,6 +319,8 @@ class Store:
         # A session costs ~100 KiB plus its journal; a suite that names a new session per test
         # and never resets would otherwise grow without bound. Saved sessions are never evicted.
         self._max_sessions = max_sessions if persistence is None else 0
+        self._faults = tuple(faults)
+        """Faults every session starts with (``serve --fuzz-responses``); a reset brings them back."""
         self._sessions: dict[str, Session] = {}
         self._lock = threading.Lock()
         self._clock = itertools.count(1)
@@ -350,7 +353,10 @@ class Store:
             vendor: self._new_state(name, vendor, specs, (saved or {}).get(vendor))
             for vendor, specs in self._specs.items()
         }
-        return Session(name, states, self._journal_size)
+        session = Session(name, states, self._journal_size)
+        for fault in self._faults:
+            session.faults.add(fault)
+        return session
 
     def _new_state(
         self, session: str, vendor: str, specs: Mapping[str, CollectionSpec], saved: Document | None

@@ -15,7 +15,10 @@ from typing import Any
 import httpx
 import pytest
 import requests
+from starlette.testclient import TestClient
 
+from mockserver.app import create_app
+from mockserver.config import ServerConfig
 from mockserver.core.spec import load_spec, operations
 from mockserver.core.vendor import Vendor
 from mockserver.live import LiveServer
@@ -294,9 +297,6 @@ def test_in_process_a_dropped_connection_raises(api: Api) -> None:
 
 # -- fuzz (the generator is mockserver.adversarial) ---------------------------------------------
 def test_fuzz_answers_conform_and_are_reproducible(api: Api) -> None:
-    adversarial = pytest.importorskip("mockserver.adversarial", reason="the fuzz generator is not there yet")
-    if not hasattr(adversarial, "fuzzed_reply"):
-        pytest.skip("mockserver.adversarial has no fuzzed_reply yet")
     path = "/v2/projects/1001"
     answers = []
     for _ in range(2):
@@ -308,3 +308,26 @@ def test_fuzz_answers_conform_and_are_reproducible(api: Api) -> None:
         answers.append((r.status_code, r.content))
     assert answers[0] == answers[1]
     assert api.journal()[-1]["fault"]["action"] == "fuzz"
+
+
+def test_fuzz_responses_mode_answers_every_call_of_every_session_reproducibly(api: Api) -> None:
+    # `serve --fuzz-responses SEED`: each session starts with a fuzz fault, and gets it back on reset
+    def answers(session: str) -> list[tuple[int, bytes]]:
+        client = TestClient(create_app(ServerConfig(vendors=("personio",), fuzz_responses=7)))
+        headers = {"Authorization": "Bearer test-token", "X-Mock-Session": session}
+        got = []
+        for _ in range(3):
+            r = client.get("/personio/v2/projects/1001", headers=headers)
+            errors = api.checkers["personio"].response_errors(
+                "GET", "/v2/projects/1001", r.status_code, dict(r.headers), r.content
+            )
+            assert not errors, "\n".join(errors)
+            got.append((r.status_code, r.content))
+        client.post("/__admin/reset", headers={"X-Mock-Session": session})
+        journal = client.get("/__admin/faults", headers={"X-Mock-Session": session}).json()["faults"]
+        assert [f["action"] for f in journal] == ["fuzz"]  # a reset brings the mode back
+        return got
+
+    first = answers("a")
+    assert answers("b") == first  # the same seed, the same answers, in a fresh app and session
+    assert len(set(first)) > 1  # each call is the next case
