@@ -195,7 +195,7 @@ def serve(args: argparse.Namespace) -> int:
     base = f"http://{config.host}:{config.port}"
     for vendor in app.vendors.values():
         print(f"{vendor.title:<10} {base}{vendor.prefix}  (spec: {base}/{vendor.id}/openapi.json)")
-    print(f"{'admin':<10} {base}/__admin  (health, reset, state, requests, rules)", flush=True)
+    print(f"{'admin':<10} {base}/__admin  (health, reset, state, requests, rules, faults)", flush=True)
     app.store.session()  # the default session, built from the fixtures before the first request
     # Everything built so far lives as long as the process: keep it out of the garbage collector's
     # full passes, which otherwise walk every spec node and record and show up as p99 spikes.
