@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 import pytest
 
 if TYPE_CHECKING:
+    import httpx
+
     from contracts.mock_session import MockSession
     from mockserver.config import ServerConfig
 
@@ -108,16 +110,27 @@ def mock_server(pytestconfig: pytest.Config, mock_server_config: ServerConfig) -
     if url:
         yield RemoteMock(url)
         return
-    from mockserver.app import create_app
     from mockserver.live import LiveServer
 
-    with LiveServer(create_app(mock_server_config)) as server:
+    with LiveServer(config=mock_server_config) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def _mockserver_http() -> Iterator[httpx.Client]:
+    """One HTTP client for every test's admin calls (building one costs ~35 ms)."""
+    import httpx
+
+    with httpx.Client(timeout=10.0) as client:
+        yield client
 
 
 @pytest.fixture
 def mock(
-    request: pytest.FixtureRequest, mock_server: RunningMock, pytestconfig: pytest.Config
+    request: pytest.FixtureRequest,
+    mock_server: RunningMock,
+    pytestconfig: pytest.Config,
+    _mockserver_http: httpx.Client,
 ) -> Iterator[MockSession]:
     """A private session of the mock for this test; see :class:`contracts.mock_session.MockSession`."""
     from contracts.mock_session import MockSession
@@ -130,6 +143,7 @@ def mock(
         _session_name(request.node.name),
         vendors,
         admin_token=pytestconfig.getini("mock_admin_token") or None,
+        http=_mockserver_http,
     )
     level = _option(pytestconfig, "--mock-check", "mock_check")
     marker = request.node.get_closest_marker("mockserver")

@@ -137,10 +137,9 @@ def fuzz_client(
     :class:`LiveServer` to use (the pytest plugin's), else one is started for the call.
     """
     if server is None:
-        from mockserver.app import create_app
         from mockserver.config import ServerConfig
 
-        with LiveServer(create_app(ServerConfig(vendors=(vendor,)))) as own:
+        with LiveServer(config=ServerConfig(vendors=(vendor,))) as own:
             return fuzz_client(
                 fn,
                 vendor,

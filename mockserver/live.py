@@ -8,23 +8,50 @@ from __future__ import annotations
 
 import threading
 import time
+import warnings
 from types import TracebackType
+from typing import TYPE_CHECKING
 
-from mockserver.app import MockApp, create_app
 from mockserver.config import ServerConfig
 
-__all__ = ["LiveServer"]
+if TYPE_CHECKING:
+    from mockserver.app import MockApp
+
+__all__ = ["LiveServer", "create_app_quietly"]
+
+
+def create_app_quietly(config: ServerConfig) -> MockApp:
+    """``create_app`` without the warnings our dependencies raise while it imports and loads the
+    specs (connexion imports starlette's TestClient, which we never use): a user's ``-W error``
+    must not break on them."""
+    with warnings.catch_warnings():
+        # and the deprecation warnings connexion's and openapi-spec-validator's use of jsonschema
+        # raise while the specs load: our internals, not the user's code
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+        from mockserver.app import create_app
+
+        return create_app(config)
 
 
 class LiveServer:
     """``with LiveServer() as server: server.url`` -> ``http://127.0.0.1:PORT``."""
 
-    def __init__(self, app: MockApp | None = None, *, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        app: MockApp | None = None,
+        *,
+        config: ServerConfig | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        """Serve ``app``, or a new app built from ``config`` (default settings without either)."""
         import uvicorn  # only when a server is really started (keeps plugin collection light)
 
-        self.app = app or create_app(ServerConfig())
-        config = uvicorn.Config(self.app, host=host, port=port, log_level="warning", lifespan="off")
-        self.server = uvicorn.Server(config)
+        self.app = app or create_app_quietly(config or ServerConfig())
+        self.server = uvicorn.Server(
+            uvicorn.Config(self.app, host=host, port=port, log_level="warning", lifespan="off")
+        )
         # uvicorn installs signal handlers only on the main thread; here Ctrl-C stays pytest's.
         self.thread = threading.Thread(target=self.server.run, name="mockserver", daemon=True)
         self.host = host

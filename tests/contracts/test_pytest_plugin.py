@@ -167,3 +167,17 @@ def test_collection_imports_nothing_heavy(pytester: pytest.Pytester, monkeypatch
     pytester.makepyfile("def test_nothing(): pass")
     result = pytester.runpytest_subprocess("--collect-only", "-s", "-p", "contracts.pytest_plugin")
     result.stdout.fnmatch_lines(["PLUGIN: True", "HEAVY: []"])
+
+
+def test_a_suite_that_turns_warnings_into_errors_still_runs(pytester: pytest.Pytester) -> None:
+    # our dependencies warn while the mock imports and loads its specs; that is not the user's code
+    pytester.makepyfile(
+        """
+        import httpx
+
+        def test_update(mock):
+            r = httpx.patch(mock.url("zep") + "/projects/123", json={"plan_hours": 2}, headers=mock.headers("zep"))
+            assert r.status_code == 200
+        """
+    )
+    pytester.runpytest_subprocess("-W", "error", "-p", "no:randomly").assert_outcomes(passed=1)
