@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mockserver.core.spec import SpecOperation, load_spec, operations
+from mockserver.core.spec import SpecOperation, deref, load_spec, operations, resolve
 
 __all__ = ["SPEC_CODES", "Problem", "client_problems", "render"]
 
@@ -133,9 +133,9 @@ def _field_schema(
     op = spec["paths"][operation.path][operation.method.lower()]
     if location != "body":
         params = [*spec["paths"][operation.path].get("parameters", []), *op.get("parameters", [])]
-        for param in (_deref(spec, p) for p in params):
+        for param in (deref(spec, p) for p in params):
             if param.get("name", "").lower() == (name or "").lower() and param.get("in") == location:
-                return f"{base}/parameters", _deref(spec, param.get("schema", {}))
+                return f"{base}/parameters", deref(spec, param.get("schema", {}))
         return f"{base}/parameters", None
     body, pointer = _follow(spec, op.get("requestBody", {}), f"{base}/requestBody")
     content = body.get("content", {})
@@ -160,10 +160,7 @@ def _follow(spec: Mapping[str, Any], node: Any, pointer: str) -> tuple[Any, str]
     """``node`` with its ``$ref`` chain resolved, and the JSON pointer where it is written."""
     while isinstance(node, Mapping) and "$ref" in node:
         pointer = str(node["$ref"]).lstrip("#")
-        target: Any = spec
-        for part in pointer.lstrip("/").split("/"):
-            target = target[part.replace("~1", "/").replace("~0", "~")]
-        node = target
+        node = resolve(spec, pointer)
     return node, pointer
 
 
@@ -182,10 +179,6 @@ def _located_properties(spec: Mapping[str, Any], schema: Any, pointer: str) -> d
 
 def _properties(spec: Mapping[str, Any], schema: Any) -> dict[str, Any]:
     return {name: node for name, (node, _) in _located_properties(spec, schema, "").items()}
-
-
-def _deref(spec: Mapping[str, Any], node: Any) -> Any:
-    return _follow(spec, node, "")[0]
 
 
 def _summary(spec: Mapping[str, Any], schema: Any) -> Any:

@@ -27,7 +27,7 @@ from openapi_core.validation.request.validators import (
 
 from contracts._openapi_errors import describe, request_violations, response_violations, route_violations
 from mockserver.core.schema import BadJSONError, BodySchema, parse_json
-from mockserver.core.spec import load_spec
+from mockserver.core.spec import inlined, load_spec
 from mockserver.core.violations import Code, Violation
 
 __all__ = ["JSON_LIKE", "RequestCheck", "SpecChecker", "describe", "server_url"]
@@ -208,7 +208,7 @@ class SpecChecker:
     def _body_schema(self, template: str, method: str, media: str) -> BodySchema | None:
         key = (template, method, media)
         if key not in self._body_schemas:
-            operation = _inlined(self._spec, self._spec["paths"][template][method])
+            operation = inlined(self._spec, self._spec["paths"][template][method])
             content = (operation.get("requestBody") or {}).get("content") or {}
             entry = content.get(media) or next((c for m, c in content.items() if "json" in m), None)
             schema = (entry or {}).get("schema")
@@ -228,21 +228,3 @@ class _LastFound(APICallPathFinder):
             last = (key, super().find(method, name))  # a PathError keeps nothing
             self._last = last
         return last[1]
-
-
-def _inlined(spec: Mapping[str, Any], node: Any, depth: int = 0) -> Any:
-    """``node`` with every local ``$ref`` replaced by its target (the vendor specs are not
-    recursive; the depth bound keeps a future recursive schema from looping)."""
-    if depth > 64:
-        return node
-    if isinstance(node, Mapping):
-        ref = node.get("$ref")
-        if isinstance(ref, str) and ref.startswith("#/"):
-            target: Any = spec
-            for part in ref[2:].split("/"):
-                target = target[part.replace("~1", "/").replace("~0", "~")]
-            return _inlined(spec, target, depth + 1)
-        return {key: _inlined(spec, value, depth + 1) for key, value in node.items()}
-    if isinstance(node, list):
-        return [_inlined(spec, item, depth + 1) for item in node]
-    return node

@@ -26,7 +26,7 @@ from schemathesis.engine import events, from_schema
 
 from contracts.conformance import SpecChecker
 from mockserver.core.schema import pruned
-from mockserver.core.spec import load_spec
+from mockserver.core.spec import inlined, load_spec
 from mockserver.core.vendor import Vendor
 
 OUR_CHECKS = ("vendor_error_envelope", "rejection_leaves_state_unchanged", "update_visible_on_read")
@@ -142,25 +142,9 @@ def _update_body_schema(spec_path: Path) -> Any:
     for item in spec.get("paths", {}).values():
         for operation in item.values():
             if isinstance(operation, dict) and operation.get("operationId") == "updateProject":
-                content = _resolved(spec, operation.get("requestBody", {})).get("content", {})
+                content = inlined(spec, operation.get("requestBody", {})).get("content", {})
                 return next((m["schema"] for t, m in content.items() if "json" in t and "schema" in m), None)
     return None
-
-
-def _resolved(spec: Mapping[str, Any], node: Any, depth: int = 0) -> Any:
-    """``node`` with every local ``$ref`` replaced by its target (the specs have no cycles)."""
-    if depth > 64:
-        raise ValueError("$ref chain too deep (a cycle?)")
-    if isinstance(node, list):
-        return [_resolved(spec, item, depth + 1) for item in node]
-    if not isinstance(node, dict):
-        return node
-    if "$ref" in node:
-        target: Any = spec
-        for part in node["$ref"].removeprefix("#/").split("/"):
-            target = target[part.replace("~1", "/").replace("~0", "~")]
-        return _resolved(spec, target, depth + 1)
-    return {key: _resolved(spec, value, depth + 1) for key, value in node.items()}
 
 
 def _unwrap(value: Any) -> Any:

@@ -15,7 +15,7 @@ from openapi_schema_validator._format import oas30_format_checker
 
 from mockserver.adversarial._values import Gen, compile_schema, header_text, pick
 from mockserver.core.pipeline import NO_BODY, Reply
-from mockserver.core.spec import SpecOperation, load_spec, operations
+from mockserver.core.spec import SpecOperation, inlined, load_spec, operations
 
 __all__ = ["CompiledOperation", "FuzzedResponse", "compiled_operation", "operation_at"]
 
@@ -117,7 +117,7 @@ def _routes(spec_path: Path) -> list[tuple[re.Pattern[str], SpecOperation]]:
 def _compile_response(spec: Mapping[str, Any], key: str, response: Any) -> _Response:
     from schemathesis.specs.openapi.converter import to_json_schema  # heavy: only when fuzzing
 
-    response = _inlined(spec, response)
+    response = inlined(spec, response)
     headers = tuple(
         (
             name,
@@ -135,20 +135,3 @@ def _compile_response(spec: Mapping[str, Any], key: str, response: Any) -> _Resp
     validator = OAS30ReadValidator(schema, format_checker=oas30_format_checker)
     converted = to_json_schema(schema, "nullable", is_response_schema=True)
     return _Response(key, media_type, compile_schema(converted), validator.is_valid, headers)
-
-
-def _inlined(spec: Mapping[str, Any], node: Any, trail: tuple[str, ...] = ()) -> Any:
-    """``node`` with every ``$ref`` replaced by its target (the specs have no recursive schemas)."""
-    if isinstance(node, list):
-        return [_inlined(spec, item, trail) for item in node]
-    if not isinstance(node, Mapping):
-        return node
-    ref = node.get("$ref")
-    if isinstance(ref, str):
-        if ref in trail:
-            raise ValueError(f"recursive reference {ref} cannot be inlined")
-        target: Any = spec
-        for part in ref.removeprefix("#/").split("/"):
-            target = target[part.replace("~1", "/").replace("~0", "~")]
-        return _inlined(spec, target, (*trail, ref))
-    return {k: _inlined(spec, v, trail) for k, v in node.items()}

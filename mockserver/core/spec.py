@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,7 +40,7 @@ def operations(spec: dict[str, Any]) -> Iterator[SpecOperation]:
             op = item.get(method)
             if op is None:
                 continue
-            params = [_deref(spec, p) for p in [*shared, *op.get("parameters", [])]]
+            params = [deref(spec, p) for p in [*shared, *op.get("parameters", [])]]
             yield SpecOperation(
                 operation_id=op["operationId"],
                 method=method.upper(),
@@ -50,14 +50,36 @@ def operations(spec: dict[str, Any]) -> Iterator[SpecOperation]:
             )
 
 
-def _deref(spec: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
-    ref = node.get("$ref")
-    if not ref:
-        return node
+def resolve(spec: Mapping[str, Any], pointer: str) -> Any:
+    """The node a local JSON pointer (``#/components/schemas/X`` or ``/components/...``) names."""
     target: Any = spec
-    for part in ref.lstrip("#/").split("/"):
-        target = target[part]
-    return _deref(spec, target)
+    for part in pointer.removeprefix("#").lstrip("/").split("/"):
+        target = target[part.replace("~1", "/").replace("~0", "~")]
+    return target
+
+
+def deref(spec: Mapping[str, Any], node: Any) -> Any:
+    """``node`` itself, or what its ``$ref`` chain ends at (one level: nested refs stay)."""
+    while isinstance(node, Mapping) and isinstance(node.get("$ref"), str):
+        node = resolve(spec, node["$ref"])
+    return node
+
+
+def inlined(spec: Mapping[str, Any], node: Any, trail: tuple[str, ...] = ()) -> Any:
+    """``node`` with every ``$ref`` replaced by its target, at every depth (a copy).
+
+    The vendor specs are not recursive; a recursive reference raises ValueError rather than loop.
+    """
+    if isinstance(node, list):
+        return [inlined(spec, item, trail) for item in node]
+    if not isinstance(node, Mapping):
+        return node
+    ref = node.get("$ref")
+    if isinstance(ref, str):
+        if ref in trail:
+            raise ValueError(f"recursive reference {ref} cannot be inlined")
+        return inlined(spec, resolve(spec, ref), (*trail, ref))
+    return {key: inlined(spec, value, trail) for key, value in node.items()}
 
 
 def spec_files() -> list[Path]:
