@@ -208,8 +208,7 @@ class ValidationProxy:
 
     def _tag(self, violation: Violation, operation: str | None) -> Violation:
         """The violation with the vendor's rule that claims it, as the mock's journal shows it."""
-        rule = self.vendor.rules.schema_rule_for(violation, operation) if operation else None
-        return violation if rule is None else _with_rule(violation, rule.id)
+        return self.vendor.rules.tagged(violation, operation) if operation else violation
 
     def _error(self, violations: Sequence[Violation]) -> Reply:
         return self.vendor.format_errors(list(violations), datetime.now(UTC))
@@ -343,10 +342,6 @@ def _answered(vendor: Vendor, violations: Sequence[Violation]) -> list[Violation
         if picked:
             return vendor.answer(picked)
     return vendor.answer(list(violations))
-
-
-def _with_rule(violation: Violation, rule_id: str) -> Violation:
-    return dataclasses.replace(violation, rule=rule_id)
 
 
 async def _read_body(request: Request, limit: int) -> bytes:

@@ -139,7 +139,7 @@ class Context:
         found: list[Violation] = []
         for rule in self.vendor.rules.checks(phase, self.operation):
             assert rule.fn is not None
-            found.extend(v if v.rule else _with_rule(v, rule.id) for v in rule.fn(change))
+            found.extend(v if v.rule else v.with_rule(rule.id) for v in rule.fn(change))
         return found
 
     def checks(self, phase: Phase, change: Change | None) -> None:
@@ -204,10 +204,7 @@ class Context:
         return self._tag(violation)
 
     def _tag(self, violation: Violation) -> Violation:
-        if violation.rule:
-            return violation
-        rule = self.vendor.rules.schema_rule_for(violation, self.operation)
-        return violation if rule is None else _with_rule(violation, rule.id)
+        return self.vendor.rules.tagged(violation, self.operation)
 
     def _unknown_fields(self) -> list[Violation]:
         schema = self.incoming.body_schema
@@ -220,10 +217,6 @@ class Context:
         if names:
             self.fire("GEN-7")
         return [undocumented_field(name, self.vendor.validation_status) for name in names]
-
-
-def _with_rule(violation: Violation, rule_id: str) -> Violation:
-    return dataclasses.replace(violation, rule=rule_id)
 
 
 def _without_fields(change: Change, names: set[str]) -> Change:

@@ -176,6 +176,14 @@ class RuleRegistry:
             ("effect", operation), lambda r: r.kind is Kind.EFFECT and r.applies_to(operation)
         )
 
+    def tagged(self, violation: Violation, operation: str) -> Violation:
+        """The violation with the ID of the schema rule that claims it, if one does (and it has
+        no rule yet): the mock and the validation proxy word it the same way."""
+        if violation.rule:
+            return violation
+        rule = self.schema_rule_for(violation, operation)
+        return violation if rule is None else violation.with_rule(rule.id)
+
     def schema_rule_for(self, violation: Violation, operation: str) -> Rule | None:
         candidates = [
             r

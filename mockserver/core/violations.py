@@ -65,6 +65,9 @@ class Violation:
     keyword: str | None = None
     params: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
+    def with_rule(self, rule_id: str) -> Violation:
+        return dataclasses.replace(self, rule=rule_id)
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "status": self.status,
