@@ -17,7 +17,7 @@ from typing import Any
 
 from mockserver.core.spec import SpecOperation, deref, load_spec, operations, resolve
 
-__all__ = ["SPEC_CODES", "Problem", "client_problems", "render"]
+__all__ = ["SPEC_CODES", "VIOLATION", "WARNING", "Problem", "client_problems", "render"]
 
 SPEC_CODES = frozenset(
     {
@@ -33,6 +33,8 @@ SPEC_CODES = frozenset(
 """Violation codes (``mockserver.core.violations.Code``) that mean "the request breaks the spec"."""
 
 _BODY_SHOWN = 300
+VIOLATION = "spec violation"
+WARNING = "undocumented field (GEN-7)"
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,7 @@ class Problem:
     """One thing a request did wrong, with where the spec says otherwise."""
 
     kind: str
-    """``spec violation`` or ``undocumented field (GEN-7)``."""
+    """``spec violation`` or ``undocumented field (GEN-7)`` (:data:`VIOLATION`, :data:`WARNING`)."""
     entry: Mapping[str, Any]
     """The journal entry of the request."""
     violation: Mapping[str, Any]
@@ -61,9 +63,9 @@ def client_problems(entries: Iterable[Mapping[str, Any]], spec_paths: Mapping[st
         spec_path = spec_paths.get(str(entry.get("vendor")))
         for violation in entry.get("violations", []):
             if violation.get("code") in SPEC_CODES:
-                found.append(_explain("spec violation", entry, violation, spec_path))
+                found.append(_explain(VIOLATION, entry, violation, spec_path))
         for warning in entry.get("warnings", []):
-            found.append(_explain("undocumented field (GEN-7)", entry, warning, spec_path))
+            found.append(_explain(WARNING, entry, warning, spec_path))
     return found
 
 
