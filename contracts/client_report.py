@@ -16,21 +16,23 @@ from pathlib import Path
 from typing import Any
 
 from mockserver.core.spec import SpecOperation, deref, load_spec, operations, resolve
+from mockserver.core.violations import Code
 
 __all__ = ["SPEC_CODES", "VIOLATION", "WARNING", "Problem", "client_problems", "render"]
 
 SPEC_CODES = frozenset(
-    {
-        "schema",
-        "bad_json",
-        "unsupported_media_type",
-        "route_not_found",
-        "method_not_allowed",
-        "too_large",
-        "unknown_field",
-    }
+    str(code)
+    for code in (
+        Code.SCHEMA,
+        Code.BAD_JSON,
+        Code.UNSUPPORTED_MEDIA_TYPE,
+        Code.ROUTE_NOT_FOUND,
+        Code.METHOD_NOT_ALLOWED,
+        Code.TOO_LARGE,
+        Code.UNKNOWN_FIELD,
+    )
 )
-"""Violation codes (``mockserver.core.violations.Code``) that mean "the request breaks the spec"."""
+"""Violation codes that mean "the request breaks the spec"."""
 
 _BODY_SHOWN = 300
 VIOLATION = "spec violation"
