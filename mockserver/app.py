@@ -23,7 +23,7 @@ from mockserver.core.clock import Clock
 from mockserver.core.faults import Fault
 from mockserver.core.general import GENERAL
 from mockserver.core.pipeline import NO_BODY, Reply
-from mockserver.core.spec import load_spec, operations
+from mockserver.core.spec import SpecOperation, load_spec, operations
 from mockserver.core.store import Persistence, Store
 from mockserver.core.vendor import Vendor, discover_vendors
 from mockserver.core.violations import Violation
@@ -63,7 +63,7 @@ class MockApp:
         )
         self.clock = Clock.parse(self.config.freeze_time)
         self.coverage: Counter[str] = Counter()
-        self._routes: dict[str, list[tuple[re.Pattern[str], str]]] = {}
+        self._routes: dict[str, list[tuple[re.Pattern[str], SpecOperation]]] = {}
         self._by_prefix = sorted(self.vendors.values(), key=lambda v: len(v.prefix), reverse=True)
         self.app = self._build()
 
@@ -125,13 +125,28 @@ class MockApp:
             return Reply(first.status, {"status": first.status, "message": first.message})
         return vendor.format_errors(list(violations), self.clock.now())
 
-    def _allowed(self, vendor: Vendor, path: str) -> list[str]:
+    def _vendor_routes(self, vendor: Vendor) -> list[tuple[re.Pattern[str], SpecOperation]]:
         if vendor.id not in self._routes:
             self._routes[vendor.id] = [
-                (re.compile(re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(vendor.prefix + op.path))), op.method)
+                (_route_pattern(vendor.prefix + op.path), op)
                 for op in operations(load_spec(vendor.spec_path))
             ]
-        return sorted({method for pattern, method in self._routes[vendor.id] if pattern.fullmatch(path)})
+        return self._routes[vendor.id]
+
+    def _allowed(self, vendor: Vendor, path: str) -> list[str]:
+        return sorted({op.method for pattern, op in self._vendor_routes(vendor) if pattern.fullmatch(path)})
+
+    def unparseable_id(self, vendor: Vendor, path: str) -> str | None:
+        """An integer path id no vendor could hold (GEN-13): the router would choke converting a
+        5,000-digit one, and every vendor's ids fit in 64 bits."""
+        if not _LONG_DIGITS.search(path):
+            return None
+        for pattern, op in self._vendor_routes(vendor):
+            match = pattern.fullmatch(path)
+            for name in op.integer_params if match else ():
+                if len(match[_group(name)].lstrip("+-")) > MAX_ID_DIGITS:  # type: ignore[index]
+                    return name
+        return None
 
     def admin_allowed(self, path: str, authorization: str | None) -> bool:
         """With ``--admin-token`` every admin call but the health check must carry it."""
@@ -163,6 +178,23 @@ class MockApp:
             headers=reply.headers,
             content_type=reply.media_type,
         )
+
+
+MAX_ID_DIGITS = 18
+_LONG_DIGITS = re.compile(rf"/[+-]?[0-9]{{{MAX_ID_DIGITS + 1},}}(?:/|$)")
+
+
+def _group(name: str) -> str:
+    return "p_" + re.sub(r"\W", "_", name)
+
+
+def _route_pattern(template: str) -> re.Pattern[str]:
+    """A path template as a regex, one named group per parameter (any segment matches)."""
+    parts = re.split(r"\{([^}]+)\}", template)
+    pattern = "".join(
+        re.escape(part) if i % 2 == 0 else f"(?P<{_group(part)}>[^/]+)" for i, part in enumerate(parts)
+    )
+    return re.compile(pattern)
 
 
 def _persistence(store: str) -> Persistence | None:

@@ -8,6 +8,7 @@ transaction and always answers with a :class:`Reply` in the vendor's own format.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,7 +17,7 @@ from typing import Any, NoReturn
 from mockserver.core.change import Change, Identity
 from mockserver.core.general import GENERAL
 from mockserver.core.rules import Kind
-from mockserver.core.schema import BodySchema, pruned, undocumented_field
+from mockserver.core.schema import MAX_VIOLATIONS, BodySchema, capped, pruned, undocumented_field
 from mockserver.core.store import Collection, Record, VendorState
 from mockserver.core.vendor import Vendor
 from mockserver.core.violations import Code, Phase, Rejection, Violation
@@ -139,7 +140,11 @@ class Context:
         found: list[Violation] = []
         for rule in self.vendor.rules.checks(phase, self.operation):
             assert rule.fn is not None
-            found.extend(v if v.rule else v.with_rule(rule.id) for v in rule.fn(change))
+            room = MAX_VIOLATIONS + 1 - len(found)  # GEN-5: past the cap, rules stop early
+            if room <= 0:
+                break
+            produced = itertools.islice(rule.fn(change), room)
+            found.extend(v if v.rule else v.with_rule(rule.id) for v in produced)
         return found
 
     def checks(self, phase: Phase, change: Change | None) -> None:
@@ -243,7 +248,7 @@ def handle(
             ctx.checks(Phase.HEADERS, ctx.change())
             reply = handler(ctx)
     except Rejection as rejection:
-        violations = vendor.answer(rejection.violations)
+        violations = capped(vendor.answer(rejection.violations))
         for rule_id in [v.rule for v in violations if v.rule] + ["GEN-4", "GEN-6", vendor.envelope_rule]:
             ctx.fire(rule_id)
         if len(violations) > 1:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
-from collections.abc import Callable, Mapping
+import sys
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from jsonschema.exceptions import ValidationError
@@ -15,56 +17,102 @@ from mockserver.core.violations import Code, Violation
 
 MAX_DEPTH = 64
 """Deeper JSON than this is refused before validation (GEN-9): no vendor body nests past 4."""
+MAX_VIOLATIONS = 100
+"""GEN-5's cap: one answer reports at most this many problems, and collecting stops there, so a
+request's cost is bounded by its size, not by how many errors it holds."""
+_DOUBLE_MAX = sys.float_info.max
 
 
 class BadJSONError(ValueError):
     """The body is not acceptable JSON text (syntax, encoding, NaN/Infinity, depth)."""
 
+    rule: str | None = None
+
+
+class StrictJSONError(BadJSONError):
+    """Well-formed JSON that cannot be stored and sent back as JSON (GEN-13): a lone surrogate,
+    a number outside the double range, NaN or Infinity."""
+
+    rule = "GEN-13"
+
 
 def _reject_constant(name: str) -> Any:
-    raise BadJSONError(f"{name} is not valid JSON")
+    raise StrictJSONError(f"{name} is not valid JSON")
 
 
 def _finite_float(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):
-        raise BadJSONError(f"number {text[:40]} is out of range")
+        raise StrictJSONError(f"number {text[:40]} is outside the range of a double")
+    return value
+
+
+def _double_int(text: str) -> int:
+    """Integers a double can hold: clients in JavaScript (and the vendors' JSON) cannot read more."""
+    value = int(text)
+    if abs(value) > _DOUBLE_MAX:
+        raise StrictJSONError(f"number {text[:40]}... is outside the range of a double")
     return value
 
 
 def parse_json(raw: bytes) -> Any:
-    """Strict JSON: UTF-8 only, no NaN/Infinity, no overflowing floats, bounded depth."""
+    """Strict JSON (GEN-13): UTF-8 only, no NaN/Infinity, no number a double cannot hold, no lone
+    surrogate in a string or key, bounded depth. What passes can always be sent back as JSON."""
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8")  # strict: encoded surrogates and overlong forms are errors
     except UnicodeDecodeError as exc:
         raise BadJSONError(f"body is not valid UTF-8 (byte {exc.start})") from exc
     try:
-        value = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
+        value = json.loads(
+            text, parse_constant=_reject_constant, parse_float=_finite_float, parse_int=_double_int
+        )
     except json.JSONDecodeError as exc:
         raise BadJSONError(f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
     except RecursionError as exc:
         raise BadJSONError(f"JSON nested deeper than {MAX_DEPTH} levels") from exc
     except ValueError as exc:  # e.g. an integer literal longer than Python converts (4300 digits)
+        if isinstance(exc, BadJSONError):
+            raise
         raise BadJSONError(f"unreadable JSON number: {str(exc)[:120]}") from exc
-    if _depth(value) > MAX_DEPTH:
-        raise BadJSONError(f"JSON nested deeper than {MAX_DEPTH} levels")
+    # Only a \u escape can make a surrogate: strict UTF-8 decoding refused every other way in.
+    problem = _walk(value, surrogates="\\u" in text)
+    if problem is not None:
+        raise problem
     return value
 
 
-def _depth(value: Any) -> int:
+def _walk(value: Any, surrogates: bool) -> BadJSONError | None:
+    """One pass over the parsed value: its depth and, when asked, lone surrogates."""
     depth, level = 0, [value]
     while level:
         depth += 1
+        if depth > MAX_DEPTH:
+            return BadJSONError(f"JSON nested deeper than {MAX_DEPTH} levels")
         nxt: list[Any] = []
         for item in level:
-            if isinstance(item, dict):
+            kind = type(item)  # json.loads makes exactly these types; isinstance costs twice as much
+            if kind is dict:
                 nxt.extend(item.values())
-            elif isinstance(item, list):
+                if surrogates:
+                    nxt.extend(item.keys())
+            elif kind is list:
                 nxt.extend(item)
-        if depth > MAX_DEPTH:
-            return depth
+            elif surrogates and kind is str and not _encodable(item):
+                return StrictJSONError(f"string {_excerpt(item)} holds a lone UTF-16 surrogate")
         level = nxt
-    return depth - 1 if depth else 0
+    return None
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _excerpt(text: str) -> str:
+    return json.dumps(text[:40])  # ensure_ascii: the surrogate shows as its \\u escape
 
 
 def _message(keyword: str, error: ValidationError) -> str:
@@ -119,6 +167,26 @@ def schema_violations(error: ValidationError, status: int) -> list[Violation]:
     ]
 
 
+def _each_violation(errors: Iterator[ValidationError], status: int) -> Iterator[Violation]:
+    for error in errors:
+        yield from schema_violations(error, status)
+
+
+def capped(violations: list[Violation]) -> list[Violation]:
+    """At most ``MAX_VIOLATIONS`` for one answer (GEN-5); past it the last entry says that more
+    were found. It gives no count: collecting stops early, so the total is not known."""
+    if len(violations) <= MAX_VIOLATIONS:
+        return violations
+    kept = violations[: MAX_VIOLATIONS - 1]
+    summary = Violation(
+        status=kept[-1].status,
+        code=Code.TOO_MANY,
+        message=f"More problems were found; one answer reports at most {MAX_VIOLATIONS}",
+        rule="GEN-5",
+    )
+    return [*kept, summary]
+
+
 def undocumented_field(name: str, status: int) -> Violation:
     """A body field the operation's schema does not name (GEN-7): a warning, or with ``--strict``
     an error of the vendor's validation ``status``. The mock and the validation proxy share it."""
@@ -140,23 +208,37 @@ class BodySchema:
         self._validator = OAS30WriteValidator(schema, format_checker=oas30_format_checker)
 
     def violations(self, body: Any, status: int) -> list[Violation]:
-        found = [v for e in self._validator.iter_errors(body) for v in schema_violations(e, status)]
+        """Every violation, sorted by field, but no more than GEN-5 reports (plus one, so the
+        answer can say more were found): jsonschema finds errors lazily, so a body of a million
+        wrong items costs as much as one of a hundred and one."""
+        errors = self._validator.iter_errors(body)
+        found = list(itertools.islice(_each_violation(errors, status), MAX_VIOLATIONS + 1))
         return sorted(found, key=lambda v: (v.field or "", v.keyword or ""))
 
     def unknown_fields(self, body: Any) -> list[str]:
-        """Dotted paths of body fields the schema does not document (GEN-7)."""
-        return _unknown(self.schema, body, "")
+        """Dotted paths of body fields the schema does not document (GEN-7), no more than GEN-5
+        reports."""
+        return list(itertools.islice(_unknown(self.schema, body, ""), MAX_VIOLATIONS + 1))
+
+
+def _has_fields(schema: Any) -> bool:
+    """Whether values of ``schema`` can hold documented fields to prune or to warn about; lists
+    of scalars are then left alone, so a million-item array costs nothing here."""
+    if not isinstance(schema, dict):
+        return False
+    items = schema.get("items")
+    return isinstance(schema.get("properties"), dict) or (isinstance(items, dict) and _has_fields(items))
 
 
 def pruned(schema: Any, value: Any, keep: Callable[[str], bool] = lambda _name: False) -> Any:
     """``value`` without the fields the schema does not document (GEN-7: ignored means not
     stored), at every depth; ``keep`` spares top-level names documented by pattern."""
-    if not isinstance(schema, Mapping):
+    if not _has_fields(schema):
         return value
-    if isinstance(value, list) and isinstance(schema.get("items"), Mapping):
-        return [pruned(schema["items"], item) for item in value]
+    if type(value) is list:
+        return [pruned(schema["items"], item) for item in value] if "items" in schema else value
     props = schema.get("properties")
-    if not isinstance(value, dict) or not isinstance(props, Mapping):
+    if type(value) is not dict or not isinstance(props, dict):
         return value
     if schema.get("additionalProperties", True) not in (True, {}):
         return value
@@ -167,19 +249,20 @@ def pruned(schema: Any, value: Any, keep: Callable[[str], bool] = lambda _name: 
     }
 
 
-def _unknown(schema: Any, value: Any, prefix: str) -> list[str]:
-    if not isinstance(schema, Mapping):
-        return []
-    if isinstance(value, list) and isinstance(schema.get("items"), Mapping):
-        return [u for i, item in enumerate(value) for u in _unknown(schema["items"], item, f"{prefix}{i}.")]
+def _unknown(schema: Any, value: Any, prefix: str) -> Iterator[str]:
+    if not _has_fields(schema):
+        return
+    if type(value) is list:
+        if "items" in schema:
+            for i, item in enumerate(value):
+                yield from _unknown(schema["items"], item, f"{prefix}{i}.")
+        return
     props = schema.get("properties")
-    if not isinstance(value, dict) or not isinstance(props, Mapping):
-        return []
-    found: list[str] = []
+    if type(value) is not dict or not isinstance(props, dict):
+        return
     extra_allowed = schema.get("additionalProperties", True) in (True, {})
     for key, item in value.items():
         if key in props:
-            found.extend(_unknown(props[key], item, f"{prefix}{key}."))
+            yield from _unknown(props[key], item, f"{prefix}{key}.")
         elif extra_allowed:
-            found.append(f"{prefix}{key}")
-    return found
+            yield f"{prefix}{key}"

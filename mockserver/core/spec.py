@@ -31,6 +31,8 @@ class SpecOperation:
     path: str
     path_params: tuple[str, ...]
     statuses: tuple[str, ...]
+    integer_params: tuple[str, ...] = ()
+    """Path parameters typed ``integer``: the router converts them, so they must be parseable."""
 
 
 def operations(spec: dict[str, Any]) -> Iterator[SpecOperation]:
@@ -47,6 +49,11 @@ def operations(spec: dict[str, Any]) -> Iterator[SpecOperation]:
                 path=path,
                 path_params=tuple(p["name"] for p in params if p.get("in") == "path"),
                 statuses=tuple(str(s) for s in op.get("responses", {})),
+                integer_params=tuple(
+                    p["name"]
+                    for p in params
+                    if p.get("in") == "path" and deref(spec, p.get("schema", {})).get("type") == "integer"
+                ),
             )
 
 

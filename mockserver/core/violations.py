@@ -39,6 +39,8 @@ class Code(enum.StrEnum):
     PRECONDITION = "precondition"
     CONFLICT = "conflict"
     INVALID = "invalid"
+    TOO_MANY = "too_many"
+    """GEN-5's last entry when a request holds more problems than one answer reports."""
     RATE_LIMITED = "rate_limited"
     INTERNAL = "internal"
     UNAVAILABLE = "unavailable"

@@ -18,7 +18,8 @@ def as_int(value: Any) -> int | None:
     """A path id as an integer, or ``None`` when it is not one (the vendor then answers 404)."""
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    if isinstance(value, str) and value.isdigit() and len(value) < 19:
+    # isdigit() is true for '²' and '٣' too; the vendors' frameworks parse ASCII digits only (GEN-13)
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 19:
         return int(value)
     return None
 

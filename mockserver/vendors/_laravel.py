@@ -138,7 +138,11 @@ def validation_body(
     patterned = {v.field for v in violations if v.keyword == "pattern"}
     ranked = sorted(violations, key=lambda v: rank.get((v.field or "").split(".")[0], len(rank)))
     errors: dict[str, list[str]] = {}
+    unlisted = 0
     for v in ranked:
+        if v.code is Code.TOO_MANY:  # GEN-5's cap: counted in the message, as Laravel counts
+            unlisted = 1
+            continue
         if v.keyword == "format" and v.field in patterned:
             continue  # "2024-1-1": date_format's message says it all, as Laravel's does
         texts = errors.setdefault(v.field or "", [])
@@ -147,8 +151,8 @@ def validation_body(
             texts.append(text)
     every = [text for texts in errors.values() for text in texts]
     message = every[0]
-    if len(every) > 1:
-        more = len(every) - 1
+    if len(every) + unlisted > 1:
+        more = len(every) - 1 + unlisted
         message += f" (and {more} more error{'s' if more > 1 else ''})"
     return {"message": message, "errors": errors}
 

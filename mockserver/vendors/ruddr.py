@@ -9,6 +9,7 @@ Records are stored in the request's vocabulary (``clientId``, ``budgetServiceRev
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 import uuid
@@ -174,11 +175,23 @@ def _references_exist(change: Change) -> Iterator[Violation]:
             yield _invalid("RUD-7", f"tagIds.{i}", message, Code.REFERENCE)
 
 
-rules.mechanism(
+@rules.check(
     "RUD-8",
     "Derived response fields (isBillable, gated and deprecated fields, budget objects, "
-    "isProductive), computed from the stored record on every render.",
+    "isProductive), computed from the stored record on every render; amounts whose derived "
+    "revenue would overflow a double are a 400 on the fields that produce it (GEN-13).",
+    on=WRITES,
 )
+def _budget_revenue_fits(change: Change) -> Iterator[Violation]:
+    for kind in BUDGETS:
+        parts = (f"{kind}{BUDGET_AMOUNTS['servicesRevenue']}", f"{kind}{BUDGET_AMOUNTS['otherRevenue']}")
+        if not any(change.touches(p) for p in parts) or any(p in change.dropped for p in parts):
+            continue
+        amounts = [change.value(p) for p in parts]
+        if all(isinstance(a, int | float) for a in amounts) and not math.isfinite(float(sum(amounts))):
+            message = f"'{parts[0]}' and '{parts[1]}' add up to more than a number can hold"
+            for name in parts:
+                yield _invalid("GEN-13", name, message)
 
 
 @rules.effect(

@@ -186,6 +186,8 @@ _FIELD_CODES = frozenset(
 
 
 def _is_field_error(v: Violation) -> bool:
+    if v.code is Code.TOO_MANY:  # GEN-5's cap belongs with the field errors it follows
+        return True
     return v.code in _FIELD_CODES and v.field is not None and v.location not in ("path", "header")
 
 

@@ -41,10 +41,12 @@ class MockMiddleware:
             await self.app(scope, receive, send)
             return
         mock = self.mock
+        encoded_slash = _ENCODED_SLASH in (scope.get("raw_path") or b"").lower()
         path, session_name = _session_in_path(scope["path"])
         path = mock.alias(path)
         if path != scope["path"]:
             scope = dict(scope, path=path, raw_path=path.encode())
+        scope = _lower_media_type(scope)
         headers = Headers(scope=scope)
         session_name = session_name or headers.get(SESSION_HEADER)
         if path.startswith(ADMIN_PREFIX) and not mock.admin_allowed(path, headers.get("authorization")):
@@ -60,12 +62,13 @@ class MockMiddleware:
         except BodyTooLargeError:
             limit = mock.config.max_body_bytes
             violation = Violation(413, Code.TOO_LARGE, f"Request body exceeds {limit} bytes", rule="GEN-9")
-            state.violations = [violation]
-            state.fired = [r for r in ("GEN-9", vendor and vendor.envelope_rule) if r]
-            reply = mock.error_reply(vendor, [violation])
-            await to_response(reply)(scope, receive, send)
-            self._journal(state, scope, reply.status, [], dumps(reply.body))
+            await self._refuse(state, scope, receive, send, violation)
             return
+        if vendor is not None and not mock.is_static(path):
+            unroutable = _unroutable(path, encoded_slash) or _unparseable(mock, vendor, path)
+            if unroutable is not None:
+                await self._refuse(state, scope, receive, send, unroutable)
+                return
 
         replayed = False
 
@@ -134,15 +137,22 @@ class MockMiddleware:
         except ValueError as exc:  # a malformed header, or a fuzz fault for an undocumented status
             field = "X-Mock-Fault" if header is not None else None
             violation = Violation(400, Code.INVALID, str(exc), field=field, location="header")
-            state.violations = [violation]
-            state.fired = [r for r in (vendor.envelope_rule,) if r]
-            reply = self.mock.error_reply(vendor, [violation])
-            await to_response(reply)(scope, receive, send)
-            self._journal(state, scope, reply.status, [], dumps(reply.body))
+            await self._refuse(state, scope, receive, send, violation)
             return True
         shown = {**fault.as_dict(), "via": via}
         self._journal(state, scope, answer.status, answer.headers, answer.body, shown)
         return True
+
+    async def _refuse(
+        self, state: RequestState, scope: Scope, receive: Receive, send: Send, violation: Violation
+    ) -> None:
+        """Answer before any handler runs, in the vendor's envelope, and journal the call."""
+        vendor = state.vendor
+        state.violations = [violation]
+        state.fired = [r for r in (violation.rule, vendor and vendor.envelope_rule) if r]
+        reply = self.mock.error_reply(vendor, [violation])
+        await to_response(reply)(scope, receive, send)
+        self._journal(state, scope, reply.status, [], dumps(reply.body))
 
     def _journal(
         self,
@@ -175,6 +185,42 @@ class MockMiddleware:
                 fault=fault,
             )
         )
+
+
+_ENCODED_SLASH = b"%2f"
+_NO_ROUTE = "The requested route does not exist."
+
+
+def _unroutable(path: str, encoded_slash: bool) -> Violation | None:
+    """Routing works on the raw path: ``1001%2fmembers`` is one segment, which no route of any
+    vendor takes, and a trailing slash names no documented route (no redirect built from the
+    client's Host header)."""
+    if encoded_slash or (path.endswith("/") and len(path) > 1):
+        return Violation(404, Code.ROUTE_NOT_FOUND, _NO_ROUTE, rule="GEN-9")
+    return None
+
+
+def _unparseable(mock: MockApp, vendor: Vendor, path: str) -> Violation | None:
+    name = mock.unparseable_id(vendor, path)
+    if name is None:
+        return None
+    message = f"Path parameter '{name}' is too long to be an id"
+    return Violation(404, Code.ROUTE_NOT_FOUND, message, field=name, location="path", rule="GEN-13")
+
+
+def _lower_media_type(scope: Scope) -> Scope:
+    """Media types are case-insensitive (RFC 9110 8.3.1), and so is the mock (GEN-13):
+    ``APPLICATION/JSON`` reaches the validators as ``application/json``."""
+    headers = scope["headers"]
+    for i, (name, value) in enumerate(headers):
+        if name == b"content-type":
+            media, sep, params = value.partition(b";")
+            if media != media.lower():
+                fixed = list(headers)
+                fixed[i] = (name, media.lower() + sep + params)
+                return dict(scope, headers=fixed)
+            break
+    return scope
 
 
 def _session_in_path(path: str) -> tuple[str, str | None]:

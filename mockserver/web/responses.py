@@ -25,7 +25,8 @@ _RULES = {401: "GEN-8", 404: "GEN-9", 405: "GEN-9", 413: "GEN-9", 415: "GEN-9", 
 
 
 def dumps(body: Any) -> bytes:
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    # allow_nan=False: a NaN or Infinity is a bug of ours to surface, never text to send (GEN-13)
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
 
 
 def to_response(reply: Reply) -> Response:

@@ -1,0 +1,203 @@
+"""Hostile input for every vendor (issue 11): strict decoding (GEN-13), GEN-5's cap and routing on
+the raw path. Each finding of the hostile probe is kept here as a regression, parametrised over
+the vendor registry; a rejection never changes state (GEN-4) and every read still answers."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from mockserver.core.schema import MAX_VIOLATIONS
+from tests.fixtures.mock import Api
+from tests.test_general import IDS, VENDORS, update, update_method
+
+SURROGATE = "a\ud800b"
+
+
+def _strict(content: bytes) -> Any:
+    """JSON as a strict client reads it: UTF-8, no NaN/Infinity, every string encodable."""
+
+    def refuse(name: str) -> Any:
+        raise AssertionError(f"{name} in an answer")
+
+    value = json.loads(content.decode("utf-8"), parse_constant=refuse)
+    json.dumps(value, ensure_ascii=False).encode("utf-8")  # raises on a lone surrogate
+    return value
+
+
+def _reads_still_work(api: Api, vid: str) -> None:
+    """After hostile input the session answers every read with strict JSON (issue 11 finding 1)."""
+    for path in ("/state/" + vid, "/requests"):
+        r = api.admin("GET", path)
+        assert r.status_code == 200, r.text
+        _strict(r.content)
+    r = api.call(vid, "GET", VENDORS[vid].sample.path.replace("/timesheet-whitelists", ""), check=False)
+    assert r.status_code < 500
+    _strict(r.content)
+
+
+def _with_surrogate(vid: str) -> bytes:
+    """The sample update with its name set to a lone-surrogate escape (every vendor has a name)."""
+    body = {**VENDORS[vid].sample.body, "name": SURROGATE}
+    return json.dumps(body).encode()  # ensure_ascii writes the surrogate as \ud800
+
+
+def _patch_raw(api: Api, vid: str, content: bytes, **headers: str) -> Any:
+    vendor = VENDORS[vid]
+    sent = {"Content-Type": "application/json", **headers}
+    return api.call(vid, update_method(vendor), vendor.sample.path, content=content, headers=sent)
+
+
+# -- GEN-13: strict decoding ------------------------------------------------------------------------
+@pytest.mark.parametrize("vid", IDS)
+def test_GEN_13_lone_surrogate_in_a_string_is_rejected_and_nothing_is_stored(api: Api, vid: str) -> None:
+    with api.unchanged(vid):
+        r = _patch_raw(api, vid, _with_surrogate(vid))
+    assert r.status_code == 400, r.text
+    assert "surrogate" in r.text
+    _reads_still_work(api, vid)
+
+
+@pytest.mark.parametrize("vid", IDS)
+def test_GEN_13_lone_surrogate_in_a_key_is_rejected_and_the_journal_still_reads(api: Api, vid: str) -> None:
+    body = json.dumps({**VENDORS[vid].sample.body, "\udc00x": 1}).encode()
+    with api.unchanged(vid):
+        r = _patch_raw(api, vid, body)
+    assert r.status_code == 400, r.text
+    entry = api.journal()[-1]
+    assert entry["status"] == 400
+    assert "GEN-13" in entry["rules"]
+    _reads_still_work(api, vid)
+
+
+@pytest.mark.parametrize("vid", IDS)
+def test_GEN_13_paired_surrogate_escapes_are_one_character_and_accepted(api: Api, vid: str) -> None:
+    body = {**VENDORS[vid].sample.body, "name": "launch \U0001f680"}
+    r = _patch_raw(api, vid, json.dumps(body).encode())  # ensure_ascii: \ud83d\ude80
+    assert r.status_code in (200, 201, 204), r.text
+    stored = api.state(vid)
+    assert "launch \U0001f680" in json.dumps(stored, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("literal", ["1e400", "-1e400", "9" * 400, "NaN", "Infinity", "-Infinity"])
+@pytest.mark.parametrize("vid", IDS)
+def test_GEN_13_numbers_a_double_cannot_hold_are_rejected(api: Api, vid: str, literal: str) -> None:
+    text = json.dumps({**VENDORS[vid].sample.body, "__probe__": 0}).replace("0}", literal + "}")
+    with api.unchanged(vid):
+        r = _patch_raw(api, vid, text.encode())
+    assert r.status_code == 400, r.text
+    _strict(r.content)
+
+
+@pytest.mark.parametrize("vid", IDS)
+def test_GEN_13_media_types_match_case_insensitively(api: Api, vid: str) -> None:
+    content = json.dumps(VENDORS[vid].sample.body).encode()
+    r = _patch_raw(api, vid, content, **{"Content-Type": "APPLICATION/JSON; charset=UTF-8"})
+    assert r.status_code in (200, 204), r.text
+
+
+@pytest.mark.parametrize("vid", IDS)
+def test_GEN_13_a_5000_digit_path_id_is_a_clean_4xx(api: Api, vid: str) -> None:
+    vendor = VENDORS[vid]
+    path = vendor.sample.path.rsplit("/", 1)[0] + "/" + "9" * 5000
+    with api.unchanged(vid):
+        r = update(api, vid, path=path)
+    assert r.status_code in (400, 404), r.text
+    _strict(r.content)
+
+
+@pytest.mark.parametrize("vid", ["wethod", "zep"])
+def test_GEN_13_integer_path_ids_past_64_bits_are_not_found(api: Api, vid: str) -> None:
+    vendor = VENDORS[vid]
+    for digits in (19, 4301, 5000):
+        r = update(api, vid, path=vendor.sample.path.rsplit("/", 1)[0] + "/" + "9" * digits)
+        assert r.status_code == 404, (digits, r.text)
+
+
+@pytest.mark.parametrize("value", ["%C2%B2", "%D9%A3", "%EF%BC%93", "3.0", "abc"])
+def test_GEN_13_query_integers_are_ascii_digits_only(api: Api, value: str) -> None:
+    r = api.call("personio", "GET", f"/v2/projects?limit={value}")
+    assert 400 <= r.status_code < 500, r.text
+    assert "limit" in r.text
+
+
+def test_GEN_13_an_unparseable_cursor_is_no_server_error(api: Api) -> None:
+    r = api.call("personio", "GET", "/v2/projects?cursor=%C2%B2")
+    assert r.status_code < 500, r.text
+
+
+def test_GEN_13_ruddr_budget_totals_that_would_overflow_are_a_400_on_their_fields(api: Api) -> None:
+    body = {"useBudget": True, "budgetServiceRevenue": 1e308, "budgetOtherItemsAmount": 1e308}
+    with api.unchanged("ruddr"):
+        r = update(api, "ruddr", body)
+    assert r.status_code == 400, r.text
+    (problem,) = r.json()["errors"]
+    assert "'budgetServiceRevenue'" in problem
+    assert "'budgetOtherItemsAmount'" in problem
+    # the same amounts one at a time: the second would make the stored total overflow
+    assert update(api, "ruddr", {"useBudget": True, "budgetServiceRevenue": 1e308}).status_code == 200
+    with api.unchanged("ruddr"):
+        assert update(api, "ruddr", {"budgetOtherItemsAmount": 1e308}).status_code == 400
+    _reads_still_work(api, "ruddr")
+
+
+# -- routing on the raw path (GEN-9) ------------------------------------------------------------------
+@pytest.mark.parametrize("vid", IDS)
+def test_GEN_9_a_trailing_slash_is_the_vendors_404_not_a_redirect(api: Api, vid: str) -> None:
+    r = api.call(vid, "GET", VENDORS[vid].sample.path + "/", check=False)
+    assert r.status_code == 404, r.text
+    assert "location" not in r.headers
+    _strict(r.content)
+
+
+def test_GEN_9_an_encoded_slash_is_part_of_the_segment(api: Api) -> None:
+    r = api.call("personio", "GET", "/v2/projects/1001%2fmembers", check=False)
+    assert r.status_code == 404, r.text
+    assert "_data" not in r.text
+    assert api.call("personio", "GET", "/v2/projects/1001/members").status_code == 200
+
+
+# -- GEN-5: at most 100 problems, bounded work ----------------------------------------------------------
+WORST_CASES = {  # ~1 MiB bodies whose every item is wrong (issue 11 finding 3)
+    "ruddr": {"tagIds": ["1"] * 200_000},
+    "zep": {"keywords": [[]] * 300_000},
+    "wethod": {"probability": "x", **{f"metadata_{i}": "x" for i in range(30_000)}},
+    "personio": {"name": 1, "members": [1] * 300_000, "description": 2},
+    "cor": {"name": [1] * 300_000},
+}
+
+
+@pytest.mark.parametrize("vid", IDS)
+def test_GEN_5_a_worst_case_body_gets_a_small_answer_of_at_most_100_problems(api: Api, vid: str) -> None:
+    body = {**VENDORS[vid].sample.body, **WORST_CASES[vid]}
+    content = json.dumps(body, separators=(",", ":")).encode()
+    assert 500_000 < len(content) <= 1024 * 1024
+    with api.unchanged(vid):
+        r = _patch_raw(api, vid, content)
+    assert 400 <= r.status_code < 500, r.text
+    assert len(r.content) <= 64 * 1024
+    answer = _strict(r.content)
+    listed = answer.get("errors") or answer.get("failures") or []
+    assert len(listed) <= MAX_VIOLATIONS
+    entry = api.journal()[-1]
+    assert len(entry["violations"]) <= MAX_VIOLATIONS
+
+
+def test_GEN_5_past_the_cap_the_last_entry_says_more_were_found(api: Api) -> None:
+    r = update(api, "wethod", {f"metadata_{i}": "x" for i in range(300)})
+    assert r.status_code == 400, r.text
+    failures = r.json()["failures"]
+    assert len(failures) == MAX_VIOLATIONS
+    assert "More problems were found" in failures[-1]["message"]
+    assert "GEN-5" in api.journal()[-1]["rules"]
+
+
+def test_GEN_5_zep_counts_the_unlisted_problems_in_its_message(api: Api) -> None:
+    r = update(api, "zep", {"keywords": [1] * 300})
+    assert r.status_code == 422, r.text
+    answer = r.json()
+    listed = sum(len(texts) for texts in answer["errors"].values())
+    assert listed < MAX_VIOLATIONS
+    assert answer["message"].endswith(f"(and {listed} more errors)")
