@@ -11,6 +11,15 @@ under one of ``--sessions`` X-Mock-Session values. Sessions are bounded and the 
 buffer per session (1,000 entries), so memory must settle: the run passes when RSS after all
 requests is within ``--tolerance`` (10%) of RSS after the first chunk, and no answer was a 5xx.
 The server is stopped at the end whatever happens.
+
+Two hostile phases follow (issue 11; ``--skip-hostile`` leaves them out):
+- **large**: ``--large-requests`` requests of 0.5-1 MiB bodies (huge strings, wide objects,
+  million-item arrays) and 32 KiB headers, rotated over every vendor and session; RSS must stay
+  within the same tolerance from the first half to the end.
+- **latency**: one well-behaved client sends valid updates back to back for ``--latency-seconds``,
+  first alone, then while ``--hostile-connections`` clients send worst-case 1 MiB bodies. Its p99
+  with the hostile clients must stay at or below ``--p99-limit-ms`` (50 ms); the ratio to its p99
+  alone is reported beside it.
 """
 
 from __future__ import annotations
@@ -299,6 +308,128 @@ def send_python(port: int, mix: Sequence[Request], count: int, threads: int, off
     return total
 
 
+# -- hostile phases -------------------------------------------------------------------------------
+def large_mix(vendors: Sequence[Vendor], sessions: int) -> list[Request]:
+    """Big but admissible requests: each vendor's update with a ~1 MiB body of one kind, and
+    headers near the limit. Every one is answered with a 4xx; none may leave memory behind."""
+    mix: list[Request] = []
+    big_header = ("X-Padding", "p" * 32 * 1024)
+    for index in range(sessions):
+        for vendor in vendors:
+            update = next(
+                op for op in operations(load_spec(vendor.spec_path)) if op.operation_id == "updateProject"
+            )
+            headers = (
+                ("Authorization", f"Bearer {TOKEN}"),
+                ("X-Mock-Session", f"soak-large-{index}"),
+                ("Content-Type", "application/json"),
+                big_header,
+                *vendor.sample_headers.items(),
+            )
+            for kind, extra in (
+                ("huge string", {"name": "x" * 900_000}),
+                ("wide object", {f"field_{i}": i for i in range(60_000)}),
+                ("huge array", {"name": [1] * 300_000}),
+            ):
+                body = json.dumps({**vendor.sample.body, **extra}, separators=(",", ":")).encode()
+                mix.append(Request(kind, update.method, vendor.prefix + vendor.sample.path, headers, body))
+    return mix
+
+
+def _latencies(port: int, request: Request, seconds: float) -> list[float]:
+    """One keep-alive client sending ``request`` back to back: each answer's latency in ms."""
+    found: list[float] = []
+    connection = http.client.HTTPConnection(HOST, port, timeout=30)
+    deadline = time.monotonic() + seconds
+    try:
+        while time.monotonic() < deadline:
+            started = time.perf_counter()
+            connection.request(request.method, request.path, body=request.body, headers=dict(request.headers))
+            connection.getresponse().read()
+            found.append((time.perf_counter() - started) * 1000)
+    finally:
+        connection.close()
+    return found
+
+
+def _p99(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(int(len(ordered) * 0.99), len(ordered) - 1)] if ordered else float("nan")
+
+
+def hostile_latency(port: int, vendors: Sequence[Vendor], args: argparse.Namespace) -> dict[str, Any]:
+    """A normal client's p99 alone, then beside clients sending worst-case bodies."""
+    personio = next(v for v in vendors if v.id == "personio")
+    normal = next(r for r in request_mix([personio], 1) if r.kind == "valid update")
+    worst = [r for r in large_mix(vendors, 1) if r.kind == "huge array"]
+    _latencies(port, normal, 2.0)  # warm-up, not counted
+    alone = _latencies(port, normal, args.latency_seconds)
+    stop = threading.Event()
+    hostile_sent = Counter[str]()
+
+    def hostile(index: int) -> None:
+        connection = http.client.HTTPConnection(HOST, port, timeout=30)
+        n = index
+        while not stop.is_set():
+            r = worst[n % len(worst)]
+            n += 1
+            try:
+                connection.request(r.method, r.path, body=r.body, headers=dict(r.headers))
+                response = connection.getresponse()
+                response.read()
+                hostile_sent[f"{response.status // 100}xx"] += 1
+            except (OSError, http.client.HTTPException):
+                hostile_sent["errors"] += 1
+                connection.close()
+                connection = http.client.HTTPConnection(HOST, port, timeout=30)
+        connection.close()
+
+    threads = [threading.Thread(target=hostile, args=(i,)) for i in range(args.hostile_connections)]
+    for thread in threads:
+        thread.start()
+    try:
+        time.sleep(0.5)  # the hostile clients are mid-body before measuring starts
+        beside = _latencies(port, normal, args.latency_seconds)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+    p99_alone, p99_beside = _p99(alone), _p99(beside)
+    return {
+        "requests_alone": len(alone),
+        "requests_beside_hostile": len(beside),
+        "hostile_answers": dict(hostile_sent),
+        "p99_ms_alone": round(p99_alone, 2),
+        "p99_ms_beside_hostile": round(p99_beside, 2),
+        "p99_ratio": round(p99_beside / p99_alone, 2),
+        "p99_limit_ms": args.p99_limit_ms,
+        "ok": p99_beside <= args.p99_limit_ms
+        and not hostile_sent.get("5xx")
+        and not hostile_sent.get("errors"),
+    }
+
+
+def large_bodies(server: Server, vendors: Sequence[Vendor], args: argparse.Namespace) -> dict[str, Any]:
+    """RSS after half and after all of ``--large-requests`` big requests."""
+    mix = large_mix(vendors, args.sessions)
+    half = max(args.large_requests // 2, 1)
+    first = send_python(server.port, mix, half, threads=2, offset=0)
+    rss_half = server.rss_mib()
+    second = send_python(server.port, mix, half, threads=2, offset=half)
+    rss_end = server.rss_mib()
+    first.add(second)
+    growth = rss_end / rss_half - 1
+    return {
+        "requests": first.requests,
+        "statuses": dict(sorted(first.statuses.items())),
+        "socket_errors": first.errors,
+        "rss_mib_half": round(rss_half, 1),
+        "rss_mib_end": round(rss_end, 1),
+        "rss_growth": round(growth, 4),
+        "ok": abs(growth) <= args.tolerance and not first.statuses.get("5xx") and not first.errors,
+    }
+
+
 # -- the run ---------------------------------------------------------------------------------------
 def run(args: argparse.Namespace) -> dict[str, Any]:
     vendors = list(discover_vendors().values())
@@ -341,6 +472,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     file=sys.stderr,
                     flush=True,
                 )
+        if not args.skip_hostile:
+            print("  large bodies and headers...", file=sys.stderr, flush=True)
+            results["large"] = large_bodies(server, vendors, args)
+            print("  a normal client beside hostile ones...", file=sys.stderr, flush=True)
+            results["latency"] = hostile_latency(server.port, vendors, args)
     finally:
         server.stop()
     results.update(
@@ -364,6 +500,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         and abs(growth) <= args.tolerance
         and not total.statuses.get("5xx")
         and not total.errors
+        and all(results[phase]["ok"] for phase in ("large", "latency") if phase in results)
     )
     return results
 
@@ -384,6 +521,21 @@ def table(results: dict[str, Any]) -> str:
         f"growth from {first:,} to {results['requests']:,} requests: {results['rss_growth']:+.1%} "
         f"(limit ±{results['tolerance']:.0%}): {'PASS' if results['ok'] else 'FAIL'}"
     )
+    large = results.get("large")
+    if large:
+        lines.append(
+            f"large bodies and headers: {large['requests']:,} requests, answers "
+            + ", ".join(f"{c} x {n:,}" for c, n in large["statuses"].items())
+            + f"; RSS {large['rss_mib_half']} -> {large['rss_mib_end']} MiB ({large['rss_growth']:+.1%}):"
+            f" {'PASS' if large['ok'] else 'FAIL'}"
+        )
+    latency = results.get("latency")
+    if latency:
+        lines.append(
+            f"normal client p99: {latency['p99_ms_alone']} ms alone, {latency['p99_ms_beside_hostile']} ms"
+            f" beside hostile clients (x{latency['p99_ratio']}; limit {latency['p99_limit_ms']} ms):"
+            f" {'PASS' if latency['ok'] else 'FAIL'}"
+        )
     if results.get("stopped_by_time_limit"):
         lines.append("stopped by the time limit before all requests were sent")
     return "\n".join(lines)
@@ -405,6 +557,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--time-limit", type=float, default=600.0, metavar="SECONDS", help="stop sending after (600)"
     )
     parser.add_argument("--client", choices=("auto", "wrk", "python"), default="auto")
+    parser.add_argument("--skip-hostile", action="store_true", help="leave out the two hostile phases")
+    parser.add_argument(
+        "--large-requests", type=int, default=2_000, help="requests of the large phase (2000)"
+    )
+    parser.add_argument(
+        "--latency-seconds", type=float, default=8.0, help="each latency measurement's length (8)"
+    )
+    parser.add_argument(
+        "--hostile-connections", type=int, default=2, help="clients sending worst-case bodies (2)"
+    )
+    parser.add_argument("--p99-limit-ms", type=float, default=50.0, help="the normal client's p99 limit")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the figures to FILE")
     args = parser.parse_args(argv)
     if args.requests < 2 * args.chunk:
