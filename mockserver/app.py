@@ -32,6 +32,7 @@ from mockserver.web.faults import SERVER_SEND
 from mockserver.web.handlers import BoundResolver, vendor_endpoints
 from mockserver.web.lean import LeanAsyncApp
 from mockserver.web.middleware import MockMiddleware
+from mockserver.web.offload import Offloader
 from mockserver.web.responses import dumps, violation_for
 from mockserver.web.security import SECURITY_MAP
 from mockserver.web.state import SCOPE_KEY, RequestState
@@ -63,6 +64,7 @@ class MockApp:
         )
         self.clock = Clock.parse(self.config.freeze_time)
         self.coverage: Counter[str] = Counter()
+        self.offload = Offloader()
         self._routes: dict[str, list[tuple[re.Pattern[str], SpecOperation]]] = {}
         self._by_prefix = sorted(self.vendors.values(), key=lambda v: len(v.prefix), reverse=True)
         self.app = self._build()

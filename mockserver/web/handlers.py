@@ -6,7 +6,6 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from connexion.resolver import Resolver
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.responses import Response
 from starlette.types import Scope
@@ -15,7 +14,6 @@ from mockserver.core.pipeline import Incoming, Outcome, handle
 from mockserver.core.vendor import Vendor
 from mockserver.web.responses import to_response
 from mockserver.web.state import SCOPE_KEY, RequestState
-from mockserver.web.validators import OFFLOAD_BYTES
 
 if TYPE_CHECKING:
     from mockserver.app import MockApp
@@ -70,7 +68,7 @@ def _endpoint(mock: MockApp, vendor: Vendor, operation: str) -> Endpoint:
                     mock.config.strict,
                 )
 
-        outcome = await run_in_threadpool(run) if len(state.raw_body) > OFFLOAD_BYTES else run()
+        outcome = await state.offload.run(len(state.raw_body), run)
         state.operation = operation
         state.fired = outcome.fired
         state.violations = outcome.violations

@@ -55,7 +55,7 @@ class MockMiddleware:
             return
         vendor = mock.vendor_for(path)
         session = mock.store.session(session_name)
-        state = RequestState(vendor=vendor, session=session)
+        state = RequestState(vendor=vendor, session=session, offload=mock.offload)
         scope[SCOPE_KEY] = state
         try:
             state.raw_body = await _read_body(receive, mock.config.max_body_bytes)

@@ -10,6 +10,7 @@ from mockserver.core.schema import BodySchema
 from mockserver.core.store import Session
 from mockserver.core.vendor import Vendor
 from mockserver.core.violations import Violation
+from mockserver.web.offload import Offloader
 
 SCOPE_KEY = "mockserver"
 
@@ -22,6 +23,7 @@ class RequestState:
 
     vendor: Vendor | None
     session: Session
+    offload: Offloader
     raw_body: bytes = b""
     body: Any = None
     has_body: bool = False

@@ -12,17 +12,12 @@ from typing import Any
 
 from connexion.lifecycle import ConnexionRequest
 from connexion.validators import AbstractRequestBodyValidator, ParameterValidator
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import QueryParams
 from starlette.types import Receive, Scope
 
 from mockserver.core.schema import BadJSONError, BodySchema, parse_json
 from mockserver.core.violations import Code, Violation
 from mockserver.web.state import SCOPE_KEY, RequestState
-
-OFFLOAD_BYTES = 64 * 1024
-"""Bodies larger than this are parsed, validated and handled on a worker thread: a worst-case
-1 MiB body costs a few hundred milliseconds, which must not stall every other session."""
 
 _compiled: dict[int, tuple[Mapping[str, Any], BodySchema]] = {}
 
@@ -123,10 +118,7 @@ class CollectingJSONBodyValidator(AbstractRequestBodyValidator):  # type: ignore
         state: RequestState | None = scope.get(SCOPE_KEY)
         if state is None:
             return receive, scope
-        if len(state.raw_body) > OFFLOAD_BYTES:
-            await run_in_threadpool(self._check, state)
-        else:
-            self._check(state)
+        await state.offload.run(len(state.raw_body), lambda: self._check(state))
         return receive, scope
 
     def _check(self, state: RequestState) -> None:
