@@ -58,6 +58,7 @@ class MockApp:
             {vid: v.collections for vid, v in self.vendors.items()},
             fixtures,
             journal_size=self.config.journal_size,
+            journal_bounds=(self.config.journal_body_bytes, self.config.journal_budget_bytes),
             max_sessions=self.config.max_sessions,
             faults=_starting_faults(self.config),
             persistence=_persistence(self.config.store),

@@ -10,11 +10,17 @@ import sys
 import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mockserver.config import (
+    DEFAULT_HEAD_TIMEOUT,
     DEFAULT_HOST,
+    DEFAULT_JOURNAL_BODY_BYTES,
+    DEFAULT_JOURNAL_BUDGET_BYTES,
     DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_HEADER_BYTES,
+    DEFAULT_MAX_HEADERS,
     DEFAULT_MAX_SESSIONS,
     DEFAULT_PORT,
     DEFAULT_PROXY_PORT,
@@ -22,6 +28,9 @@ from mockserver.config import (
     is_loopback,
     store_path,
 )
+
+if TYPE_CHECKING:
+    from mockserver.web.http import HttpLimits
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -40,6 +49,21 @@ def _parser() -> argparse.ArgumentParser:
         "--max-body-bytes", type=int, default=DEFAULT_MAX_BODY_BYTES, help="413 above this size"
     )
     serve.add_argument("--journal-size", type=int, default=1000, help="journal entries kept per session")
+    serve.add_argument(
+        "--journal-body-kib",
+        type=int,
+        default=DEFAULT_JOURNAL_BODY_BYTES // 1024,
+        metavar="KIB",
+        help="KiB of each request and response body the journal keeps (default %(default)s)",
+    )
+    serve.add_argument(
+        "--journal-budget-mib",
+        type=int,
+        default=DEFAULT_JOURNAL_BUDGET_BYTES // (1024 * 1024),
+        metavar="MIB",
+        help="MiB one session's journal may hold; the oldest entries go first (default %(default)s)",
+    )
+    _add_http_limits(serve)
     serve.add_argument(
         "--fuzz-responses",
         type=int,
@@ -117,7 +141,40 @@ def _parser() -> argparse.ArgumentParser:
         metavar="TOKEN",
         help="require 'Authorization: Bearer TOKEN' on the journal; mandatory when --host is not loopback",
     )
+    _add_http_limits(proxy)
     return parser
+
+
+def _add_http_limits(command: argparse.ArgumentParser) -> None:
+    """What one client can make the server hold (mockserver/web/http.py); serve and proxy alike."""
+    command.add_argument(
+        "--max-header-bytes",
+        type=int,
+        default=DEFAULT_MAX_HEADER_BYTES,
+        help="431 when a request line and headers are larger (default %(default)s)",
+    )
+    command.add_argument(
+        "--max-headers", type=int, default=DEFAULT_MAX_HEADERS, help="431 above this many headers"
+    )
+    command.add_argument(
+        "--head-timeout",
+        type=float,
+        default=DEFAULT_HEAD_TIMEOUT,
+        metavar="SECONDS",
+        help="close a connection whose request head is not complete in time (default %(default)s)",
+    )
+    command.add_argument(
+        "--max-connections",
+        type=int,
+        default=DEFAULT_MAX_CONNECTIONS,
+        help="open connections; one more gets a 503 and is closed (default %(default)s)",
+    )
+
+
+def _http_limits(args: argparse.Namespace) -> HttpLimits:
+    from mockserver.web.http import HttpLimits
+
+    return HttpLimits(args.max_header_bytes, args.max_headers, args.head_timeout, args.max_connections)
 
 
 def _store(value: str) -> str:
@@ -183,6 +240,12 @@ def serve(args: argparse.Namespace) -> int:
         fuzz_responses=args.fuzz_responses,
         admin_token=args.admin_token,
         store=args.store,
+        max_header_bytes=args.max_header_bytes,
+        max_headers=args.max_headers,
+        head_timeout=args.head_timeout,
+        max_connections=args.max_connections,
+        journal_body_bytes=args.journal_body_kib * 1024,
+        journal_budget_bytes=args.journal_budget_mib * 1024 * 1024,
     )
     # Anyone who can reach the admin API can read and replace every state and token.
     if _open_binding(config.host, config.admin_token, "the admin API would be open"):
@@ -202,7 +265,7 @@ def serve(args: argparse.Namespace) -> int:
     gc.collect()
     gc.freeze()
     try:
-        _run(app, config.host, config.port)
+        _run(app, config.host, config.port, _http_limits(args))
     finally:
         app.store.close()  # every commit is already on disk; this just releases the file
     return 0
@@ -244,13 +307,27 @@ def proxy(args: argparse.Namespace) -> int:
     print(f"{'':<10} checked against specs/{app.vendor.id}.yaml; non-conforming requests are {mode}")
     print(f"{'admin':<10} {base}/__admin  (health, requests)", flush=True)
     # The upstream's own Date and Server headers pass through; uvicorn must not add a second pair.
-    _run(app, config.host, config.port, lifespan="on", server_header=False, date_header=False)
+    _run(
+        app,
+        config.host,
+        config.port,
+        _http_limits(args),
+        lifespan="on",
+        server_header=False,
+        date_header=False,
+    )
     return 0
 
 
-def _run(app: Any, host: str, port: int, **options: Any) -> None:
-    """uvicorn until Ctrl-C or SIGTERM, then exit 0."""
+def _run(app: Any, host: str, port: int, limits: HttpLimits, **options: Any) -> None:
+    """uvicorn within ``limits`` until Ctrl-C or SIGTERM, then exit 0."""
     import uvicorn
+
+    from mockserver.web.http import connection_cap, uvicorn_options
+
+    cap = connection_cap(limits.max_connections)
+    if cap < limits.max_connections:
+        print(f"mockserver: --max-connections lowered to {cap} to fit 'ulimit -n'", file=sys.stderr)
 
     class Server(uvicorn.Server):
         @contextlib.contextmanager
@@ -268,4 +345,5 @@ def _run(app: Any, host: str, port: int, **options: Any) -> None:
                     signal.signal(sig, handler)
 
     settings: dict[str, Any] = {"log_level": "warning", "lifespan": "off", **options}
+    settings.update(uvicorn_options(limits))
     Server(uvicorn.Config(app, host=host, port=port, **settings)).run()

@@ -6,12 +6,25 @@ import ipaddress
 from dataclasses import dataclass
 from pathlib import Path
 
+from mockserver.core.journal import DEFAULT_BODY_BYTES, DEFAULT_BUDGET_BYTES
+
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4010
 DEFAULT_PROXY_PORT = 4011
 """The validation proxy's: next to the mock's, so a client switches between them by port alone."""
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 DEFAULT_MAX_SESSIONS = 1000
+DEFAULT_MAX_HEADER_BYTES = 64 * 1024
+"""Request line plus headers of one request; beyond it the client gets a 431 (GEN-9)."""
+DEFAULT_MAX_HEADERS = 100
+DEFAULT_HEAD_TIMEOUT = 10.0
+"""Seconds a client has to send a whole request head (slow or idle clients are closed)."""
+DEFAULT_MAX_CONNECTIONS = 1000
+"""Open connections; beyond it a new connection gets a 503 and is closed."""
+DEFAULT_JOURNAL_BODY_BYTES = DEFAULT_BODY_BYTES
+"""What the journal keeps of each request and response body (64 KiB)."""
+DEFAULT_JOURNAL_BUDGET_BYTES = DEFAULT_BUDGET_BYTES
+"""What one session's journal may hold in all (8 MiB); the oldest entries go first."""
 
 
 @dataclass(frozen=True)
@@ -33,6 +46,12 @@ class ServerConfig:
     """Required on every admin call but the health check; mandatory off loopback."""
     store: str = "memory"
     """``memory`` (the default) or ``sqlite:PATH``: keep the state in that SQLite file."""
+    max_header_bytes: int = DEFAULT_MAX_HEADER_BYTES
+    max_headers: int = DEFAULT_MAX_HEADERS
+    head_timeout: float = DEFAULT_HEAD_TIMEOUT
+    max_connections: int = DEFAULT_MAX_CONNECTIONS
+    journal_body_bytes: int = DEFAULT_JOURNAL_BODY_BYTES
+    journal_budget_bytes: int = DEFAULT_JOURNAL_BUDGET_BYTES
 
 
 def store_path(store: str) -> Path | None:

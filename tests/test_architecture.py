@@ -62,6 +62,18 @@ def test_layers_import_only_what_they_may(package: str) -> None:
     assert offenders == []
 
 
+def test_in_the_web_layer_only_the_http_module_imports_uvicorn() -> None:
+    """web/http.py subclasses uvicorn's protocol to bound what a client can make the server hold;
+    the rest of the layer is ASGI and runs under any server."""
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in sorted((ROOT / "mockserver/web").rglob("*.py"))
+        if path.name != "http.py"
+        and any(n == "uvicorn" or n.startswith("uvicorn.") for n in imports_of(path))
+    ]
+    assert offenders == []
+
+
 def test_core_never_names_a_vendor() -> None:
     vendor_ids = [p.stem for p in (ROOT / "mockserver/vendors").glob("*.py") if not p.stem.startswith("_")]
     for path in (ROOT / "mockserver/core").rglob("*.py"):

@@ -9,11 +9,18 @@ out (``mockserver.web.faults``); nothing here knows about sockets or a framework
 
 Faults are test set-up, not state: ``--store sqlite:`` does not save them, and a session reset
 clears them.
+
+A fault is checked whole when it is made, so that what is stored can always be carried out: a
+status the server can send as a final answer (200-599; 204 and 304 without a body), headers that
+fit on the wire and leave the framing to the server, JSON that UTF-8 can carry. The admin API
+stores at most :data:`MAX_FAULTS` per session, since every call of the session looks through them.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import itertools
+import json
 import re
 import threading
 from collections.abc import Mapping
@@ -25,11 +32,13 @@ from mockserver.core.violations import Code, Violation
 
 __all__ = [
     "ACTIONS",
+    "MAX_FAULTS",
     "MAX_LATENCY_MS",
     "RETRY_AFTER_SECONDS",
     "UNSET",
     "Fault",
     "FaultBook",
+    "FaultLimitError",
     "fault_from_json",
     "fault_violation",
     "parse_fault_header",
@@ -38,12 +47,27 @@ __all__ = [
 ACTIONS = ("status", "latency", "reset", "truncate", "fuzz")
 MAX_LATENCY_MS = 60_000
 """A fault never holds a connection (and the test waiting on it) longer than a minute."""
+MAX_FAULTS = 100
+"""Faults one session holds through the admin API: each call of the session is matched against
+them in order, so thousands would slow every call down."""
+MAX_PATH_LENGTH = 2048
 RETRY_AFTER_SECONDS = 1
 """What an injected 429 tells the client to wait. Vendors document longer blocks (ZEP: 60 s), but
 a retry test should not sleep a minute; a fault's own ``headers`` override it."""
 
 _HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+_HEADER_VALUE_BAD = re.compile("[^\t\x20-\x7e\x80-\xff]")
+"""What a header value cannot hold: control characters (NUL, CR, LF, ...) and anything past
+Latin-1, the only characters the server can encode (uvicorn refuses the controls mid-answer)."""
+_SERVER_HEADERS = frozenset(
+    {"content-length", "transfer-encoding", "connection", "keep-alive", "upgrade", "trailer", "te"}
+)
+"""Headers that frame the answer or manage the connection: the server's to set (RFC 9110 7.6.1);
+a fault that changed them would break the framing of every later answer on the connection."""
+_NO_CONTENT = (204, 304)
+"""Statuses that end at the headers: a client reads no body after them."""
 _METHOD = re.compile(r"^[A-Za-z]+$")
+_DIGITS = re.compile(r"-?[0-9]{1,18}")
 _FIELDS = ("vendor", "method", "path", "action", "status", "body", "headers", "latency_ms", "seed", "times")
 
 
@@ -83,6 +107,8 @@ class Fault:
     """How many matching calls it applies to; ``None``: until removed."""
     id: str = ""
     """Assigned by :meth:`FaultBook.add`."""
+    pattern: re.Pattern[str] | None = field(default=None, init=False, repr=False, compare=False)
+    """``path`` compiled, once per fault (a process-wide cache would grow with every glob posted)."""
 
     def __post_init__(self) -> None:
         problem = _problem(self)
@@ -93,6 +119,12 @@ class Fault:
         object.__setattr__(self, "headers", dict(self.headers))  # a private copy: the fault is frozen
         if self.latency_ms is not None:
             object.__setattr__(self, "latency_ms", tuple(self.latency_ms))
+        if self.path is not None:  # fnmatch semantics: `*` also crosses `/`
+            object.__setattr__(self, "pattern", re.compile(fnmatch.translate(self.path)))
+        if self.action == "status" and self.status in _NO_CONTENT and not self.has_body:
+            from mockserver.core.pipeline import NO_BODY  # pipeline -> store -> faults: import late
+
+            object.__setattr__(self, "body", NO_BODY)  # answered as it is: status and headers
 
     @property
     def has_body(self) -> bool:
@@ -102,7 +134,7 @@ class Fault:
         return (
             (self.vendor is None or self.vendor == vendor)
             and (self.method is None or self.method == method.upper())
-            and (self.path is None or _glob(self.path).fullmatch(path) is not None)
+            and (self.pattern is None or self.pattern.fullmatch(path) is not None)
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -130,30 +162,72 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def _encodable(text: str) -> bool:
+    """UTF-8 can carry it: no lone surrogate (``"\\ud800"`` in JSON parses to one)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _problem(fault: Fault) -> str | None:
     action, status = fault.action, fault.status
     if action not in ACTIONS:
-        return f"action must be one of {', '.join(ACTIONS)}, not {action!r}"
+        return f"action must be one of {', '.join(ACTIONS)}, not {_excerpt(action)}"
     for name in ("vendor", "method", "path"):
         value = getattr(fault, name)
         if value is not None and (not isinstance(value, str) or not value):
-            return f"{name} must be a non-empty string or null, not {value!r}"
+            return f"{name} must be a non-empty string or null, not {_excerpt(value)}"
+        if value is not None and not _encodable(value):
+            return f"{name} holds a lone UTF-16 surrogate, which no request can carry: {_excerpt(value)}"
     if fault.method is not None and not _METHOD.fullmatch(fault.method):
-        return f"method must be an HTTP method such as PATCH, not {fault.method!r}"
-    if status is not None and (not _is_int(status) or not 100 <= status <= 599):
-        return f"status must be an HTTP status code (100-599), not {status!r}"
+        return f"method must be an HTTP method such as PATCH, not {_excerpt(fault.method)}"
+    if fault.path is not None and len(fault.path) > MAX_PATH_LENGTH:
+        return f"path must be a glob of at most {MAX_PATH_LENGTH} characters, not {len(fault.path)}"
+    if status is not None and (not _is_int(status) or not 200 <= status <= 599):
+        interim = _is_int(status) and 100 <= status <= 199
+        why = " (a 1xx is an interim answer: the server's to send, never a final one)" if interim else ""
+        return f"status must be an HTTP status code (200-599), not {_excerpt(status)}{why}"
     if action == "status" and status is None:
         return "action 'status' needs a status, e.g. 429"
-    if action == "status" and not fault.has_body and status is not None and status < 400:
+    return _body_problem(fault) or _rest_problem(fault)
+
+
+def _body_problem(fault: Fault) -> str | None:
+    status = fault.status
+    if fault.action != "status" or status is None:
+        return None
+    from mockserver.core.pipeline import NO_BODY  # pipeline -> store -> faults: import late
+
+    if status in _NO_CONTENT:
+        if fault.has_body and fault.body is not NO_BODY:
+            return f"status {status} ends at the headers: leave the body out (a client reads none)"
+        return None
+    if not fault.has_body and status < 400:
         return f"status {status} has no vendor error body: give a canned body, or a status from 400 to 599"
+    if fault.has_body and fault.body is not NO_BODY:
+        try:
+            json.dumps(fault.body, ensure_ascii=False, allow_nan=False).encode("utf-8")
+        except UnicodeEncodeError:
+            return "body holds a lone UTF-16 surrogate, which JSON text cannot carry"
+        except (ValueError, TypeError, RecursionError) as exc:
+            return f"body must be JSON the server can send ({exc})"
+    return None
+
+
+def _rest_problem(fault: Fault) -> str | None:
+    action, status = fault.action, fault.status
     if action in ("latency", "reset", "truncate") and status is not None:
-        return f"status does not go with action {action!r} (use action 'status' with latency_ms)"
+        return f"status does not go with action {_excerpt(action)} (use action 'status' with latency_ms)"
     if action != "status" and fault.has_body:
-        return f"a canned body goes with action 'status' only, not {action!r}"
+        return f"a canned body goes with action 'status' only, not {_excerpt(action)}"
     if fault.seed is not None and (action != "fuzz" or not _is_int(fault.seed)):
         return "seed must be an integer, and goes with action 'fuzz' only"
+    if fault.seed is not None and not -(2**63) <= fault.seed < 2**63:
+        return f"seed must fit in 64 bits, not {fault.seed}"
     if fault.times is not None and (not _is_int(fault.times) or fault.times < 1):
-        return f"times must be a positive integer or null (until removed), not {fault.times!r}"
+        return f"times must be a positive integer or null (until removed), not {_excerpt(fault.times)}"
     return _latency_problem(fault) or _headers_problem(fault.headers)
 
 
@@ -162,7 +236,7 @@ def _latency_problem(fault: Fault) -> str | None:
     if latency is None:
         return "action 'latency' needs latency_ms" if fault.action == "latency" else None
     if not isinstance(latency, tuple | list) or len(latency) != 2 or not all(_is_int(v) for v in latency):
-        return f"latency_ms must be two integers (lo, hi), not {latency!r}"
+        return f"latency_ms must be two integers (lo, hi), not {_excerpt(latency)}"
     low, high = latency
     if not 0 <= low <= high <= MAX_LATENCY_MS:
         return f"latency_ms must satisfy 0 <= lo <= hi <= {MAX_LATENCY_MS}, not {low}-{high}"
@@ -171,26 +245,25 @@ def _latency_problem(fault: Fault) -> str | None:
 
 def _headers_problem(headers: Any) -> str | None:
     if not isinstance(headers, Mapping):
-        return f"headers must be an object of header names to strings, not {headers!r}"
+        return f"headers must be an object of header names to strings, not {_excerpt(headers)}"
     for name, value in headers.items():
         if not isinstance(name, str) or not _HEADER_NAME.fullmatch(name):
-            return f"headers: {name!r} is not a valid header name"
-        if not isinstance(value, str) or "\r" in value or "\n" in value:
-            return f"headers: the value of {name} must be a string without line breaks, not {value!r}"
+            return f"headers: {_excerpt(name)} is not a valid header name"
+        if name.lower() in _SERVER_HEADERS:
+            return (
+                f"headers: {name} is the server's to set (it frames the answer or manages the"
+                " connection); use action 'truncate' for a cut body, 'reset' for a dropped connection"
+            )
+        if not isinstance(value, str):
+            return f"headers: the value of {name} must be a string, not {_excerpt(value)}"
+        bad = _HEADER_VALUE_BAD.search(value)
+        if bad:
+            char = bad.group()
+            return (
+                f"headers: the value of {name} holds {char!r} (U+{ord(char):04X}), which a header"
+                " cannot carry: Latin-1 text without line breaks or control characters only"
+            )
     return None
-
-
-_GLOBS: dict[str, re.Pattern[str]] = {}
-
-
-def _glob(pattern: str) -> re.Pattern[str]:
-    """``fnmatch`` semantics (``*`` also crosses ``/``), compiled once per pattern."""
-    compiled = _GLOBS.get(pattern)
-    if compiled is None:
-        import fnmatch
-
-        compiled = _GLOBS[pattern] = re.compile(fnmatch.translate(pattern))
-    return compiled
 
 
 # -- the JSON of POST /__admin/faults ----------------------------------------------------------
@@ -200,12 +273,13 @@ def fault_from_json(data: Any) -> Fault:
         raise ValueError("the fault must be a JSON object")
     if "id" in data:
         raise ValueError("id is assigned by the server; leave it out")
-    unknown = sorted(set(data) - set(_FIELDS))
+    unknown = sorted(_shown(str(name))[:40] for name in set(data) - set(_FIELDS))
     if unknown:
-        raise ValueError(f"unknown field(s) {', '.join(unknown)}; known: {', '.join(_FIELDS)}")
+        more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+        raise ValueError(f"unknown field(s) {', '.join(unknown[:5])}{more}; known: {', '.join(_FIELDS)}")
     values = {name: data[name] for name in _FIELDS if name in data and name != "latency_ms"}
     if "action" in values and not isinstance(values["action"], str):
-        raise ValueError(f"action must be one of {', '.join(ACTIONS)}, not {values['action']!r}")
+        raise ValueError(f"action must be one of {', '.join(ACTIONS)}, not {_excerpt(values['action'])}")
     if "headers" in values and values["headers"] is None:
         values["headers"] = {}
     latency = data.get("latency_ms")
@@ -214,8 +288,13 @@ def fault_from_json(data: Any) -> Fault:
     elif isinstance(latency, list) and len(latency) == 2:
         values["latency_ms"] = tuple(latency)
     elif latency is not None:
-        raise ValueError(f"latency_ms must be a number of milliseconds or [lo, hi], not {latency!r}")
+        raise ValueError(f"latency_ms must be a number of milliseconds or [lo, hi], not {_excerpt(latency)}")
     return Fault(**values)
+
+
+def _shown(text: str) -> str:
+    """``text`` for a message, a lone surrogate escaped: the message must itself be JSON."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 # -- the X-Mock-Fault header -------------------------------------------------------------------
@@ -241,13 +320,15 @@ def _parse_header(value: str) -> Fault:
         name, equals, raw = (s.strip() for s in item.partition("="))
         name = name.lower()
         if name not in _FLAGS and name not in _VALUED:
-            raise ValueError(f"unknown item {item!r}; expected {_HEADER_SYNTAX}")
+            raise ValueError(f"unknown item {_excerpt(item)}; expected {_HEADER_SYNTAX}")
         if name in seen:
             raise ValueError(f"{name!r} is given twice")
         if name in _FLAGS and equals:
             raise ValueError(f"{name!r} takes no value")
         if name in _VALUED and not raw:
-            raise ValueError(f"{name!r} needs a value, e.g. {name}={'100-500' if name == 'latency' else 429}")
+            raise ValueError(
+                f"{_excerpt(name)} needs a value, e.g. {name}={'100-500' if name == 'latency' else 429}"
+            )
         seen[name] = raw
     if not seen:
         raise ValueError(f"the header is empty; expected {_HEADER_SYNTAX}")
@@ -264,18 +345,25 @@ def _parse_header(value: str) -> Fault:
 
 
 def _integer(name: str, raw: str) -> int:
-    try:
-        return int(raw)
-    except ValueError:
-        raise ValueError(f"{name} must be an integer, not {raw!r}") from None
+    # ASCII digits only: int() would also take "4_29", " 429" and other scripts' digits
+    if not _DIGITS.fullmatch(raw):
+        raise ValueError(f"{name} must be an integer, not {_excerpt(raw)}")
+    return int(raw)
 
 
 def _latency(raw: str) -> tuple[int, int]:
     low, dash, high = raw.partition("-")
-    try:
-        return (int(low), int(high)) if dash else (int(raw), int(raw))
-    except ValueError:
-        raise ValueError(f"latency must be milliseconds (200) or a range (100-500), not {raw!r}") from None
+    parts = (low, high) if dash else (raw, raw)
+    if not all(_DIGITS.fullmatch(part) and not part.startswith("-") for part in parts):
+        raise ValueError(f"latency must be milliseconds (200) or a range (100-500), not {_excerpt(raw)}")
+    return int(parts[0]), int(parts[1])
+
+
+def _excerpt(value: Any) -> str:
+    """``repr(value)``, cut short: a message quotes the input, never the whole of it (and the
+    repr escapes a lone surrogate, so the message stays JSON)."""
+    shown = repr(value)
+    return shown if len(shown) <= 60 else shown[:60] + "..."
 
 
 # -- a session's faults ------------------------------------------------------------------------
@@ -284,6 +372,10 @@ class _Entry:
     fault: Fault
     remaining: int | None
     served: int = 0
+
+
+class FaultLimitError(ValueError):
+    """The session already holds as many faults as it may."""
 
 
 class FaultBook:
@@ -299,13 +391,22 @@ class FaultBook:
         self._lock = threading.Lock()
         self.active = False
 
-    def add(self, fault: Fault) -> Fault:
-        """Store ``fault`` last; returns it with its id."""
+    def add(self, fault: Fault, *, limit: int | None = None) -> Fault:
+        """Store ``fault`` last; returns it with its id. With ``limit`` (the admin API's
+        :data:`MAX_FAULTS`) a book already that full refuses it with :class:`FaultLimitError`."""
         with self._lock:
+            if limit is not None and len(self._entries) >= limit:
+                raise FaultLimitError(
+                    f"this session already holds {len(self._entries)} faults, the most it may"
+                    f" ({limit}); remove some (DELETE /__admin/faults/ID or DELETE /__admin/faults)"
+                )
             stored = Fault(**{**_fields(fault), "id": str(next(self._ids))})
             self._entries.append(_Entry(stored, stored.times))
             self.active = True
         return stored
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
     def list(self) -> list[dict[str, Any]]:
         """JSON-ready, each with ``remaining`` (``None``: until removed) and ``served`` calls."""

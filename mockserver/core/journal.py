@@ -2,12 +2,19 @@
 
 Entries are stored raw (bytes, header tuples, violation objects) and rendered to JSON only when
 someone reads the journal, so recording costs the hot path almost nothing.
+
+Bounded three ways: at most ``size`` entries, at most ``body_bytes`` of each request and response
+body (the entry says ``body_truncated`` and the original ``body_size``), and at most
+``budget_bytes`` for all entries together, counted as bodies plus headers plus a fixed overhead;
+the oldest entries go first.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import math
+import re
 import threading
 from collections import deque
 from collections.abc import Sequence
@@ -19,6 +26,12 @@ from mockserver.core.violations import Violation
 
 SECRET_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization", "x-api-key", "set-cookie"})
 Headers = Sequence[tuple[bytes, bytes]]
+DEFAULT_BODY_BYTES = 64 * 1024
+DEFAULT_BUDGET_BYTES = 8 * 1024 * 1024
+ENTRY_OVERHEAD = 1024
+"""Bytes an entry costs besides its bodies and headers (objects, violations), for the budget."""
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 def redact_headers(headers: Headers) -> dict[str, str]:
@@ -31,16 +44,43 @@ def redact_headers(headers: Headers) -> dict[str, str]:
 
 
 def decode_body(raw: bytes) -> Any:
+    """JSON as parsed, anything else as text: always strict JSON once rendered, and UTF-8 can
+    carry it (a ``\\ud800`` escape parses to a lone surrogate, shown as U+FFFD; a body with NaN
+    or a number a double cannot hold is shown as its text)."""
     if not raw:
         return None
     try:
-        return json.loads(raw)
+        value = json.loads(raw, parse_constant=_not_json, parse_float=_finite)
     except (ValueError, RecursionError):
-        return raw.decode("utf-8", errors="replace")[:10_000]
+        return raw.decode("utf-8", errors="replace")
+    if _SURROGATE_ESCAPE.search(raw):  # the only way a lone surrogate gets past json.loads
+        return _without_surrogates(value)
+    return value
 
 
-def _message(headers: Headers, body: bytes) -> dict[str, Any]:
-    return {"headers": redact_headers(headers), "body": decode_body(body)}
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if math.isinf(number):
+        raise ValueError(f"{text} does not fit a double")
+    return number
+
+
+def _without_surrogates(value: Any) -> Any:
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_without_surrogates(item) for item in value]
+    if isinstance(value, dict):
+        return {_without_surrogates(k): _without_surrogates(v) for k, v in value.items()}
+    return value
+
+
+def _headers_size(headers: Headers) -> int:
+    return sum(len(name) + len(value) for name, value in headers)
 
 
 @dataclass(slots=True)
@@ -68,6 +108,11 @@ class Exchange:
     """The injected fault that produced this answer (``mockserver.core.faults``), if any."""
     time: float = field(default_factory=lambda: datetime.now(UTC).timestamp())
     id: int = 0
+    request_body_size: int | None = None
+    """Set by :meth:`Journal.record` when it kept only part of the body: the original size."""
+    response_body_size: int | None = None
+    cost: int = 0
+    """What the entry counts against its journal's budget (set by :meth:`Journal.record`)."""
 
     def render(self) -> dict[str, Any]:
         rendered: dict[str, Any] = {
@@ -80,14 +125,8 @@ class Exchange:
             "path": self.path,
             "query": self.query.decode("latin-1"),
             "status": self.status,
-            "request": {
-                "headers": redact_headers(self.request_headers),
-                "body": decode_body(self.request_body),
-            },
-            "response": {
-                "headers": redact_headers(self.response_headers),
-                "body": decode_body(self.response_body),
-            },
+            "request": _message(self.request_headers, self.request_body, self.request_body_size),
+            "response": _message(self.response_headers, self.response_body, self.response_body_size),
             "rules": list(self.rules),
             "violations": [v.as_dict() for v in self.violations],
             "warnings": [v.as_dict() for v in self.warnings],
@@ -98,18 +137,51 @@ class Exchange:
         return rendered
 
 
-class Journal:
-    """A ring buffer: memory stays flat however long the server runs."""
+def _message(headers: Headers, body: bytes, size: int | None) -> dict[str, Any]:
+    shown = {"headers": redact_headers(headers), "body": decode_body(body)}
+    if size is not None:  # a cut body reads as text: say so, and how long it was
+        shown.update(body_truncated=True, body_size=size)
+    return shown
 
-    def __init__(self, size: int) -> None:
+
+class Journal:
+    """A ring buffer: memory stays flat however long the server runs, whatever the bodies."""
+
+    def __init__(
+        self, size: int, body_bytes: int = DEFAULT_BODY_BYTES, budget_bytes: int = DEFAULT_BUDGET_BYTES
+    ) -> None:
         self._entries: deque[Exchange] = deque(maxlen=max(size, 1))
+        self._body_bytes = max(body_bytes, 0)
+        self._budget = budget_bytes
+        self._held = 0
+        """The cost of the entries kept."""
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
 
     def record(self, exchange: Exchange) -> None:
+        limit = self._body_bytes
+        if len(exchange.request_body) > limit:
+            exchange.request_body_size = len(exchange.request_body)
+            exchange.request_body = exchange.request_body[:limit]
+        if len(exchange.response_body) > limit:
+            exchange.response_body_size = len(exchange.response_body)
+            exchange.response_body = exchange.response_body[:limit]
+        exchange.cost = (
+            len(exchange.request_body)
+            + len(exchange.response_body)
+            + _headers_size(exchange.request_headers)
+            + _headers_size(exchange.response_headers)
+            + ENTRY_OVERHEAD
+        )
         with self._lock:
             exchange.id = next(self._ids)
-            self._entries.append(exchange)
+            entries = self._entries
+            if len(entries) == entries.maxlen:
+                self._held -= entries[0].cost  # about to fall out of the ring
+            entries.append(exchange)
+            self._held += exchange.cost
+            while self._held > self._budget and len(entries) > 1:  # the newest always stays
+                self._held -= entries.popleft().cost
 
     def entries(self) -> list[dict[str, Any]]:
         with self._lock:
@@ -119,3 +191,9 @@ class Journal:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._held = 0
+
+    @property
+    def held_bytes(self) -> int:
+        """What the entries kept count against the budget."""
+        return self._held

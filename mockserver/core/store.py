@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from mockserver.core.faults import Fault, FaultBook
-from mockserver.core.journal import Journal
+from mockserver.core.journal import DEFAULT_BODY_BYTES, DEFAULT_BUDGET_BYTES, Journal
 
 Record = dict[str, Any]
 Document = dict[str, dict[str, Record]]
@@ -283,11 +283,17 @@ class Session:
     Faults are test set-up, not state: no persistence saves them, and a reset drops them.
     """
 
-    def __init__(self, name: str, states: dict[str, VendorState], journal_size: int) -> None:
+    def __init__(
+        self,
+        name: str,
+        states: dict[str, VendorState],
+        journal_size: int,
+        journal_bounds: tuple[int, int] = (DEFAULT_BODY_BYTES, DEFAULT_BUDGET_BYTES),
+    ) -> None:
         self.name = name
         self.states = states
         self.lock = threading.RLock()
-        self.journal = Journal(journal_size)
+        self.journal = Journal(journal_size, *journal_bounds)
         self.faults = FaultBook()
         self.last_used = 0
         """When the session was last asked for (a store-wide counter): the least recent goes first
@@ -311,10 +317,13 @@ class Store:
         persistence: Persistence | None = None,
         max_sessions: int = 0,
         faults: Sequence[Fault] = (),
+        journal_bounds: tuple[int, int] = (DEFAULT_BODY_BYTES, DEFAULT_BUDGET_BYTES),
     ) -> None:
         self._specs = specs
         self._fixtures = fixtures
         self._journal_size = journal_size
+        self._journal_bounds = journal_bounds
+        """Each session journal's (body_bytes, budget_bytes)."""
         self._persistence = persistence
         # A session costs ~100 KiB plus its journal; a suite that names a new session per test
         # and never resets would otherwise grow without bound. Saved sessions are never evicted.
@@ -353,7 +362,7 @@ class Store:
             vendor: self._new_state(name, vendor, specs, (saved or {}).get(vendor))
             for vendor, specs in self._specs.items()
         }
-        session = Session(name, states, self._journal_size)
+        session = Session(name, states, self._journal_size, self._journal_bounds)
         for fault in self._faults:
             session.faults.add(fault)
         return session

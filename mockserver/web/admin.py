@@ -9,7 +9,7 @@ from starlette.datastructures import QueryParams
 from starlette.responses import Response
 from starlette.types import Scope
 
-from mockserver.core.faults import fault_from_json
+from mockserver.core.faults import MAX_FAULTS, FaultLimitError, fault_from_json
 from mockserver.core.rules import RuleRegistry
 from mockserver.core.schema import BadJSONError, parse_json
 from mockserver.core.store import StateError
@@ -107,8 +107,11 @@ def admin_endpoints(mock: MockApp) -> dict[str, Any]:
         except (BadJSONError, ValueError) as exc:
             return _error(400, str(exc))
         if fault.vendor is not None and fault.vendor not in mock.vendors:
-            return _error(400, f"unknown vendor {fault.vendor!r}; known: {sorted(mock.vendors)}")
-        stored = state.session.faults.add(fault)
+            return _error(400, f"unknown vendor {fault.vendor[:40]!r}; known: {sorted(mock.vendors)}")
+        try:  # the count is checked under the book's lock: concurrent posts cannot pass it
+            stored = state.session.faults.add(fault, limit=MAX_FAULTS)
+        except FaultLimitError as exc:
+            return _error(400, str(exc))
         return _json({**stored.as_dict(), "remaining": stored.times, "served": 0}, 201)
 
     async def clearFaults(scope: Scope) -> Response:  # noqa: N802 - operationId

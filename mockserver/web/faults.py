@@ -22,7 +22,7 @@ import contextlib
 import random
 import socket
 import struct
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -120,7 +120,7 @@ def _reply(fault: Fault, served: int, vendor: Vendor, method: str, path: str, no
         assert fault.status is not None  # Fault refuses a status action without one
         if not fault.has_body:
             reply = vendor.fault_reply(fault.status, now)
-            reply.headers = {**reply.headers, **fault.headers}
+            reply.headers = _merged(reply.headers, fault.headers)
             return reply
         # a canned answer: status, body and headers as given, in the vendor's error media type
         media_type = vendor.fault_reply(fault.status, now).media_type if fault.status >= 400 else None
@@ -132,9 +132,16 @@ def _reply(fault: Fault, served: int, vendor: Vendor, method: str, path: str, no
             reply = fuzzed_reply(vendor, method, path, seed=fault.seed or 0, case=served, status=fault.status)
         except (ValueError, LookupError) as exc:  # e.g. a status the operation does not document
             raise FaultNotApplicableError(f"cannot fuzz {method} {path}: {exc}") from exc
-        reply.headers = {**reply.headers, **fault.headers}
+        reply.headers = _merged(reply.headers, fault.headers)
         return reply
     return None
+
+
+def _merged(headers: Mapping[str, str], overrides: Mapping[str, str]) -> dict[str, str]:
+    """``overrides`` win whatever their case: ``retry-after`` replaces the vendor's ``Retry-After``
+    instead of going out as a second one."""
+    replaced = {name.lower() for name in overrides}
+    return {**{k: v for k, v in headers.items() if k.lower() not in replaced}, **overrides}
 
 
 async def _truncate(answer: Answer, scope: Scope, receive: Receive, send: Send) -> Answer:

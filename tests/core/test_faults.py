@@ -10,9 +10,11 @@ from typing import Any
 import pytest
 
 from mockserver.core.faults import (
+    MAX_FAULTS,
     UNSET,
     Fault,
     FaultBook,
+    FaultLimitError,
     fault_from_json,
     fault_violation,
     parse_fault_header,
@@ -27,9 +29,9 @@ from mockserver.core.violations import Code
     [
         ({"action": "explode"}, "action must be one of status, latency, reset, truncate, fuzz"),
         ({}, "action 'status' needs a status"),
-        ({"status": 99}, "status must be an HTTP status code (100-599)"),
+        ({"status": 99}, "status must be an HTTP status code (200-599)"),
         ({"status": True}, "status must be an HTTP status code"),
-        ({"status": 204}, "status 204 has no vendor error body"),
+        ({"status": 200}, "status 200 has no vendor error body"),
         ({"action": "reset", "status": 500}, "status does not go with action 'reset'"),
         ({"action": "latency"}, "action 'latency' needs latency_ms"),
         ({"action": "latency", "latency_ms": (5, 1)}, "0 <= lo <= hi <= 60000"),
@@ -47,6 +49,113 @@ from mockserver.core.violations import Code
 def test_invalid_faults_say_what_is_wrong(fields: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=re.escape(message)):
         Fault(**fields)
+
+
+# What the server cannot carry out is refused when the fault is made, never found mid-answer.
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"status": 100, "body": None},
+        {"status": 101, "body": {}},
+        {"status": 199, "body": {}},
+        {"status": 103},
+        {"action": "fuzz", "status": 101},
+    ],
+)
+def test_GEN_9_a_1xx_status_is_refused_in_every_path(fields: dict[str, Any]) -> None:
+    with pytest.raises(ValueError, match=re.escape("status must be an HTTP status code (200-599)")):
+        Fault(**fields)
+
+
+def test_GEN_9_a_1xx_status_in_the_header_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"^X-Mock-Fault: status must be .*a 1xx is an interim answer"):
+        parse_fault_header("status=101")
+
+
+@pytest.mark.parametrize("status", [204, 304])
+def test_GEN_9_no_content_statuses_are_answered_without_a_body(status: int) -> None:
+    from mockserver.core.pipeline import NO_BODY
+
+    fault = Fault(status=status)
+    assert fault.body is NO_BODY and "body" not in fault.as_dict()
+    for body in (None, {}, "text"):
+        with pytest.raises(ValueError, match=f"status {status} ends at the headers: leave the body out"):
+            Fault(status=status, body=body)
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("\u00e9\u20ac", "'\u20ac' (U+20AC)"),  # Latin-1 is fine, the euro sign is past it
+        ("a\x00b", "'\\x00' (U+0000)"),
+        ("a\rb", "'\\r' (U+000D)"),
+        ("a\nb", "'\\n' (U+000A)"),
+        ("\x7f", "'\\x7f' (U+007F)"),
+        ("\ud800", "'\\ud800' (U+D800)"),
+    ],
+)
+def test_GEN_9_a_header_value_the_wire_cannot_carry_is_refused(value: str, shown: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(f"headers: the value of X-A holds {shown}")) as refused:
+        Fault(status=429, headers={"X-A": value})
+    str(refused.value).encode("utf-8")  # the message itself can be sent
+
+
+def test_GEN_9_latin_1_and_tabs_are_fine_in_a_header_value() -> None:
+    assert Fault(status=429, headers={"X-A": "caf\u00e9\tbar"}).headers == {"X-A": "caf\u00e9\tbar"}
+
+
+@pytest.mark.parametrize(
+    "name", ["Content-Length", "transfer-encoding", "Connection", "Keep-Alive", "Upgrade", "Trailer", "TE"]
+)
+def test_GEN_9_framing_and_connection_headers_are_the_servers(name: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(f"headers: {name} is the server's to set")):
+        Fault(status=429, headers={name: "5"})
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"vendor": "\ud800"}, "vendor holds a lone UTF-16 surrogate"),
+        ({"path": "/v2/\udfff"}, "path holds a lone UTF-16 surrogate"),
+        ({"method": "P\ud800"}, "method holds a lone UTF-16 surrogate"),
+        ({"headers": {"X-A": "\ud800"}}, "headers: the value of X-A holds '\\ud800'"),
+        ({"headers": {"X-\ud800": "1"}}, "is not a valid header name"),
+        ({"body": {"k": "\ud800"}}, "body holds a lone UTF-16 surrogate"),
+        ({"body": {"\ud800": 1}}, "body holds a lone UTF-16 surrogate"),
+        ({"body": ["\udc00"]}, "body holds a lone UTF-16 surrogate"),
+    ],
+)
+def test_GEN_13_a_lone_surrogate_in_any_string_is_refused(fields: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)) as refused:
+        Fault(**{"status": 429, **fields})
+    str(refused.value).encode("utf-8")
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (float("nan"), "body must be JSON the server can send"),
+        ({"x": float("inf")}, "body must be JSON the server can send"),
+        ({1, 2}, "body must be JSON the server can send"),
+    ],
+)
+def test_GEN_13_a_canned_body_must_be_json(body: Any, message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        Fault(status=200, body=body)
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"path": "/" + "*" * 5000}, "path must be a glob of at most 2048 characters, not 5001"),
+        ({"action": "fuzz", "seed": 2**64}, "seed must fit in 64 bits"),
+        ({"vendor": ["x"] * 10_000}, "vendor must be a non-empty string or null, not ['x', 'x'"),
+    ],
+)
+def test_GEN_9_oversized_values_are_refused_and_quoted_short(fields: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)) as refused:
+        Fault(**{"status": 429, **fields})
+    assert len(str(refused.value)) < 200
 
 
 def test_a_fault_normalises_its_method_and_copies_its_headers() -> None:
@@ -117,6 +226,36 @@ def test_remove_and_clear() -> None:
     assert book.remove(book.list()[0]["id"]) and not book.active
 
 
+def test_GEN_9_a_book_refuses_faults_over_the_limit_it_is_given() -> None:
+    book = FaultBook()
+    stored = [book.add(Fault(status=500), limit=MAX_FAULTS) for _ in range(MAX_FAULTS)]
+    with pytest.raises(FaultLimitError, match=f"already holds {MAX_FAULTS} faults, the most it may"):
+        book.add(Fault(status=500), limit=MAX_FAULTS)
+    assert len(book) == MAX_FAULTS
+    book.remove(stored[0].id)
+    book.add(Fault(status=500), limit=MAX_FAULTS)  # room again
+    book.add(Fault(status=500))  # an in-process planner (fuzz_client) sets no limit
+
+
+def test_GEN_9_concurrent_adds_never_pass_the_limit() -> None:
+    book = FaultBook()
+    refused: list[FaultLimitError] = []
+
+    def worker() -> None:
+        for _ in range(40):
+            try:
+                book.add(Fault(status=500), limit=MAX_FAULTS)
+            except FaultLimitError as exc:
+                refused.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(book) == MAX_FAULTS and len(refused) == 8 * 40 - MAX_FAULTS
+
+
 def test_concurrent_takes_never_exceed_times() -> None:
     book = FaultBook()
     book.add(Fault(status=429, times=50))
@@ -153,6 +292,13 @@ def test_fault_from_json_reads_every_field() -> None:
     )
     assert fault_from_json({"action": "latency", "latency_ms": 250}).latency_ms == (250, 250)
     assert fault_from_json({"status": 500, "headers": None}).headers == {}
+
+
+def test_GEN_13_unknown_field_names_are_quoted_safely_and_briefly() -> None:
+    data = {"status": 500, **{f"\ud800{n}": 1 for n in range(50)}}
+    with pytest.raises(ValueError, match=r"^unknown field\(s\) .* and 45 more; known: ") as refused:
+        fault_from_json(data)
+    str(refused.value).encode("utf-8")
 
 
 @pytest.mark.parametrize(
@@ -212,7 +358,12 @@ def test_header_syntax(header: str, expected: Fault) -> None:
         ("reset;truncate", "choose one of reset, truncate, fuzz, not reset and truncate"),
         ("truncate;status=500", "status does not go with action 'truncate'"),
         ("seed=4", "seed must be an integer, and goes with action 'fuzz' only"),
-        ("status=700", "status must be an HTTP status code (100-599), not 700"),
+        ("status=700", "status must be an HTTP status code (200-599), not 700"),
+        ("status=4_29", "status must be an integer, not '4_29'"),
+        ("status=+429", "status must be an integer, not '+429'"),
+        ("seed=" + "9" * 50, "seed must be an integer, not '99999"),
+        ("latency=1_0", "latency must be milliseconds"),
+        ("latency=-5", "latency must be milliseconds"),
     ],
 )
 def test_header_errors_are_precise(header: str, message: str) -> None:

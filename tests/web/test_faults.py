@@ -19,6 +19,7 @@ from starlette.testclient import TestClient
 
 from mockserver.app import create_app
 from mockserver.config import ServerConfig
+from mockserver.core.faults import MAX_FAULTS
 from mockserver.core.spec import load_spec, operations
 from mockserver.core.vendor import Vendor
 from mockserver.live import LiveServer
@@ -105,6 +106,77 @@ def test_a_bad_fault_is_refused_with_a_precise_message(api: Api, fault: dict[str
     assert api.admin("GET", "/faults").json() == {"faults": []}
 
 
+# Everything a stored fault needs is checked at POST time: what is refused is never stored (GEN-4).
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        (b'{"status": 101, "body": {}}', "status must be an HTTP status code (200-599), not 101"),
+        (b'{"action": "fuzz", "status": 100}', "status must be an HTTP status code (200-599), not 100"),
+        (b'{"status": 204, "body": {}}', "status 204 ends at the headers: leave the body out"),
+        (
+            b'{"status": 429, "headers": {"X-A": "\\u20ac"}}',
+            "headers: the value of X-A holds '\u20ac' (U+20AC)",
+        ),
+        (b'{"status": 429, "headers": {"X-A": "a\\u0000b"}}', "headers: the value of X-A holds '\\x00'"),
+        (b'{"status": 429, "headers": {"X-A": "a\\r\\nb"}}', "headers: the value of X-A holds '\\r'"),
+        (b'{"status": 429, "headers": {"Content-Length": "5"}}', "headers: Content-Length is the server's"),
+        (
+            b'{"status": 429, "headers": {"Transfer-Encoding": "chunked"}}',
+            "Transfer-Encoding is the server's",
+        ),
+        (b'{"status": 429, "headers": {"Connection": "close"}}', "headers: Connection is the server's"),
+    ],
+)
+def test_GEN_4_a_fault_the_server_cannot_carry_out_is_a_400_and_stores_nothing(
+    api: Api, raw: bytes, message: str
+) -> None:
+    r = api.admin("POST", "/faults", content=raw, headers={"Content-Type": "application/json"})
+    assert r.status_code == 400 and set(r.json()) == {"status", "message"}
+    assert r.json()["status"] == 400 and message in r.json()["message"]
+    assert api.admin("GET", "/faults").json() == {"faults": []}
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"status": 429, "path": "/\\ud800"}',
+        b'{"status": 429, "vendor": "\\udfff"}',
+        b'{"status": 429, "headers": {"X-A": "\\ud800"}}',
+        b'{"status": 429, "headers": {"\\ud800": "1"}}',
+        b'{"status": 418, "body": {"\\ud800": "\\udc01"}}',
+        b'{"status": 429, "\\ud800": 1}',
+    ],
+)
+def test_GEN_13_a_fault_with_a_lone_surrogate_is_a_400_and_stores_nothing(api: Api, raw: bytes) -> None:
+    r = api.admin("POST", "/faults", content=raw, headers={"Content-Type": "application/json"})
+    assert r.status_code == 400 and r.json()["status"] == 400 and "surrogate" in r.json()["message"]
+    assert api.admin("GET", "/faults").status_code == 200
+    assert api.admin("GET", "/faults").json() == {"faults": []}
+
+
+def test_GEN_9_a_session_holds_at_most_MAX_FAULTS_faults(api: Api) -> None:
+    for _ in range(MAX_FAULTS):
+        _add(api, vendor="zep", path="/nowhere", status=500)
+    r = api.admin("POST", "/faults", json={"status": 500})
+    assert r.status_code == 400
+    assert r.json() == {
+        "status": 400,
+        "message": f"this session already holds {MAX_FAULTS} faults, the most it may ({MAX_FAULTS});"
+        " remove some (DELETE /__admin/faults/ID or DELETE /__admin/faults)",
+    }
+    assert len(api.admin("GET", "/faults").json()["faults"]) == MAX_FAULTS
+    other = api.admin("POST", "/faults", json={"status": 500}, headers={"X-Mock-Session": api.session + "-2"})
+    assert other.status_code == 201  # the limit is per session
+    assert api.call("zep", "GET", "/projects/123").status_code == 200  # none of them matches
+
+
+@pytest.mark.parametrize("vendor_id", ["zep", "personio"])
+def test_GEN_9_a_1xx_in_the_header_is_the_vendors_400(api: Api, vendor_id: str) -> None:
+    with api.unchanged(vendor_id):
+        r = _update(api, vendor_id, **{"X-Mock-Fault": "status=101"})
+    assert r.status_code == 400 and "X-Mock-Fault: status must be an HTTP status code (200-599)" in r.text
+
+
 def test_malformed_json_is_refused(api: Api) -> None:
     r = api.admin("POST", "/faults", content=b"{", headers={"Content-Type": "application/json"})
     assert r.status_code == 400 and "malformed JSON" in r.json()["message"]
@@ -175,6 +247,11 @@ def test_a_canned_answer_is_sent_as_given(api: Api) -> None:
 def test_fault_headers_win_over_the_vendors(api: Api) -> None:
     _add(api, vendor="zep", status=429, headers={"Retry-After": "30"})
     assert _update(api, "zep").headers["retry-after"] == "30"
+
+
+def test_fault_headers_win_over_the_vendors_whatever_their_case(api: Api) -> None:
+    _add(api, vendor="zep", status=429, headers={"retry-AFTER": "30"})
+    assert _update(api, "zep").headers.get_list("retry-after") == ["30"]  # not a second one
 
 
 def test_matching_by_vendor_method_and_path_glob(api: Api) -> None:
@@ -288,6 +365,18 @@ def test_truncating_an_empty_body_drops_the_connection(live_server: LiveServer) 
             json={"name": "Renamed"},
             headers={**headers, "X-Mock-Fault": "truncate"},
         )
+
+
+@pytest.mark.parametrize("status", [204, 304])
+def test_GEN_9_a_bodiless_status_keeps_the_connection_usable(live_server: LiveServer, status: int) -> None:
+    """A canned 204 with a body went out with bytes no client reads, breaking the connection."""
+    base, headers = _live(live_server, "zep", f"fault-{status}")
+    fault = {"vendor": "zep", "status": status, "headers": {"X-Trace": "t"}, "times": 1}
+    assert httpx.post(f"{live_server.url}/__admin/faults", json=fault, headers=headers).status_code == 201
+    with httpx.Client(base_url=base, headers=headers) as client:  # one kept-alive connection
+        first = client.get("/projects/123")
+        assert (first.status_code, first.content, first.headers["x-trace"]) == (status, b"", "t")
+        assert client.get("/projects/123").status_code == 200
 
 
 def test_in_process_a_dropped_connection_raises(api: Api) -> None:

@@ -1,0 +1,237 @@
+"""The HTTP/1.1 connection layer: what one client can make the server hold is bounded (GEN-9).
+
+uvicorn's httptools protocol buffers a request head without limit (a 200 MiB header line, 50,000
+headers) and waits for it without a deadline (slow clients keep their sockets for ever), and it
+accepts connections until the process runs out of file descriptors. :class:`LimitedHttpProtocol`
+is that protocol with four limits (:class:`HttpLimits`):
+
+- the request line and headers of one request: at most ``max_head_bytes`` (431 beyond it; the
+  parser is never fed more, so memory stays bounded however long the line);
+- at most ``max_headers`` headers (431);
+- the head must arrive within ``head_timeout`` seconds of when the server starts waiting for it
+  (the connection opening, or the previous answer): 408 if part of it came, else a silent close;
+- at most ``max_connections`` open connections: one more gets a 503 and is closed.
+
+uvicorn already does the rest: ``timeout_keep_alive`` (5 s) closes idle keep-alive connections
+after a response, and ``limit_concurrency`` answers 503 once requests still running (say of
+clients that left during a latency fault) outnumber ``max_connections``.
+
+Refusals answer ``{"status", "message"}`` like the admin API, with ``Connection: close``. Then the
+server stops writing (FIN) but reads and discards for up to :data:`LINGER_SECONDS`, because
+closing a socket with unread input makes the kernel send an RST, which can destroy the answer
+before the client reads it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass, replace
+from http import HTTPStatus
+from typing import Any, ClassVar
+
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from mockserver.config import (
+    DEFAULT_HEAD_TIMEOUT,
+    DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_HEADER_BYTES,
+    DEFAULT_MAX_HEADERS,
+    ServerConfig,
+)
+
+__all__ = ["LINGER_SECONDS", "HttpLimits", "LimitedHttpProtocol", "connection_cap", "uvicorn_options"]
+
+LINGER_SECONDS = 1.0
+"""How long a refused connection is drained before it is closed."""
+_RESERVED_FDS = 32
+"""Descriptors kept for everything but connections: the listening socket, SQLite, logs."""
+
+
+@dataclass(frozen=True)
+class HttpLimits:
+    max_head_bytes: int = DEFAULT_MAX_HEADER_BYTES
+    max_headers: int = DEFAULT_MAX_HEADERS
+    head_timeout: float = DEFAULT_HEAD_TIMEOUT
+    max_connections: int = DEFAULT_MAX_CONNECTIONS
+
+    @classmethod
+    def of(cls, config: ServerConfig) -> HttpLimits:
+        return cls(config.max_header_bytes, config.max_headers, config.head_timeout, config.max_connections)
+
+
+def connection_cap(requested: int) -> int:
+    """``requested``, lowered so that the connections served plus as many being refused fit in
+    the process's descriptor limit (``ulimit -n``)."""
+    try:
+        import resource
+    except ImportError:  # not on Windows
+        return requested
+    soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        return requested
+    return max(1, min(requested, (soft - _RESERVED_FDS) // 2))
+
+
+def uvicorn_options(limits: HttpLimits) -> dict[str, Any]:
+    """The ``uvicorn.Config`` settings that enforce ``limits``: every server of the project
+    (``mockserver serve``, ``mockserver proxy``, ``LiveServer``) starts with them."""
+
+    limits = replace(limits, max_connections=connection_cap(limits.max_connections))
+
+    class Protocol(LimitedHttpProtocol):
+        pass
+
+    Protocol.limits = limits
+    # uvicorn 503s when connections *or* running tasks reach this (the connection counting
+    # itself); connections are already capped on arrival, so this bounds left-behind tasks.
+    return {"http": Protocol, "limit_concurrency": limits.max_connections + 1}
+
+
+class LimitedHttpProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol within :class:`HttpLimits` (set per server by
+    :func:`uvicorn_options`)."""
+
+    limits: ClassVar[HttpLimits] = HttpLimits()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._in_head = True
+        """Waiting for (the rest of) a request head."""
+        self._head_bytes = 0
+        self._header_count = 0
+        self._too_many_headers = False
+        self._refused = False
+        self._head_timer: asyncio.TimerHandle | None = None
+
+    # -- the connection ---------------------------------------------------------------------
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        open_now = len(self.connections)
+        if open_now > self.limits.max_connections:
+            if open_now > 2 * self.limits.max_connections:
+                self._refused = True
+                transport.close()  # a flood: not even a lingering answer, descriptors come first
+                return
+            self._refuse(HTTPStatus.SERVICE_UNAVAILABLE, "Too many open connections; retry later.")
+            return
+        self._arm_head_timer()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._cancel_head_timer()
+        super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        if self._refused:
+            return  # draining before the close
+        while data:
+            # Within a head the parser gets at most what is left of the limit: httptools keeps
+            # an incomplete header line in memory whole. (A pipelined head that starts in the
+            # same read as the previous body is counted from the next read: one read at most.)
+            room = self.limits.max_head_bytes - self._head_bytes
+            if self._in_head and len(data) > room:
+                piece, data = data[:room], data[room:]
+            else:
+                piece, data = data, b""
+            if self._in_head:
+                self._head_bytes += len(piece)
+            super().data_received(piece)
+            if self.transport.is_closing():
+                return  # uvicorn answered a malformed request
+            if self._too_many_headers:
+                limit = self.limits.max_headers
+                self._refuse(
+                    HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, f"More than {limit} request headers."
+                )
+                return
+            if self._in_head and self._head_bytes >= self.limits.max_head_bytes:
+                limit = self.limits.max_head_bytes
+                message = f"The request line and headers exceed {limit} bytes."
+                self._refuse(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, message)
+                return
+
+    # -- parser callbacks -------------------------------------------------------------------
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._header_count = 0
+        # A running timer keeps its deadline (from the connection or the previous answer); a
+        # pipelined head, read while the previous request is answered, starts its own.
+        if self._head_timer is None:
+            self._arm_head_timer()
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._header_count += 1
+        if self._header_count > self.limits.max_headers:
+            self._too_many_headers = True  # answered once the parser returns; not kept
+            return
+        super().on_header(name, value)
+
+    def on_headers_complete(self) -> None:
+        self._in_head = False
+        self._cancel_head_timer()
+        if self._too_many_headers:
+            return  # no request cycle: the app never sees this request
+        super().on_headers_complete()
+
+    def on_body(self, body: bytes) -> None:
+        if not self._too_many_headers:
+            super().on_body(body)
+
+    def on_message_complete(self) -> None:
+        self._in_head, self._head_bytes = True, 0
+        if not self._too_many_headers:
+            super().on_message_complete()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        # The next head is due within the limit; this also ends a connection still sending the
+        # body of a request answered early (a 413), which uvicorn's keep-alive timer, cancelled
+        # by every byte received, does not.
+        self._arm_head_timer()
+
+    # -- limits -----------------------------------------------------------------------------
+    def _arm_head_timer(self) -> None:
+        self._cancel_head_timer()
+        self._head_timer = self.loop.call_later(self.limits.head_timeout, self._head_timed_out)
+
+    def _cancel_head_timer(self) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+
+    def _busy(self) -> bool:
+        return self.cycle is not None and not self.cycle.response_complete
+
+    def _head_timed_out(self) -> None:
+        self._head_timer = None
+        if self._busy() or self._refused or self.transport.is_closing():
+            return  # the app is answering: not the head's time any more
+        if self._in_head and self._head_bytes:
+            message = f"The request head took over {self.limits.head_timeout:g} s."
+            self._refuse(HTTPStatus.REQUEST_TIMEOUT, message)
+        else:
+            self.transport.close()  # idle, or still sending a body already answered
+
+    def _refuse(self, status: HTTPStatus, message: str) -> None:
+        """Answer ``status`` with ``Connection: close``, then drain and close."""
+        self._refused = True
+        self._cancel_head_timer()
+        transport = self.transport
+        if self._busy():
+            transport.close()  # a pipelined head while an answer is being written: no interleaving
+            return
+        body = json.dumps({"status": int(status), "message": message}).encode()
+        lines = [f"HTTP/1.1 {int(status)} {status.phrase}\r\n".encode()]
+        lines.extend(name + b": " + value + b"\r\n" for name, value in self.server_state.default_headers)
+        lines.append(b"content-type: application/json\r\n")
+        lines.append(b"content-length: %d\r\n" % len(body))
+        if status == HTTPStatus.SERVICE_UNAVAILABLE:
+            lines.append(b"retry-after: 1\r\n")
+        lines.append(b"connection: close\r\n\r\n")
+        transport.write(b"".join([*lines, body]))
+        if transport.can_write_eof():
+            transport.write_eof()
+            # the client's close ends it sooner (uvicorn's eof_received lets the transport close)
+            self.loop.call_later(LINGER_SECONDS, transport.close)
+        else:
+            transport.close()

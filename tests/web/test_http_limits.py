@@ -1,0 +1,327 @@
+"""GEN-9 at the HTTP layer (mockserver/web/http.py): the request head is bounded in bytes, header
+count and time, connections are capped, and `mockserver serve`, `mockserver proxy` and
+`LiveServer` all run with these limits.
+
+Raw sockets, because the clients under test (httpx, requests) refuse to send most of this. Each
+test starts its own `LiveServer` with small limits (a 1 s head timeout), so all of them together
+take a few seconds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import select
+import socket
+import subprocess
+import sys
+import time
+import tracemalloc
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+import pytest
+
+from mockserver.cli import _http_limits, _parser, _run
+from mockserver.config import DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_HEADERS, ServerConfig
+from mockserver.live import LiveServer
+from mockserver.web.http import LINGER_SECONDS, HttpLimits, LimitedHttpProtocol, uvicorn_options
+from tests.test_cli import free_port, wait_healthy
+
+HEALTH = b"GET /__admin/health HTTP/1.1\r\nHost: mock\r\n"
+
+
+@contextmanager
+def live(**settings: Any) -> Iterator[LiveServer]:
+    with LiveServer(config=ServerConfig(vendors=("personio",), **settings)) as server:
+        yield server
+
+
+def port_of(server: LiveServer) -> int:
+    return int(server.url.rsplit(":", 1)[1])
+
+
+def connect(port: int, timeout: float = 5.0) -> socket.socket:
+    return socket.create_connection(("127.0.0.1", port), timeout=timeout)
+
+
+def read_all(sock: socket.socket) -> bytes:
+    """Everything until the server closes (a timeout fails the test: the server kept it open)."""
+    received = b""
+    while chunk := sock.recv(65536):
+        received += chunk
+    return received
+
+
+def exchange(port: int, data: bytes) -> bytes:
+    """Send ``data`` whole, then read until the server closes."""
+    with connect(port) as sock:
+        sock.sendall(data)
+        return read_all(sock)
+
+
+def status_of(answer: bytes) -> int:
+    return int(answer.split(b" ", 2)[1]) if answer.startswith(b"HTTP/1.1 ") else 0
+
+
+def body_of(answer: bytes) -> Any:
+    return json.loads(answer.split(b"\r\n\r\n", 1)[1])
+
+
+def headers(count: int) -> bytes:
+    return b"".join(b"X-H%d: v\r\n" % i for i in range(count))
+
+
+# -- the head's size ---------------------------------------------------------------------------
+def test_GEN_9_header_block_over_the_limit_gets_431_and_the_connection_closes() -> None:
+    with live(max_header_bytes=8192) as server:
+        answer = exchange(port_of(server), HEALTH + b"X-Big: " + b"a" * 20_000 + b"\r\n\r\n")
+    assert status_of(answer) == 431
+    assert b"\r\nconnection: close\r\n" in answer
+    assert body_of(answer) == {"status": 431, "message": "The request line and headers exceed 8192 bytes."}
+
+
+def test_GEN_9_a_head_of_exactly_the_limit_is_served() -> None:
+    limit = 4096
+    head = HEALTH + b"Connection: close\r\nX-Pad: "
+    head += b"a" * (limit - len(head) - 4) + b"\r\n\r\n"
+    assert len(head) == limit
+    with live(max_header_bytes=limit) as server:
+        assert status_of(exchange(port_of(server), head)) == 200
+        assert status_of(exchange(port_of(server), head[:-4] + b"a\r\n\r\n")) == 431
+
+
+def test_GEN_9_an_endless_header_line_is_never_held_in_memory() -> None:
+    """32 MiB of one header line (a 200 MiB one used to be read whole and answered): the server
+    keeps at most the limit of it. The client sends from one reused 64 KiB buffer, so what
+    tracemalloc sees at its peak is the server's."""
+    chunk = b"a" * 65536
+    with live() as server, connect(port_of(server)) as sock:
+        tracemalloc.start()
+        try:
+            sock.sendall(HEALTH + b"X-Big: ")
+            try:
+                for _ in range(32 * 2**20 // len(chunk)):
+                    sock.sendall(chunk)
+            except OSError:
+                pass  # the server answered, drained for a while, and closed
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert peak < 4 * DEFAULT_MAX_HEADER_BYTES + 2**20, f"{peak} bytes at the peak"
+
+
+def test_GEN_9_an_endless_header_line_gets_431() -> None:
+    with live() as server, connect(port_of(server)) as sock:
+        sock.sendall(HEALTH + b"X-Big: " + b"a" * (2 * DEFAULT_MAX_HEADER_BYTES))
+        answer = sock.recv(65536)  # before the line ends: the limit is enough to answer
+    assert status_of(answer) == 431
+
+
+def test_GEN_9_a_long_url_counts_towards_the_head() -> None:
+    with live(max_header_bytes=4096) as server:
+        answer = exchange(port_of(server), b"GET /" + b"a" * 10_000 + b" HTTP/1.1\r\nHost: mock\r\n\r\n")
+    assert status_of(answer) == 431
+
+
+# -- the number of headers ---------------------------------------------------------------------
+def test_GEN_9_more_headers_than_the_limit_get_431() -> None:
+    with live() as server:
+        answer = exchange(port_of(server), HEALTH + headers(DEFAULT_MAX_HEADERS) + b"\r\n")
+    assert status_of(answer) == 431  # Host plus 100 more
+    assert body_of(answer)["message"] == f"More than {DEFAULT_MAX_HEADERS} request headers."
+
+
+def test_GEN_9_exactly_the_header_limit_is_served() -> None:
+    with live() as server:
+        count = DEFAULT_MAX_HEADERS - 2  # Host and Connection
+        answer = exchange(port_of(server), HEALTH + b"Connection: close\r\n" + headers(count) + b"\r\n")
+    assert status_of(answer) == 200
+
+
+def test_GEN_9_fifty_thousand_headers_are_refused_without_reaching_the_app() -> None:
+    with live(max_header_bytes=2**20) as server:  # the count, not the size, refuses them
+        answer = exchange(port_of(server), HEALTH + headers(50_000) + b"\r\n")
+        assert status_of(answer) == 431
+        assert server.app.store.session().journal.entries() == []
+
+
+def test_GEN_9_a_refused_head_leaves_the_next_connection_unaffected() -> None:
+    with live(max_headers=5) as server:
+        assert status_of(exchange(port_of(server), HEALTH + headers(10) + b"\r\n")) == 431
+        assert httpx.get(server.url + "/__admin/health").status_code == 200
+
+
+def test_GEN_9_kept_alive_and_pipelined_requests_are_served_within_the_limits() -> None:
+    with live(max_header_bytes=2048, max_headers=10) as server, connect(port_of(server)) as sock:
+        for _ in range(3):  # one connection, one request after the other
+            sock.sendall(HEALTH + b"\r\n")
+            assert status_of(sock.recv(65536)) == 200
+        sock.sendall(HEALTH + b"\r\n" + HEALTH + b"Connection: close\r\n\r\n")
+        assert read_all(sock).count(b"HTTP/1.1 200 OK") == 2
+
+
+# -- time --------------------------------------------------------------------------------------
+def test_GEN_9_a_head_not_complete_in_time_gets_408() -> None:
+    with live(head_timeout=1) as server, connect(port_of(server)) as sock:
+        started = time.monotonic()
+        sock.sendall(b"GET /__admin/health HTTP/1.1\r\nHost: mo")
+        answer = read_all(sock)
+    assert status_of(answer) == 408
+    assert 0.9 < time.monotonic() - started < 3
+
+
+def test_GEN_9_an_idle_connection_is_closed_after_the_head_timeout() -> None:
+    with live(head_timeout=1) as server, connect(port_of(server)) as sock:
+        started = time.monotonic()
+        assert read_all(sock) == b""  # nothing asked, nothing answered
+    assert 0.9 < time.monotonic() - started < 3
+
+
+def test_GEN_9_the_head_timeout_does_not_cut_a_slow_answer() -> None:
+    """Only the head is timed: a latency fault longer than the head timeout is answered."""
+    with live(head_timeout=1) as server, connect(port_of(server)) as sock:
+        sock.sendall(
+            b"GET /personio/v2/projects HTTP/1.1\r\nHost: mock\r\nAuthorization: Bearer test-token\r\n"
+            b"X-Mock-Fault: latency=1500\r\nConnection: close\r\n\r\n"
+        )
+        assert status_of(read_all(sock)) == 200
+
+
+def test_GEN_9_slow_loris_connections_are_closed_and_a_normal_client_is_served() -> None:
+    """50 clients send a head one byte every 0.2 s with a cap of 20 connections: 20 more get a
+    503 at once, the 10 beyond twice the cap are closed without one (a flood: descriptors come
+    first), the 20 others get a 408 after the 1 s head timeout, and a normal client is served as
+    soon as they are gone."""
+    with live(head_timeout=1, max_connections=20) as server:
+        port = port_of(server)
+        slow = [connect(port) for _ in range(50)]
+        answers = dict.fromkeys(slow, b"")
+        open_ = set(slow)
+        served_at = None
+        started = time.monotonic()
+        trickle = iter(HEALTH * 10)
+        while open_ and time.monotonic() - started < 5:
+            byte = bytes([next(trickle)])
+            for sock in list(open_):
+                with contextlib.suppress(OSError):  # closed by the server while we were sending
+                    sock.send(byte)
+            readable, _, _ = select.select(list(open_), [], [], 0.2)
+            for sock in readable:
+                try:
+                    chunk = sock.recv(65536)
+                except OSError:
+                    chunk = b""
+                answers[sock] += chunk
+                if not chunk:  # closed by the server: close our end too, as a client would
+                    open_.discard(sock)
+                    sock.close()
+            if served_at is None:
+                try:
+                    if httpx.get(server.url + "/__admin/health", timeout=1).status_code == 200:
+                        served_at = time.monotonic() - started
+                except httpx.TransportError:
+                    pass
+        elapsed = time.monotonic() - started
+        for sock in slow:
+            sock.close()
+        statuses = sorted(status_of(answer) for answer in answers.values())
+        connections = server.server.server_state.connections
+        deadline = time.monotonic() + 2
+        while len(connections) > 1 and time.monotonic() < deadline:  # closes reach the server
+            time.sleep(0.05)
+        left = len(connections)
+    assert not open_, f"{len(open_)} slow connections still open after {elapsed:.1f} s"
+    assert statuses == [0] * 10 + [408] * 20 + [503] * 20
+    assert served_at is not None and served_at < 2.5, served_at
+    assert left <= 1  # the normal client's kept-alive connection at most
+
+
+# -- the connection cap ------------------------------------------------------------------------
+def test_GEN_9_a_connection_over_the_cap_gets_503_and_is_closed() -> None:
+    with live(max_connections=3) as server:
+        held = [connect(port_of(server)) for _ in range(3)]
+        time.sleep(0.1)  # accepted
+        try:
+            answer = exchange(port_of(server), HEALTH + b"\r\n")
+        finally:
+            for sock in held:
+                sock.close()
+        assert status_of(answer) == 503
+        assert b"\r\nconnection: close\r\n" in answer and b"\r\nretry-after: 1\r\n" in answer
+        time.sleep(0.2)
+        assert httpx.get(server.url + "/__admin/health").status_code == 200  # freed again
+
+
+def test_GEN_9_a_refused_connection_is_released_after_the_linger() -> None:
+    with live(max_connections=1) as server, connect(port_of(server)), connect(port_of(server)) as refused:
+        assert status_of(refused.recv(65536)) == 503
+        connections = server.server.server_state.connections
+        assert len(connections) == 2  # draining, so the client reads the 503 rather than an RST
+        time.sleep(LINGER_SECONDS + 0.3)
+        assert len(connections) == 1  # closed by the server, though the client never closed it
+
+
+# -- every server runs with them ---------------------------------------------------------------
+def test_GEN_9_serve_and_proxy_flags_reach_the_protocol(monkeypatch: pytest.MonkeyPatch) -> None:
+    import uvicorn
+
+    started: list[uvicorn.Config] = []
+    monkeypatch.setattr(uvicorn.Server, "run", lambda self, sockets=None: started.append(self.config))
+    flags = ["--max-header-bytes", "4096", "--max-headers", "20", "--head-timeout", "2.5"]
+    flags += ["--max-connections", "50"]
+    expected = HttpLimits(max_head_bytes=4096, max_headers=20, head_timeout=2.5, max_connections=50)
+    serve = _parser().parse_args(["serve", *flags])
+    proxy = _parser().parse_args(["proxy", "--vendor", "zep", "--upstream", "http://127.0.0.1:1", *flags])
+    for args in (serve, proxy):
+        assert _http_limits(args) == expected
+        _run(object(), "127.0.0.1", 0, _http_limits(args))
+    for config in started:
+        assert isinstance(config.http, type) and issubclass(config.http, LimitedHttpProtocol)
+        assert config.http.limits == expected
+        assert config.limit_concurrency == 51
+
+
+def test_GEN_9_live_server_runs_with_the_apps_limits() -> None:
+    with live(max_header_bytes=3000, max_connections=7) as server:
+        protocol = server.server.config.http
+        assert isinstance(protocol, type) and issubclass(protocol, LimitedHttpProtocol)
+        assert protocol.limits == HttpLimits(3000, DEFAULT_MAX_HEADERS, 10.0, 7)
+
+
+def test_GEN_9_the_connection_cap_fits_the_descriptor_limit() -> None:
+    import resource
+
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        pytest.skip("no descriptor limit")
+    protocol = uvicorn_options(HttpLimits(max_connections=10**9))["http"]
+    assert protocol.limits.max_connections * 2 < soft
+
+
+@pytest.mark.parametrize("command", ["serve", "proxy"])
+def test_GEN_9_the_command_line_servers_refuse_and_time_out(command: str) -> None:
+    port = free_port()
+    args = ["--port", str(port), "--head-timeout", "1", "--max-header-bytes", "4096"]
+    if command == "proxy":
+        args += ["--vendor", "personio", "--upstream", "http://127.0.0.1:9"]
+    else:
+        args += ["--vendor", "personio"]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mockserver", command, *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_healthy(f"http://127.0.0.1:{port}", process)
+        assert status_of(exchange(port, HEALTH + b"X-Big: " + b"a" * 5000 + b"\r\n\r\n")) == 431
+        with connect(port) as sock:
+            started = time.monotonic()
+            assert read_all(sock) == b""
+            assert time.monotonic() - started < 3
+    finally:
+        process.terminate()
+        process.communicate(timeout=15)
