@@ -282,7 +282,9 @@ def _request_examples(vendor: Vendor) -> Iterator[tuple[str, str, str, Any]]:
             for name in [p.strip("{}") for p in template.split("/") if p.startswith("{")]:
                 path = path.replace("{" + name + "}", vendor.sample.ids.get(template, update_id))
             for media in body.get("content", {}).values():
-                for name, entry in (media.get("examples") or {}).items():
+                # x-invalid-examples: the bodies that break the schema on purpose
+                invalid = media.get("x-invalid-examples") or {}
+                for name, entry in {**(media.get("examples") or {}), **invalid}.items():
                     example = entry
                     if "$ref" in entry:
                         example = spec["components"]["examples"][entry["$ref"].rsplit("/", 1)[-1]]

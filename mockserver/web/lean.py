@@ -8,7 +8,8 @@ UI. What the mock does not need per request is left out (profiled, see README "P
   finished response, so the last hop calls them directly;
 - connexion's request validation rebuilding its validators on every request: ours are built
   once per operation (and content type) and reused;
-- the Swagger UI router on requests that are not for a spec or the UI;
+- the Swagger UI router on requests that are not for a spec or the UI (and the specs
+  themselves are served as written, by ``web/specs.py``);
 - response validation (tests prove conformance instead), the lifespan and the context middleware.
 """
 
@@ -32,6 +33,8 @@ from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from starlette.middleware.errors import ServerErrorMiddleware
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
+
+from mockserver.web.specs import WrittenSpecMiddleware
 
 Endpoint = Callable[[Scope], Awaitable[Response]]
 
@@ -110,6 +113,7 @@ class PreparedValidationMiddleware(RequestValidationMiddleware):  # type: ignore
 MIDDLEWARES = [
     ServerErrorMiddleware,
     ExceptionMiddleware,
+    WrittenSpecMiddleware,  # the specs as written, before connexion's resolved copies
     SpecAndUIMiddleware,
     RoutingMiddleware,
     SecurityMiddleware,

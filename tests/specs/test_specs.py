@@ -12,16 +12,19 @@ import hypothesis
 import pytest
 import schemathesis
 from connexion.mock import MockResolver
-from openapi_schema_validator import OAS30ReadValidator, OAS30WriteValidator
-from openapi_schema_validator._format import oas30_format_checker
+from openapi_schema_validator import OAS30ReadValidator, OAS30WriteValidator, oas30_format_checker
 from openapi_spec_validator import validate
 
 from contracts.conformance import SpecChecker
-from mockserver.core.spec import load_spec, operations, spec_files
+from mockserver.core.schema import BodySchema
+from mockserver.core.spec import load_spec, operations, resolve, spec_files
 from mockserver.core.vendor import discover_vendors
 
 VENDORS = discover_vendors()
 SPECS = spec_files()
+INVALID_EXAMPLES = "x-invalid-examples"
+"""Where request bodies that break the schema on purpose live: not under `examples`, which
+Swagger UI, Prism and Dredd offer as samples to send."""
 
 # Operations the rules of RULES.md need, per vendor (the neighbours of each update operation).
 REQUIRED_OPERATIONS = {
@@ -79,6 +82,8 @@ def _examples(spec: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any], 
             for media in (body.get("content") or {}).values():
                 for name, example in (media.get("examples") or {}).items():
                     yield "request", f"{method} {name}", media["schema"], deref(example)["value"]
+                for name, example in (media.get(INVALID_EXAMPLES) or {}).items():
+                    yield "invalid", f"{method} {name}", media["schema"], deref(example)["value"]
             for status, response in op["responses"].items():
                 for media in (deref(response).get("content") or {}).values():
                     for name, example in (media.get("examples") or {}).items():
@@ -92,21 +97,94 @@ def _examples(spec: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any], 
 
 @pytest.mark.parametrize("path", SPECS, ids=spec_id)
 def test_every_example_is_named_by_status_and_true_to_its_schema(path: Path) -> None:
+    """Request and response `examples` conform; the `x-invalid-examples` beside them do not."""
     spec = load_spec(path)
-    vendor = VENDORS[path.stem]
-    checked = 0
+    checked = {"request": 0, "response": 0, "invalid": 0}
     for kind, name, schema, value in _examples(spec):
         example_name = name.split(" ", 2)[-1] if kind == "response" else name.split(" ", 1)[1]
         status = example_name.split(" ", 1)[0]
         assert status[:1].isdigit(), f"{path.name}: example {name!r} must start with its status"
-        if kind == "request" and int(status) == vendor.validation_status:
-            continue  # invalid on purpose: that is what a validation-error example shows
-        cls = OAS30WriteValidator if kind == "request" else OAS30ReadValidator
+        cls = OAS30ReadValidator if kind == "response" else OAS30WriteValidator
         resolver_schema = {**schema, "components": spec.get("components", {})}
         errors = list(cls(resolver_schema, format_checker=oas30_format_checker).iter_errors(value))
-        assert not errors, f"{path.name}: example {name!r}: {errors[0].message}"
-        checked += 1
-    assert checked > 5
+        if kind == "invalid":
+            assert status.startswith("4"), f"{path.name}: invalid example {name!r} must be refused"
+            assert errors, f"{path.name}: {name!r} is valid: it belongs under `examples`"
+        else:
+            assert not errors, f"{path.name}: example {name!r}: {errors[0].message}"
+        checked[kind] += 1
+    assert checked["request"] >= 3 and checked["response"] > 5 and checked["invalid"] >= 2
+
+
+def _schema_nodes(node: Any, pointer: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every mapping of the document with its JSON pointer, example values left out."""
+    if isinstance(node, list):
+        for i, item in enumerate(node):
+            yield from _schema_nodes(item, f"{pointer}/{i}")
+    elif isinstance(node, dict):
+        yield pointer, node
+        for key, value in node.items():
+            if key not in ("example", "examples", INVALID_EXAMPLES):
+                yield from _schema_nodes(value, f"{pointer}/{key.replace('~', '~0').replace('/', '~1')}")
+
+
+@pytest.mark.parametrize("path", SPECS, ids=spec_id)
+def test_no_schema_is_nullable_with_an_enum_beside_it(path: Path) -> None:
+    """Prism appends null to the enum of a nullable schema; an enum that already lists null then
+    holds it twice, which its JSON Schema compiler refuses, and Prism silently stops validating
+    the whole body (stoplightio/prism#1931). The specs put such enums in an `allOf` instead."""
+    both = [
+        p for p, node in _schema_nodes(load_spec(path)) if node.get("nullable") is True and "enum" in node
+    ]
+    assert not both, f"{path.name}: nullable beside enum at {both}"
+
+
+NULLABLE_ENUMS = {
+    "cor": {"/components/schemas/Project/properties/income_type"},
+    "personio": {
+        "/components/requestBodies/UpdateProjectRequest/content/application~1json/schema/properties/status"
+    },
+    "ruddr": {
+        f"/components/schemas/Project/properties/{name}"
+        for name in ("revenueRecognitionMethod", "budgetMode", "monthlyBudgetMode")
+    },
+}
+
+
+@pytest.mark.parametrize("path", SPECS, ids=spec_id)
+def test_nullable_enums_take_null_and_their_values_and_nothing_else(path: Path) -> None:
+    """OpenAPI 3.0.3: `nullable` adds null to the `type`, not to an `enum`, so the enum lists null
+    too. openapi-schema-validator (the mock's request validation, openapi-core's everywhere) takes
+    exactly null and the enum's values, and words the errors as for a plain enum."""
+    spec = load_spec(path)
+    found = {
+        pointer: branch["enum"]
+        for pointer, node in _schema_nodes(spec)
+        if node.get("nullable") is True
+        for branch in node.get("allOf", [])
+        if isinstance(branch, dict) and "enum" in branch
+    }
+    assert set(found) == NULLABLE_ENUMS.get(path.stem, set())
+    for pointer, enum in found.items():
+        assert None in enum, f"{path.name}{pointer}: the enum must list null"
+        schema = {**resolve(spec, pointer), "components": spec["components"]}
+        for cls in (OAS30ReadValidator, OAS30WriteValidator):
+            validator = cls(schema, format_checker=oas30_format_checker)
+            assert all(validator.is_valid(value) for value in enum), pointer
+            assert [e.validator for e in validator.iter_errors("not-one-of-them")] == ["enum"], pointer
+            assert [e.validator for e in validator.iter_errors(42)] == ["type", "enum"], pointer
+
+
+def test_personio_patch_status_takes_null_and_its_values_in_the_mock() -> None:
+    """The mock's own body validation of the PATCH (PER-3 then refuses null as a business rule)."""
+    spec = load_spec(VENDORS["personio"].spec_path)
+    body = resolve(spec, "/components/requestBodies/UpdateProjectRequest/content/application~1json/schema")
+    schema = BodySchema(body)
+    for status in ("ACTIVE", "ARCHIVED", None):
+        assert schema.violations({"status": status}, 400) == []
+    (violation,) = schema.violations({"status": "INVALID"}, 400)
+    assert (violation.field, violation.keyword) == ("status", "enum")
+    assert violation.message == 'must be one of "ACTIVE", "ARCHIVED", null'
 
 
 @pytest.mark.parametrize("vendor_id", sorted(REQUIRED_OPERATIONS))

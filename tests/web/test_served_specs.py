@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import pytest
+import yaml
+from openapi_spec_validator import validate
 
+from mockserver.core.spec import load_spec
 from mockserver.core.vendor import discover_vendors
 from tests.fixtures.mock import Api
 
+VENDOR_IDS = sorted(discover_vendors())
 
-@pytest.mark.parametrize("vid", sorted(discover_vendors()))
+
+@pytest.mark.parametrize("vid", VENDOR_IDS)
 def test_spec_and_ui_are_served_at_the_short_vendor_path(api: Api, vid: str) -> None:
     spec = api.client.get(f"/{vid}/openapi.json")
     assert spec.status_code == 200
@@ -16,4 +21,25 @@ def test_spec_and_ui_are_served_at_the_short_vendor_path(api: Api, vid: str) -> 
     ui = api.client.get(f"/{vid}/ui/")
     assert ui.status_code == 200
     assert "swagger" in ui.text.lower()
+    # the UI loads the spec served as written (it resolves the $refs itself)
+    assert f'"{api.app.vendors[vid].prefix}/openapi.json"' in ui.text
     assert api.journal() == []  # documentation requests are not vendor calls
+
+
+@pytest.mark.parametrize("vid", VENDOR_IDS)
+def test_served_spec_is_the_document_as_written(api: Api, vid: str) -> None:
+    """$refs and components kept, so clients generated from the URL get named models; only
+    `servers` says where the mock serves the API."""
+    prefix = api.app.vendors[vid].prefix
+    written = load_spec(api.app.vendors[vid].spec_path)
+    for path in (f"/{vid}/openapi.json", f"{prefix}/openapi.json"):
+        response = api.client.get(path)
+        assert response.headers["content-type"].startswith("application/json")
+        served = response.json()
+        assert served["servers"] == [{"url": prefix}]
+        assert {**served, "servers": written["servers"]} == written
+        assert '"$ref"' in response.text
+        assert served["components"]["schemas"]
+        validate(served)
+    as_yaml = api.client.get(f"{prefix}/openapi.yaml")
+    assert yaml.safe_load(as_yaml.text) == {**written, "servers": [{"url": prefix}]}
