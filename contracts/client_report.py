@@ -191,8 +191,13 @@ def _summary(spec: Mapping[str, Any], schema: Any) -> Any:
         return None
     keep = ("type", "format", "enum", "nullable", "minLength", "maxLength", "minimum", "maximum", "pattern")
     shown = {k: schema[k] for k in keep if k in schema}
-    if "properties" in schema or "allOf" in schema:
-        shown["properties"] = sorted(_properties(spec, schema))
+    for node in schema.get("allOf", ()):  # a nullable enum keeps its values in an allOf branch
+        branch = deref(spec, node)
+        if isinstance(branch, Mapping):
+            shown |= {k: branch[k] for k in keep if k in branch and k not in shown}
+    properties = sorted(_properties(spec, schema)) if "properties" in schema or "allOf" in schema else []
+    if properties:
+        shown["properties"] = properties
     return shown or None
 
 

@@ -10,8 +10,7 @@ from pathlib import Path
 from random import Random
 from typing import Any
 
-from openapi_schema_validator import OAS30ReadValidator
-from openapi_schema_validator._format import oas30_format_checker
+from openapi_schema_validator import OAS30ReadValidator, oas30_format_checker
 
 from mockserver.adversarial._values import Gen, compile_schema, header_text, pick
 from mockserver.core.pipeline import NO_BODY, Reply

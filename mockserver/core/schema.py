@@ -10,8 +10,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from jsonschema.exceptions import ValidationError
-from openapi_schema_validator import OAS30WriteValidator
-from openapi_schema_validator._format import oas30_format_checker
+from openapi_schema_validator import OAS30WriteValidator, oas30_format_checker
 
 from mockserver.core.violations import Code, Violation
 
