@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import copy
 import hmac
+import json
 import logging
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from connexion.datastructures import MediaTypeDict
@@ -24,7 +26,7 @@ from mockserver.core.faults import Fault
 from mockserver.core.general import GENERAL
 from mockserver.core.pipeline import NO_BODY, Reply
 from mockserver.core.spec import SpecOperation, load_spec, operations
-from mockserver.core.store import Persistence, Store
+from mockserver.core.store import FixtureError, Persistence, StateError, StorageError, Store
 from mockserver.core.vendor import Vendor, discover_vendors
 from mockserver.core.violations import Violation
 from mockserver.web.admin import ADMIN_SPEC, admin_endpoints
@@ -53,16 +55,23 @@ class MockApp:
         self.config = config or ServerConfig()
         self.vendors: dict[str, Vendor] = discover_vendors(self.config.vendors or None)
         self.general_rules = GENERAL
-        fixtures = {vid: v.load_fixtures(self.config.fixtures_dir) for vid, v in self.vendors.items()}
-        self.store = Store(
-            {vid: v.collections for vid, v in self.vendors.items()},
-            fixtures,
-            journal_size=self.config.journal_size,
-            journal_bounds=(self.config.journal_body_bytes, self.config.journal_budget_bytes),
-            max_sessions=self.config.max_sessions,
-            faults=_starting_faults(self.config),
-            persistence=_persistence(self.config.store),
-        )
+        fixtures = _fixtures(self.vendors, self.config.fixtures_dir)
+        persistence = _persistence(self.config.store)
+        try:
+            self.store = Store(
+                {vid: v.collections for vid, v in self.vendors.items()},
+                fixtures,
+                journal_size=self.config.journal_size,
+                journal_bounds=(self.config.journal_body_bytes, self.config.journal_budget_bytes),
+                max_sessions=self.config.max_sessions,
+                faults=_starting_faults(self.config),
+                persistence=persistence,
+                probes={vid: v.render_problems for vid, v in self.vendors.items()},
+            )
+        except (StateError, StorageError) as exc:
+            if persistence is not None:
+                persistence.close()  # it holds the file's lock
+            raise _startup_error(exc, self.vendors, self.config) from None
         self.clock = Clock.parse(self.config.freeze_time)
         self.coverage: Counter[str] = Counter()
         self.offload = Offloader()
@@ -198,6 +207,49 @@ def _route_pattern(template: str) -> re.Pattern[str]:
         re.escape(part) if i % 2 == 0 else f"(?P<{_group(part)}>[^/]+)" for i, part in enumerate(parts)
     )
     return re.compile(pattern)
+
+
+def _fixture_path(vendor: Vendor, directory: Path | None) -> Path:
+    """The file ``Vendor.load_fixtures`` reads: the directory's, else the built-in one."""
+    own = directory / f"{vendor.id}.json" if directory else None
+    return own if own is not None and own.exists() else vendor.fixture_path
+
+
+def _fixture_hint(vendor: Vendor, directory: Path | None) -> str:
+    if _fixture_path(vendor, directory) == vendor.fixture_path:
+        return "the built-in fixtures are damaged: reinstall mockserver"
+    return f"fix it, or remove it from {directory} to serve the built-in {vendor.id} fixtures"
+
+
+def _fixtures(vendors: Mapping[str, Vendor], directory: Path | None) -> dict[str, Any]:
+    """Every vendor's fixture document; a file that cannot be read as JSON is a one-line
+    ValueError naming it and what to do (the Store then checks what each holds)."""
+    loaded = {}
+    for vid, vendor in vendors.items():
+        path, hint = _fixture_path(vendor, directory), _fixture_hint(vendor, directory)
+        try:
+            loaded[vid] = vendor.load_fixtures(directory)
+        except json.JSONDecodeError as exc:
+            where = f"{exc.msg} at line {exc.lineno} column {exc.colno}"
+            raise ValueError(f"fixture file {path} is not valid JSON ({where}); {hint}") from None
+        except UnicodeDecodeError:
+            raise ValueError(f"fixture file {path} is not UTF-8 text; {hint}") from None
+        except (OSError, ValueError, RecursionError) as exc:
+            raise ValueError(f"fixture file {path} cannot be read ({exc}); {hint}") from None
+    return loaded
+
+
+def _startup_error(
+    exc: StateError | StorageError, vendors: Mapping[str, Vendor], config: ServerConfig
+) -> ValueError:
+    """What stopped the store from starting, with what to do about it (``serve`` prints it)."""
+    if isinstance(exc, FixtureError):
+        vendor = vendors[exc.vendor]
+        found = StateError(exc.problems, f"fixture file {_fixture_path(vendor, config.fixtures_dir)}")
+        return ValueError(f"{found}; {_fixture_hint(vendor, config.fixtures_dir)}")
+    if isinstance(exc, StorageError):
+        return ValueError(str(exc))
+    return ValueError(f"{exc}; the file was written by another mockserver version: use another --store file")
 
 
 def _persistence(store: str) -> Persistence | None:

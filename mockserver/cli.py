@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gc
+import math
 import signal
 import sys
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from mockserver.config import (
     DEFAULT_HEAD_TIMEOUT,
@@ -33,22 +34,32 @@ if TYPE_CHECKING:
     from mockserver.web.http import HttpLimits
 
 
+class _Parser(argparse.ArgumentParser):
+    """A bad argument is one line, ``mockserver: ...``, and exit 2: argparse would print its usage
+    first, burying the line that says what is wrong."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"mockserver: {message} (see '{self.prog} --help')\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="mockserver", description=__doc__)
+    parser = _Parser(prog="mockserver", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="serve the vendor mocks")
     serve.add_argument("--host", default=DEFAULT_HOST, help="bind address (default %(default)s)")
-    serve.add_argument("--port", type=int, default=DEFAULT_PORT, help="port (default %(default)s)")
+    serve.add_argument("--port", type=_port, default=DEFAULT_PORT, help="port (default %(default)s)")
     serve.add_argument(
         "--vendor", action="append", default=[], metavar="ID", help="serve only this vendor (repeatable)"
     )
-    serve.add_argument("--fixtures", type=Path, metavar="DIR", help="load <vendor>.json from DIR")
+    serve.add_argument("--fixtures", type=_directory, metavar="DIR", help="load <vendor>.json from DIR")
     serve.add_argument("--strict", action="store_true", help="reject undocumented body fields (GEN-7)")
     serve.add_argument("--freeze-time", metavar="ISO", help="fix the mock clock, e.g. 2025-01-01T00:00:00Z")
     serve.add_argument(
-        "--max-body-bytes", type=int, default=DEFAULT_MAX_BODY_BYTES, help="413 above this size"
+        "--max-body-bytes", type=_at_least(1), default=DEFAULT_MAX_BODY_BYTES, help="413 above this size"
     )
-    serve.add_argument("--journal-size", type=int, default=1000, help="journal entries kept per session")
+    serve.add_argument(
+        "--journal-size", type=_at_least(1), default=1000, help="journal entries kept per session"
+    )
     serve.add_argument(
         "--journal-body-kib",
         type=int,
@@ -72,7 +83,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--max-sessions",
-        type=int,
+        type=_at_least(0),
         default=DEFAULT_MAX_SESSIONS,
         help="sessions kept in memory; the least recently used is forgotten first (0: no limit)",
     )
@@ -102,7 +113,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--token", default="test-token", help="bearer token (default %(default)s)")
     check.add_argument("--junit-xml", type=Path, metavar="FILE", help="also write a JUnit XML report")
-    check.add_argument("--max-examples", type=int, default=10, help="Schemathesis examples per operation")
+    check.add_argument(
+        "--max-examples", type=_at_least(1), default=10, help="Schemathesis examples per operation"
+    )
     check.add_argument("--seed", type=int, default=20251123, help="Schemathesis seed")
     check.add_argument("--no-fuzz", action="store_true", help="run the rule scenarios only")
     check.add_argument(
@@ -123,18 +136,18 @@ def _parser() -> argparse.ArgumentParser:
         " http://127.0.0.1:4010/personio",
     )
     proxy.add_argument("--host", default=DEFAULT_HOST, help="bind address (default %(default)s)")
-    proxy.add_argument("--port", type=int, default=DEFAULT_PROXY_PORT, help="port (default %(default)s)")
+    proxy.add_argument("--port", type=_port, default=DEFAULT_PROXY_PORT, help="port (default %(default)s)")
     proxy.add_argument(
         "--errors",
         action="store_true",
         help="answer a non-conforming request with the vendor's error instead of forwarding it",
     )
-    proxy.add_argument("--journal-size", type=int, default=1000, help="journal entries kept")
+    proxy.add_argument("--journal-size", type=_at_least(1), default=1000, help="journal entries kept")
     proxy.add_argument(
-        "--timeout", type=float, default=30.0, help="seconds before a 504 (default %(default)s)"
+        "--timeout", type=_seconds, default=30.0, help="seconds before a 504 (default %(default)s)"
     )
     proxy.add_argument(
-        "--max-body-bytes", type=int, default=DEFAULT_MAX_BODY_BYTES, help="413 above this size"
+        "--max-body-bytes", type=_at_least(1), default=DEFAULT_MAX_BODY_BYTES, help="413 above this size"
     )
     proxy.add_argument(
         "--admin-token",
@@ -185,6 +198,51 @@ def _store(value: str) -> str:
     return value
 
 
+def _whole(value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, not {value!r}") from None
+
+
+def _at_least(low: int) -> Callable[[str], int]:
+    """An argparse type: a whole number no smaller than ``low``."""
+
+    def parse(value: str) -> int:
+        number = _whole(value)
+        if number < low:
+            raise argparse.ArgumentTypeError(f"must be a whole number of at least {low}, not {value!r}")
+        return number
+
+    return parse
+
+
+def _port(value: str) -> int:
+    """1 to 65535: uvicorn would bind 70000 as some other port without a word."""
+    number = _whole(value)
+    if not 1 <= number <= 65535:
+        raise argparse.ArgumentTypeError(f"must be a port number from 1 to 65535, not {value!r}")
+    return number
+
+
+def _seconds(value: str) -> float:
+    """A duration: a positive, finite number of seconds (float() also reads 'nan' and 'inf')."""
+    try:
+        number = float(value)
+    except ValueError:
+        number = math.nan
+    if not (math.isfinite(number) and number > 0):
+        raise argparse.ArgumentTypeError(f"must be a number of seconds above 0, not {value!r}")
+    return number
+
+
+def _directory(value: str) -> Path:
+    path = Path(value).expanduser()
+    if not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{value!r} is not a directory (it should hold <vendor>.json files)")
+    return path
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "serve":
@@ -226,6 +284,7 @@ def serve(args: argparse.Namespace) -> int:
     # connexion imports starlette's test client at import time, which warns about httpx.
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     from mockserver.app import create_app
+    from mockserver.core.store import StorageError
 
     config = ServerConfig(
         host=args.host,
@@ -252,14 +311,14 @@ def serve(args: argparse.Namespace) -> int:
         return 2
     try:
         app = create_app(config)
-    except (ValueError, OSError) as exc:
-        print(f"mockserver: {exc}", file=sys.stderr)
+        app.store.session()  # the default session, built before the first request
+    except (ValueError, OSError, StorageError) as exc:
+        print(f"mockserver: {' '.join(str(exc).split())}", file=sys.stderr)  # one line, always
         return 2
     base = f"http://{config.host}:{config.port}"
     for vendor in app.vendors.values():
         print(f"{vendor.title:<10} {base}{vendor.prefix}  (spec: {base}/{vendor.id}/openapi.json)")
     print(f"{'admin':<10} {base}/__admin  (health, reset, state, requests, rules, faults)", flush=True)
-    app.store.session()  # the default session, built from the fixtures before the first request
     # Everything built so far lives as long as the process: keep it out of the garbage collector's
     # full passes, which otherwise walk every spec node and record and show up as p99 spikes.
     gc.collect()

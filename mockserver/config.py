@@ -39,9 +39,10 @@ class ServerConfig:
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     journal_size: int = 1000
     max_sessions: int = DEFAULT_MAX_SESSIONS
+    """Sessions kept in memory (least recently used forgotten first); 0: no limit. With SQLite a
+    forgotten session that was saved comes back from the file on its next use."""
     fuzz_responses: int | None = None
     """A seed: every session starts with a ``fuzz`` fault on every call (response fuzzing mode)."""
-    """Sessions kept in memory (least recently used forgotten first); 0: no limit. Not with SQLite."""
     admin_token: str | None = None
     """Required on every admin call but the health check; mandatory off loopback."""
     store: str = "memory"

@@ -4,6 +4,7 @@ rejected request, after a clean stop and after SIGKILL in the middle of a write 
 from __future__ import annotations
 
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -17,7 +18,7 @@ from starlette.testclient import TestClient
 from mockserver.app import MockApp, create_app
 from mockserver.cli import main
 from mockserver.config import ServerConfig, store_path
-from tests.test_cli import free_port, wait_healthy
+from tests.test_cli import free_port, usage_error, wait_healthy
 
 AUTH = {"Authorization": "Bearer test-token"}
 SESSIONS = ["default", "created", "seeded", "reset", "rejected", "untouched"]
@@ -171,3 +172,46 @@ def test_sigkill_mid_load_loses_no_acknowledged_write(tmp_path: Path) -> None:
             process.communicate(timeout=10)
         if writer is not None:
             writer.join(timeout=10)
+
+
+def test_GEN_4_a_bad_document_is_never_written_so_the_file_still_starts(tmp_path: Path) -> None:
+    # it used to be saved before it was checked: the server then could not start on the file again
+    db = tmp_path / "state.db"
+    app = sqlite_app(db)
+    client = TestClient(app)
+    bad = client.get("/__admin/state/personio").json()
+    bad["projects"]["1001"]["parent_project"] = "x"
+    assert client.put("/__admin/state/personio", json=bad).status_code == 400
+    app.store.close()
+    restarted = sqlite_app(db)
+    client = TestClient(restarted)
+    assert call(client, "GET", "/projects/1001", "default", None).json()["name"] == "Website Relaunch"
+    restarted.store.close()
+
+
+def test_a_foreign_database_file_is_a_one_line_usage_error(tmp_path: Path) -> None:
+    db = tmp_path / "theirs.db"
+    connection = sqlite3.connect(db)
+    connection.execute("CREATE TABLE states(x)")
+    connection.close()
+    line = usage_error("serve", "--vendor", "personio", "--port", "1", "--store", f"sqlite:{db}")
+    assert line == (
+        f"mockserver: {db} is not a mockserver state database (it holds tables states);"
+        " use a new file, or one a mockserver wrote"
+    )
+
+
+def test_read_only_sessions_do_not_pin_memory_with_sqlite(tmp_path: Path) -> None:
+    # 4,000 of them once held 476 MiB: past --max-sessions they are forgotten as in memory mode
+    app = create_app(
+        ServerConfig(vendors=("personio",), store=f"sqlite:{tmp_path / 'state.db'}", max_sessions=5)
+    )
+    client = TestClient(app)
+    assert call(client, "PATCH", "/projects/1001", "writer", {"description": "kept"}).status_code == 204
+    for i in range(40):
+        assert call(client, "GET", "/projects/1001", f"reader-{i}", None).status_code == 200
+        assert len(app.store.session_names()) <= 5
+    assert "writer" not in app.store.session_names()
+    # forgotten, not lost: it comes back from the file
+    assert call(client, "GET", "/projects/1001", "writer", None).json()["description"] == "kept"
+    app.store.close()

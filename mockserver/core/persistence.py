@@ -20,7 +20,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
-from mockserver.core.store import Document, Record
+from mockserver.core.store import Document, Record, StorageError
 
 SCHEMA_VERSION = 1
 SCHEMA = """
@@ -38,12 +38,19 @@ CREATE TABLE IF NOT EXISTS records (
     PRIMARY KEY (session, vendor, collection, id)
 );
 """
+COLUMNS = {
+    "states": ["session", "vendor"],
+    "records": ["session", "vendor", "collection", "id", "json"],
+}
 _UPSERT = "INSERT OR REPLACE INTO records (session, vendor, collection, id, json) VALUES (?, ?, ?, ?, ?)"
 _DELETE = "DELETE FROM records WHERE session = ? AND vendor = ? AND collection = ? AND id = ?"
 
 
 class PersistenceError(ValueError):
     """The state database cannot be used (a usage error at startup)."""
+
+
+NOT_OURS = "use a new file, or one a mockserver wrote"
 
 
 def _dumps(record: Record) -> str:
@@ -72,6 +79,7 @@ class SqlitePersistence:
                     raise PersistenceError(
                         f"{path}: state database schema {version}, this mockserver reads {SCHEMA_VERSION}"
                     )
+                _check_tables(db, path, version)
                 for statement in SCHEMA.split(";"):
                     if statement.strip():
                         db.execute(statement)
@@ -97,16 +105,39 @@ class SqlitePersistence:
                     db.execute("ROLLBACK")
                 raise
 
-    def load(self) -> dict[str, dict[str, Document]]:
+    @contextmanager
+    def _saving(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction; a failure (disk full, file gone, closed) is a StorageError."""
+        try:
+            with self._transaction() as db:
+                yield db
+        except sqlite3.Error as exc:
+            raise StorageError(f"the state database {self.path} could not be written: {exc}") from exc
+
+    def sessions(self) -> list[str]:
         with self.lock:
-            saved: dict[str, dict[str, Document]] = {}
-            for session, vendor in self._db.execute("SELECT session, vendor FROM states"):
-                saved.setdefault(session, {})[vendor] = {}
-            query = "SELECT session, vendor, collection, id, json FROM records ORDER BY rowid"
-            for session, vendor, collection, key, text in self._db.execute(query):
-                document = saved.get(session, {}).get(vendor)
-                if document is not None:
-                    document.setdefault(collection, {})[key] = json.loads(text)
+            try:
+                return [name for (name,) in self._db.execute("SELECT DISTINCT session FROM states")]
+            except sqlite3.Error as exc:
+                raise StorageError(f"the state database {self.path} could not be read: {exc}") from exc
+
+    def load_session(self, session: str) -> dict[str, Document]:
+        with self.lock:
+            try:
+                saved: dict[str, Document] = {
+                    vendor: {}
+                    for (vendor,) in self._db.execute(
+                        "SELECT vendor FROM states WHERE session = ?", (session,)
+                    )
+                }
+                query = "SELECT vendor, collection, id, json FROM records WHERE session = ? ORDER BY rowid"
+                rows = self._db.execute(query, (session,)) if saved else ()
+                for vendor, collection, key, text in rows:
+                    document = saved.get(vendor)
+                    if document is not None:
+                        document.setdefault(collection, {})[key] = json.loads(text)
+            except (sqlite3.Error, ValueError) as exc:  # ValueError: a row that is not JSON
+                raise StorageError(f"the state database {self.path} could not be read: {exc}") from exc
             return saved
 
     def write(self, session: str, vendor: str, changes: Mapping[str, Mapping[str, Record | None]]) -> None:
@@ -117,7 +148,7 @@ class SqlitePersistence:
                     deletes.append((session, vendor, collection, key))
                 else:
                     upserts.append((session, vendor, collection, key, _dumps(record)))
-        with self._transaction() as db:
+        with self._saving() as db:
             db.executemany(_DELETE, deletes)
             db.executemany(_UPSERT, upserts)
 
@@ -127,13 +158,13 @@ class SqlitePersistence:
             for collection, records in document.items()
             for key, record in records.items()
         ]
-        with self._transaction() as db:
+        with self._saving() as db:
             db.execute("DELETE FROM records WHERE session = ? AND vendor = ?", (session, vendor))
             db.execute("INSERT OR IGNORE INTO states (session, vendor) VALUES (?, ?)", (session, vendor))
             db.executemany(_UPSERT, rows)
 
     def drop(self, session: str, vendors: list[str]) -> None:
-        with self._transaction() as db:
+        with self._saving() as db:
             for vendor in vendors:
                 db.execute("DELETE FROM records WHERE session = ? AND vendor = ?", (session, vendor))
                 db.execute("DELETE FROM states WHERE session = ? AND vendor = ?", (session, vendor))
@@ -141,3 +172,19 @@ class SqlitePersistence:
     def close(self) -> None:
         with self.lock:
             self._db.close()
+
+
+def _check_tables(db: sqlite3.Connection, path: Path, version: int) -> None:
+    """Refuse a file that holds someone else's tables: ``CREATE TABLE IF NOT EXISTS`` would
+    keep a foreign ``states`` table, and the first read would fail on its columns."""
+    tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if version == 0 and tables:
+        names = ", ".join(sorted(tables))
+        raise PersistenceError(
+            f"{path} is not a mockserver state database (it holds tables {names}); {NOT_OURS}"
+        )
+    for table, expected in COLUMNS.items() if version else ():
+        found = [row[1] for row in db.execute(f"PRAGMA table_info({table})")]
+        if found != expected:
+            wanted = ", ".join(expected)
+            raise PersistenceError(f"{path}: table {table} has columns {found}, not {wanted}; {NOT_OURS}")

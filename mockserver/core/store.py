@@ -8,12 +8,17 @@ The in-memory records and indexes are the working set in every mode. Given a
 :class:`Persistence` (``--store sqlite:PATH``), the store builds :class:`DurableVendorState`
 instead, which writes each committed transaction through before the transaction returns; the
 in-memory path itself never pays for it.
+
+A whole document (admin PUT, fixtures, a saved state) is checked on a scratch state first
+(:func:`prepare`: shape, strict JSON, record schemas, index keys, the vendor's render probe) and
+only then adopted, in one step: it is applied whole or not at all, and saved only if it passed.
 """
 
 from __future__ import annotations
 
 import copy
 import itertools
+import json
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -22,24 +27,74 @@ from typing import Any, Protocol
 
 from mockserver.core.faults import Fault, FaultBook
 from mockserver.core.journal import DEFAULT_BODY_BYTES, DEFAULT_BUDGET_BYTES, Journal
+from mockserver.core.records import Check, compile_schema, short
+from mockserver.core.strict import strict_json_problems, strict_json_text
 
 Record = dict[str, Any]
 Document = dict[str, dict[str, Record]]
 """A vendor's whole state: collection name -> record id (``str``) -> record."""
 KeyFn = Callable[[Record], Any]
 """Derives an index key from a record; ``None`` means "not indexed"."""
+Probe = Callable[["VendorState", int], list[str]]
+"""What a vendor finds wrong rendering every record of a candidate state (at most ``limit``
+problems): the vendor's side of "a record the store accepts can be read" (``Vendor.render_problems``)."""
+MAX_PROBLEMS = 100
+"""A rejected document lists at most this many problems, and checking stops there (as GEN-5)."""
 
 
 @dataclass(frozen=True)
 class CollectionSpec:
-    """How a vendor's collection is keyed and indexed."""
+    """How a vendor's collection is keyed and indexed, and what its records look like."""
 
     id_field: str = "id"
     indexes: Mapping[str, KeyFn] = field(default_factory=dict)
+    record_schema: Mapping[str, Any] | None = None
+    """JSON Schema of a stored record (the subset of :mod:`mockserver.core.records`): the fields
+    the vendor's handlers and renderers read, each typed. ``None``: any object."""
+    check_record: Check | None = field(init=False, default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.record_schema is not None:  # compiled at import: a bad schema fails there
+            object.__setattr__(self, "check_record", compile_schema(self.record_schema))
 
 
 class StateError(ValueError):
-    """A state document that does not fit the vendor's collections."""
+    """A state document that does not fit the vendor's collections: every ``problem`` found (at
+    most :data:`MAX_PROBLEMS`), each naming collection, record id and field."""
+
+    def __init__(self, problems: str | Sequence[str], context: str = "") -> None:
+        found = [problems] if isinstance(problems, str) else list(problems)
+        # A message must itself be strict JSON: escape what a lone surrogate in a key left in it.
+        self.problems = [p.encode("utf-8", "backslashreplace").decode("utf-8") for p in found]
+        self.context = context
+        super().__init__(self.summary())
+
+    def summary(self) -> str:
+        head = f"{self.context}: " if self.context else ""
+        if len(self.problems) == 1:
+            return head + self.problems[0]
+        more = " (checking stopped there)" if len(self.problems) >= MAX_PROBLEMS else ""
+        return f"{head}{len(self.problems)} problems{more}: " + "; ".join(self.problems)
+
+    def within(self, context: str) -> StateError:
+        return type(self)(self.problems, f"{context}: {self.context}" if self.context else context)
+
+
+class FixtureError(StateError):
+    """A vendor's fixture document (built-in or ``--fixtures DIR``) does not fit its collections."""
+
+    def __init__(self, problems: str | Sequence[str], context: str = "", vendor: str = "") -> None:
+        super().__init__(problems, context)
+        self.vendor = vendor
+
+    def within(self, context: str) -> FixtureError:
+        outer = f"{context}: {self.context}" if self.context else context
+        return FixtureError(self.problems, outer, self.vendor)
+
+
+class StorageError(RuntimeError):
+    """The persistence could not save a change (disk full, file gone, database closed); the
+    change was not made, in memory or in the file."""
 
 
 class Collection:
@@ -70,7 +125,8 @@ class Collection:
         return self._indexes[index].get(key, set())
 
     def next_id(self) -> int:
-        numeric = [int(k) for k in self._records if k.isdigit()]
+        # ASCII digits only ('²'.isdigit() holds too) and ids a 64-bit integer holds
+        numeric = [int(k) for k in self._records if k.isascii() and k.isdigit() and len(k) < 19]
         return max(numeric, default=0) + 1
 
     def put(self, record: Record) -> Record:
@@ -106,6 +162,22 @@ class Collection:
                 if not ids:
                     del self._indexes[name][index_key]
 
+    def _admit(self, key: str, record: Record, problems: list[str]) -> None:
+        """Store a candidate's record (:func:`prepare`), or say why an index cannot key it."""
+        keys = {}
+        for name, key_fn in self.spec.indexes.items():
+            try:
+                index_key = key_fn(record)
+                hash(index_key)
+            except Exception as exc:  # any failure of a key function is this record's problem
+                problems.append(f"{self.name}[{key!r}]: index {name!r} cannot key this record ({short(exc)})")
+                return
+            keys[name] = index_key
+        self._records[key] = record
+        for name, index_key in keys.items():
+            if index_key is not None:
+                self._indexes[name].setdefault(index_key, set()).add(key)
+
     def _restore(self, key: str, record: Record | None) -> None:
         if record is None:
             if key in self._records:
@@ -118,12 +190,28 @@ class Collection:
 
 
 class VendorState:
-    """One vendor's collections within one session."""
+    """One vendor's collections within one session.
 
-    def __init__(self, specs: Mapping[str, CollectionSpec], document: Mapping[str, Any]) -> None:
+    ``document`` is checked whole (:func:`prepare`, with the vendor's render ``probe``), unless it
+    is ``trusted``: a template that already passed, such as the store's checked fixtures.
+    """
+
+    def __init__(
+        self,
+        specs: Mapping[str, CollectionSpec],
+        document: Mapping[str, Any],
+        probe: Probe | None = None,
+        *,
+        trusted: bool = False,
+    ) -> None:
         self._undo: list[tuple[Collection, str, Record | None]] | None = None
+        self.specs = specs
+        self.probe = probe
         self.collections = {name: Collection(name, spec, self) for name, spec in specs.items()}
-        self._install(check_document(self.collections, document))
+        if trusted:
+            self._install(_copy_document(document))
+        elif document:
+            self._adopt(prepare(specs, document, probe))
 
     def __getitem__(self, name: str) -> Collection:
         return self.collections[name]
@@ -148,9 +236,11 @@ class VendorState:
         finally:
             self._undo = None
 
-    def load(self, document: Mapping[str, Any]) -> None:
-        """Replace the whole state with ``document`` (validated first; all or nothing)."""
-        self._install(check_document(self.collections, document))
+    def load(self, document: Mapping[str, Any], *, owned: bool = False) -> None:
+        """Replace the whole state with ``document``: checked on a scratch state, then adopted in
+        one step (all or nothing); a bad document raises :class:`StateError`. ``owned``: the
+        caller hands it over (just parsed), so its records are kept rather than copied."""
+        self._adopt(prepare(self.specs, document, self.probe, owned=owned))
 
     def _install(self, checked: Document) -> None:
         for name, collection in self.collections.items():
@@ -160,21 +250,32 @@ class VendorState:
             for key, record in checked.get(name, {}).items():
                 collection._store(key, record)
 
+    def _adopt(self, scratch: VendorState) -> None:
+        """Take over a prepared scratch state's records and indexes (no copying, no failure)."""
+        for name, collection in self.collections.items():
+            collection._records = scratch.collections[name]._records
+            collection._indexes = scratch.collections[name]._indexes
+
     def dump(self) -> dict[str, dict[str, Record]]:
         return {name: c.dump() for name, c in self.collections.items()}
 
 
 class Persistence(Protocol):
-    """Where a durable store writes through (``mockserver.core.persistence``). Every method is
-    one atomic write that is durable when it returns; ``lock`` serialises them."""
+    """Where a durable store writes through (``mockserver.core.persistence``). Every write is one
+    atomic write that is durable when it returns, or raises :class:`StorageError` having changed
+    nothing; ``lock`` serialises them."""
 
     @property
     def lock(self) -> AbstractContextManager[Any]:
-        """Held around every write, and by the store while it detaches a reset session."""
+        """Held around every write, and by the store while it detaches a reset or evicted session."""
         ...
 
-    def load(self) -> dict[str, dict[str, Document]]:
-        """Every saved session: session -> vendor -> document."""
+    def sessions(self) -> list[str]:
+        """The names of the sessions that have a saved state."""
+        ...
+
+    def load_session(self, session: str) -> dict[str, Document]:
+        """The saved states of ``session``: vendor -> document (empty: nothing saved)."""
         ...
 
     def write(self, session: str, vendor: str, changes: Mapping[str, Mapping[str, Record | None]]) -> None:
@@ -205,17 +306,21 @@ class DurableVendorState(VendorState):
         self,
         specs: Mapping[str, CollectionSpec],
         document: Mapping[str, Any],
+        probe: Probe | None,
         persistence: Persistence,
         session: str,
         vendor: str,
         saved: bool,
+        *,
+        trusted: bool = False,
     ) -> None:
-        super().__init__(specs, document)
+        super().__init__(specs, document, probe, trusted=trusted)
         self._persistence = persistence
         self._session = session
         self._vendor = vendor
         self._saved = saved
         self._detached = False
+        self._evicted = False
 
     @contextmanager
     def transaction(self) -> Iterator[VendorState]:
@@ -232,49 +337,121 @@ class DurableVendorState(VendorState):
         for collection, key, _ in undo:
             changes.setdefault(collection.name, {})[key] = collection._records.get(key)
         with self._persistence.lock:
+            self._check_not_evicted()
             if self._detached:  # reset meanwhile: this session is no longer the saved one
                 return
             if self._saved:
                 self._persistence.write(self._session, self._vendor, changes)
             else:
-                self._persistence.replace(self._session, self._vendor, self._records())
+                self._persistence.replace(self._session, self._vendor, _records_of(self))
                 self._saved = True
 
-    def load(self, document: Mapping[str, Any]) -> None:
-        checked = check_document(self.collections, document)
+    def load(self, document: Mapping[str, Any], *, owned: bool = False) -> None:
+        scratch = prepare(
+            self.specs, document, self.probe, owned=owned
+        )  # nothing is written unless it passes
         with self._persistence.lock:
+            self._check_not_evicted()
             if not self._detached:  # saved first: a failed write leaves the state as it was
-                self._persistence.replace(self._session, self._vendor, checked)
+                self._persistence.replace(self._session, self._vendor, _records_of(scratch))
                 self._saved = True
-            self._install(checked)
+            self._adopt(scratch)
 
     def detach(self) -> None:
         """Stop writing through (the session was reset); call it under ``persistence.lock``."""
         self._detached = True
 
-    def _records(self) -> dict[str, dict[str, Record]]:
-        return {name: c._records for name, c in self.collections.items()}
+    def evict(self) -> None:
+        """The store forgot this session and will re-load it from the file on its next use: a
+        request still holding this copy must fail rather than write behind the re-loaded one.
+        Call it under ``persistence.lock``."""
+        self._evicted = True
+
+    def _check_not_evicted(self) -> None:
+        if self._evicted:
+            raise StorageError(f"session {self._session!r} left memory during the request; retry it")
 
 
-def check_document(collections: Mapping[str, Collection], document: Mapping[str, Any]) -> Document:
-    """Validate a state document's shape and return a private deep copy of it."""
-    if not isinstance(document, Mapping):
-        raise StateError("the state document must be a JSON object of collections")
-    unknown = sorted(set(document) - set(collections))
-    if unknown:
-        raise StateError(f"unknown collections: {', '.join(unknown)}; known: {sorted(collections)}")
-    checked: Document = {}
+def _records_of(state: VendorState) -> dict[str, dict[str, Record]]:
+    return {name: c._records for name, c in state.collections.items()}
+
+
+def _copy_document(document: Mapping[str, Any]) -> Document:
+    """A private copy (``str`` ids); the C codec copies a JSON tree several times faster than
+    ``copy.deepcopy``, and every document here is JSON (:func:`prepare` checked it)."""
+    return {str(name): json.loads(json.dumps(records)) for name, records in document.items()}
+
+
+def prepare(
+    specs: Mapping[str, CollectionSpec],
+    document: Any,
+    probe: Probe | None = None,
+    limit: int = MAX_PROBLEMS,
+    *,
+    owned: bool = False,
+) -> VendorState:
+    """``document`` checked whole and installed on a scratch state, ready to be adopted: its
+    shape, strict JSON (GEN-13), each record against its collection's ``record_schema``, every
+    index key, then the vendor's render ``probe`` on the result. Anything wrong raises
+    :class:`StateError` listing the problems (at most ``limit``)."""
+    problems = _shape_problems(specs, document, limit)
+    if problems:
+        raise StateError(problems)
+    text = strict_json_text(document)
+    problems = [] if text is not None else strict_json_problems(document, limit, "")
     for name, records in document.items():
-        if not isinstance(records, Mapping):
-            raise StateError(f"collection {name!r} must be an object of records by id")
-        id_field = collections[name].spec.id_field
+        check = specs[name].check_record
+        if check is None:
+            continue
         for key, record in records.items():
+            if len(problems) >= limit:
+                break
+            check(record, f"{name}[{key!r}]", problems)
+    scratch = VendorState(specs, {}, probe, trusted=True)
+    if not problems:  # key functions may assume the types the schema checks
+        for name, records in _private(document, text, owned).items():
+            collection = scratch.collections[name]
+            for key, record in records.items():
+                if len(problems) >= limit:
+                    break
+                collection._admit(key, record, problems)
+    if not problems and probe is not None:
+        problems = probe(scratch, limit)
+    if problems:
+        raise StateError(problems[:limit])
+    return scratch
+
+
+def _private(document: Mapping[str, Any], text: bytes | None, owned: bool) -> Mapping[str, Any]:
+    """The document's records for the store alone: its own if handed over, else a copy (parsed
+    back from the text the strict check encoded, when it did)."""
+    if owned:
+        return document
+    return json.loads(text) if text is not None else _copy_document(document)
+
+
+def _shape_problems(specs: Mapping[str, CollectionSpec], document: Any, limit: int) -> list[str]:
+    if not isinstance(document, Mapping):
+        return ["the state document must be a JSON object of collections"]
+    problems = []
+    unknown = sorted(map(str, set(document) - set(specs)))
+    if unknown:
+        problems.append(f"unknown collections: {', '.join(unknown)}; known: {sorted(specs)}")
+    for name, records in document.items():
+        if name not in specs:
+            continue
+        if not isinstance(records, Mapping):
+            problems.append(f"collection {name!r} must be an object of records by id")
+            continue
+        id_field = specs[name].id_field
+        for key, record in records.items():
+            if len(problems) >= limit:
+                return problems
             if not isinstance(record, Mapping):
-                raise StateError(f"{name}[{key!r}] must be an object")
-            if str(record.get(id_field)) != str(key):
-                raise StateError(f"{name}[{key!r}] must carry {id_field!r} equal to its key")
-        checked[name] = {str(k): copy.deepcopy(dict(v)) for k, v in records.items()}
-    return checked
+                problems.append(f"{name}[{key!r}] must be an object")
+            elif str(record.get(id_field)) != str(key):
+                problems.append(f"{name}[{key!r}] must carry {id_field!r} equal to its key")
+    return problems
 
 
 class Session:
@@ -301,10 +478,14 @@ class Session:
 
 
 class Store:
-    """All sessions, created lazily from the fixtures on first use.
+    """All sessions, created lazily on first use: from the session's saved state when the
+    persistence has one, from the fixtures otherwise.
 
-    With ``persistence`` every session saved there is loaded at once (a vendor it has no state
-    for comes from the fixtures), and every committed write, ``load`` and ``reset`` is saved.
+    Each vendor's fixtures are checked once, here (:class:`FixtureError`), with the vendor's
+    render ``probes``. Past ``max_sessions`` the least recently used session (never the default
+    one) is forgotten: in memory it comes back from the fixtures; with a persistence from the file
+    if it was saved there, so forgetting it only frees memory. At startup every saved session
+    is loaded and checked once, so a file that no longer fits fails then, not on first use.
     """
 
     DEFAULT_SESSION = "default"
@@ -317,25 +498,33 @@ class Store:
         persistence: Persistence | None = None,
         max_sessions: int = 0,
         faults: Sequence[Fault] = (),
+        probes: Mapping[str, Probe] | None = None,
         journal_bounds: tuple[int, int] = (DEFAULT_BODY_BYTES, DEFAULT_BUDGET_BYTES),
     ) -> None:
         self._specs = specs
-        self._fixtures = fixtures
+        self._probes = dict(probes or {})
+        self._templates = {vendor: self._template(vendor, fixtures.get(vendor, {})) for vendor in specs}
         self._journal_size = journal_size
         self._journal_bounds = journal_bounds
         """Each session journal's (body_bytes, budget_bytes)."""
         self._persistence = persistence
         # A session costs ~100 KiB plus its journal; a suite that names a new session per test
-        # and never resets would otherwise grow without bound. Saved sessions are never evicted.
-        self._max_sessions = max_sessions if persistence is None else 0
+        # and never resets would otherwise grow without bound.
+        self._max_sessions = max_sessions
         self._faults = tuple(faults)
         """Faults every session starts with (``serve --fuzz-responses``); a reset brings them back."""
         self._sessions: dict[str, Session] = {}
         self._lock = threading.Lock()
         self._clock = itertools.count(1)
-        if persistence is not None:
-            for name, saved in persistence.load().items():
-                self._sessions[name] = self._new_session(name, saved)
+        for name in persistence.sessions() if persistence is not None else ():
+            self.session(name)
+
+    def _template(self, vendor: str, document: Mapping[str, Any]) -> Document:
+        try:
+            checked = prepare(self._specs[vendor], document, self._probes.get(vendor))
+        except StateError as exc:
+            raise FixtureError(exc.problems, f"fixtures of {vendor}", vendor) from None
+        return _records_of(checked)
 
     def session(self, name: str | None = None) -> Session:
         name = name or self.DEFAULT_SESSION
@@ -344,9 +533,10 @@ class Store:
             with self._lock:
                 session = self._sessions.get(name)
                 if session is None:
+                    saved = self._persistence.load_session(name) if self._persistence is not None else {}
+                    session = self._new_session(name, saved)
                     if self._max_sessions and len(self._sessions) >= self._max_sessions:
                         self._evict_least_recent()
-                    session = self._new_session(name)
                     self._sessions[name] = session
         session.last_used = next(self._clock)
         return session
@@ -354,47 +544,59 @@ class Store:
     def _evict_least_recent(self) -> None:
         """Forget the session used longest ago (never the default one); call under ``_lock``."""
         candidates = [s for s in self._sessions.values() if s.name != self.DEFAULT_SESSION]
-        if candidates:
-            del self._sessions[min(candidates, key=lambda s: s.last_used).name]
+        if not candidates:
+            return
+        victim = min(candidates, key=lambda s: s.last_used)
+        if self._persistence is not None:
+            with self._persistence.lock:
+                for state in victim.states.values():
+                    assert isinstance(state, DurableVendorState)
+                    state.evict()
+        del self._sessions[victim.name]
 
-    def _new_session(self, name: str, saved: Mapping[str, Document] | None = None) -> Session:
-        states = {
-            vendor: self._new_state(name, vendor, specs, (saved or {}).get(vendor))
-            for vendor, specs in self._specs.items()
-        }
+    def _new_session(self, name: str, saved: Mapping[str, Document]) -> Session:
+        states = {vendor: self._new_state(name, vendor, saved.get(vendor)) for vendor in self._specs}
         session = Session(name, states, self._journal_size, self._journal_bounds)
         for fault in self._faults:
             session.faults.add(fault)
         return session
 
-    def _new_state(
-        self, session: str, vendor: str, specs: Mapping[str, CollectionSpec], saved: Document | None
-    ) -> VendorState:
-        fixtures = self._fixtures.get(vendor, {})
+    def _new_state(self, session: str, vendor: str, saved: Document | None) -> VendorState:
+        specs, probe, template = self._specs[vendor], self._probes.get(vendor), self._templates[vendor]
         persistence = self._persistence
         if persistence is None:
-            return VendorState(specs, fixtures)
+            return VendorState(specs, template, probe, trusted=True)
         if saved is None:
-            return DurableVendorState(specs, fixtures, persistence, session, vendor, saved=False)
-        try:
-            return DurableVendorState(specs, saved, persistence, session, vendor, saved=True)
+            return DurableVendorState(
+                specs, template, probe, persistence, session, vendor, saved=False, trusted=True
+            )
+        try:  # the render probe ran when it was saved; the file may come from another version
+            scratch = prepare(specs, saved)
         except StateError as exc:
-            raise StateError(f"saved state of session {session!r}, vendor {vendor}: {exc}") from None
+            raise exc.within(f"saved state of session {session!r}, vendor {vendor}") from None
+        state = DurableVendorState(specs, {}, probe, persistence, session, vendor, saved=True, trusted=True)
+        state._adopt(scratch)
+        return state
 
     def reset(self, name: str | None = None) -> None:
-        """Forget a session; it comes back from the fixtures on its next use."""
+        """Forget a session (its state, journal and faults); it comes back from the fixtures on its
+        next use. With a persistence the saved state is dropped first: if that fails
+        (:class:`StorageError`), the session stays exactly as it was, in memory and in the file."""
         name = name or self.DEFAULT_SESSION
         with self._lock:
-            session = self._sessions.pop(name, None)
-            if self._persistence is None:
-                return
-            with self._persistence.lock:  # a request still holding the old session saves nothing
-                for state in session.states.values() if session is not None else []:
-                    assert isinstance(state, DurableVendorState)
-                    state.detach()
-                self._persistence.drop(name, list(self._specs))
+            session = self._sessions.get(name)
+            if self._persistence is not None:
+                with self._persistence.lock:  # a request still holding the old session saves nothing
+                    self._persistence.drop(name, list(self._specs))
+                    for state in session.states.values() if session is not None else []:
+                        assert isinstance(state, DurableVendorState)
+                        state.detach()
+            if session is not None:
+                session.faults.clear()  # nor is it faulted any more
+                del self._sessions[name]
 
     def session_names(self) -> list[str]:
+        """The sessions in memory (with a persistence, saved ones may be in the file only)."""
         return sorted(self._sessions)
 
     def close(self) -> None:

@@ -11,7 +11,7 @@ import importlib
 import json
 import pkgutil
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from mockserver.core.change import Identity
 from mockserver.core.faults import fault_violation
+from mockserver.core.records import schema_of, typed
+from mockserver.core.renders import Rendering, rendering_problems
 from mockserver.core.rules import RuleRegistry
 from mockserver.core.scenarios import Scenario
 from mockserver.core.store import CollectionSpec, VendorState
@@ -48,6 +50,13 @@ class Sample:
     """The update path for an id that does not exist."""
     ids: Mapping[str, str] = field(default_factory=dict)
     """Path template -> fixture id, for operations other than the project ones (whitelists...)."""
+
+
+def token_schema(subject: Mapping[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
+    """The record schema of a ``tokens`` collection, as :meth:`Vendor.identify` reads it."""
+    permissions = typed("array", items=typed("string"))  # a frozenset of them: hashable names
+    subject = typed("string", "null") if subject is None else subject
+    return schema_of(("token",), token=typed("string"), subject=subject, permissions=permissions, **extra)
 
 
 class Vendor(abc.ABC):
@@ -112,6 +121,16 @@ class Vendor(abc.ABC):
         vendor's envelope around the closest violation; vendors override it where they document
         more (a 429's retry header, a literal body)."""
         return self.format_errors([fault_violation(status)], now)
+
+    def renders(self, state: VendorState) -> Iterable[Rendering]:
+        """Every value the vendor's reads would answer for the records of ``state``; the store
+        runs them (:meth:`render_problems`) on a state document before adopting it."""
+        return ()
+
+    def render_problems(self, state: VendorState, limit: int) -> list[str]:
+        """A record the store accepts must be renderable by every read: each rendering runs,
+        is strict JSON (GEN-13) and fits its schema in the spec (at most ``limit`` problems)."""
+        return rendering_problems(self.renders(state), self.spec_path, limit)
 
     def identify(self, token: str, state: VendorState) -> Identity | None:
         """Tokens live in the vendor's ``tokens`` collection (GEN-8)."""

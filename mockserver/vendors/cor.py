@@ -14,16 +14,20 @@ references and ``YYYY-MM-DD`` dates; :meth:`Cor.render` shapes the response (COR
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
+from functools import partial
 from typing import Any, ClassVar
 
 from mockserver.core.change import Change
 from mockserver.core.checks import merged_pair, taken_by_other
 from mockserver.core.faults import RETRY_AFTER_SECONDS
-from mockserver.core.pipeline import Context, Reply
+from mockserver.core.pipeline import Context, Incoming, Reply
+from mockserver.core.records import from_openapi, schema_of, typed
+from mockserver.core.renders import Rendering
 from mockserver.core.rules import RuleRegistry
-from mockserver.core.store import Collection, CollectionSpec, Record
-from mockserver.core.vendor import Handler, Sample, Vendor
+from mockserver.core.spec import load_spec
+from mockserver.core.store import Collection, CollectionSpec, Record, VendorState
+from mockserver.core.vendor import SPECS_DIR, Handler, Sample, Vendor, token_schema
 from mockserver.core.violations import Code, Violation
 from mockserver.vendors._common import iso_z
 from mockserver.vendors._cor_scenarios import SCENARIOS
@@ -64,6 +68,26 @@ CLIENT_FIELDS = (
 )  # fmt: skip
 
 rules = RuleRegistry(vendor="cor")
+
+# -- stored records: every mapped record has COR's numeric id (a lookup turns the keys it finds
+# back into integers) and its (source, external id); projects are typed like the spec's Project,
+# with dates as stored (YYYY-MM-DD) and the create-only external references.
+_SPEC = load_spec(SPECS_DIR / "cor.yaml")
+PROJECT = "#/components/schemas/Project"
+_TEXT = typed("string", "null")
+_MAPPED = {"id": typed("integer"), "source": _TEXT, "external_id": _TEXT}
+
+
+def _mapped(*texts: str) -> dict[str, Any]:
+    return schema_of(("id",), **_MAPPED, **dict.fromkeys(texts, _TEXT))
+
+
+_PROJECT = from_openapi(
+    _SPEC, {"$ref": PROJECT}, required=("id",), nullable=True, **_MAPPED, brand_id=_TEXT, product_id=_TEXT
+)
+_CLIENT = from_openapi(
+    _SPEC, {"$ref": "#/components/schemas/Client"}, required=("id",), nullable=True, **_MAPPED
+)
 
 
 def _error(
@@ -270,10 +294,19 @@ class Cor(Vendor):
         missing_path="/v2/integrations/projects/SF-OPP-99999",
     )
     collections: ClassVar[Mapping[str, CollectionSpec]] = {
-        "tokens": CollectionSpec(id_field="token"),
+        "tokens": CollectionSpec(
+            id_field="token", record_schema=token_schema(company_id=typed("integer", "null"))
+        ),
         **{
-            name: CollectionSpec(indexes={"external": _external_key})
-            for name in ("projects", "clients", "users", "currencies", "fees", "contracts")
+            name: CollectionSpec(indexes={"external": _external_key}, record_schema=schema)
+            for name, schema in (
+                ("projects", _PROJECT),
+                ("clients", _CLIENT),
+                ("users", _mapped("first_name", "last_name", "email")),
+                ("currencies", _mapped("code", "name")),
+                ("fees", _mapped("name")),
+                ("contracts", _mapped("name")),
+            )
         },
     }
 
@@ -290,6 +323,14 @@ class Cor(Vendor):
         return list(violations[:1])
 
     # -- rendering ------------------------------------------------------------------------------
+    def renders(self, state: VendorState) -> Iterator[Rendering]:
+        """No GET: a stored project is read as the answer to its update (a client never again)."""
+        ctx = Context(self, "updateProject", state, Incoming("PUT", ""), datetime.now(UTC))
+        for project in state["projects"]:
+            yield Rendering(
+                "projects", project["id"], "updateProject", partial(self.render, ctx, project), PROJECT
+            )
+
     @staticmethod
     def render(ctx: Context, record: Record) -> dict[str, Any]:
         """COR-7: internal numeric ids and references, ``YYYY-MM-DD 00:00:00`` dates."""

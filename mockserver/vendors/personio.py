@@ -8,16 +8,20 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
+from functools import partial
 from typing import Any, ClassVar
 
 from mockserver.core.change import Change
 from mockserver.core.checks import normalized, taken_by_other
 from mockserver.core.faults import RETRY_AFTER_SECONDS
-from mockserver.core.pipeline import NO_BODY, Context, Reply
+from mockserver.core.pipeline import NO_BODY, Context, Incoming, Reply
+from mockserver.core.records import from_openapi, schema_of, typed
+from mockserver.core.renders import Rendering
 from mockserver.core.rules import RuleRegistry
-from mockserver.core.store import CollectionSpec, Record
-from mockserver.core.vendor import Handler, Sample, Vendor
+from mockserver.core.spec import load_spec
+from mockserver.core.store import CollectionSpec, Record, VendorState
+from mockserver.core.vendor import SPECS_DIR, Handler, Sample, Vendor, token_schema
 from mockserver.core.violations import Code, Violation
 from mockserver.vendors._common import as_int, iso_z
 from mockserver.vendors._personio_scenarios import SCENARIOS
@@ -29,6 +33,13 @@ WRITES = ("updateProject", "createProject")
 READ, WRITE = "projects:read", "projects:write"
 
 rules = RuleRegistry(vendor="personio")
+
+# Records are stored as the read renders them (PER-11's inherited fields aside): typed like the
+# spec's Project; a parent reference needs its id (render looks the parent up).
+_SPEC = load_spec(SPECS_DIR / "personio.yaml")
+PROJECT = "#/components/schemas/Project"
+PROJECT_MEMBER = "#/components/schemas/ProjectMember"
+_NAMED = schema_of(("id",), id=typed("string"), name=typed("string", "null"))
 
 
 def _error(
@@ -235,17 +246,26 @@ class Personio(Vendor):
         missing_path="/v2/projects/999999",
     )
     collections: ClassVar[Mapping[str, CollectionSpec]] = {
-        "tokens": CollectionSpec(id_field="token"),
+        "tokens": CollectionSpec(id_field="token", record_schema=token_schema()),
         "projects": CollectionSpec(
             indexes={
                 "name": lambda r: normalized(r.get("name")),
                 "code": lambda r: normalized(r.get("project_code")),
                 "parent": lambda r: (r.get("parent_project") or {}).get("id"),
-            }
+            },
+            record_schema=from_openapi(_SPEC, {"$ref": PROJECT}, required=("id",)),
         ),
-        "cost_centers": CollectionSpec(),
-        "persons": CollectionSpec(),
-        "members": CollectionSpec(indexes={"project": lambda r: r.get("project_id")}),
+        "cost_centers": CollectionSpec(record_schema=_NAMED),
+        "persons": CollectionSpec(record_schema=_NAMED),
+        "members": CollectionSpec(
+            indexes={"project": lambda r: r.get("project_id")},
+            record_schema=schema_of(
+                ("id", "project_id", "person_id"),
+                id=typed("string"),
+                project_id=typed("string"),
+                person_id=typed("string"),
+            ),
+        ),
     }
 
     def operations(self) -> Mapping[str, Handler]:
@@ -269,6 +289,17 @@ class Personio(Vendor):
             shown["assigned_to_all"] = parent.get("assigned_to_all")
             ctx.fire("PER-11")
         return shown
+
+    def renders(self, state: VendorState) -> Iterator[Rendering]:
+        ctx = Context(self, "getProject", state, Incoming("GET", ""), datetime.now(UTC))
+        for project in state["projects"]:  # listProjects renders each the same way
+            yield Rendering(
+                "projects", project["id"], "getProject", partial(self.render, ctx, project), PROJECT
+            )
+        for member in state["members"]:
+            yield Rendering(
+                "members", member["id"], "listProjectMembers", partial(_member, member), PROJECT_MEMBER
+            )
 
     def format_errors(self, violations: Sequence[Violation], now: datetime) -> Reply:
         errors = [self._error_item(v) for v in violations]
@@ -384,7 +415,7 @@ class Personio(Vendor):
     def _member_list(self, ctx: Context, project_id: str) -> list[dict[str, Any]]:
         members = ctx.state["members"]
         ids = sorted(members.find("project", project_id))
-        return [{"person": {"id": members.get(i)["person_id"]}} for i in ids]  # type: ignore[index]
+        return [_member(members.get(i)) for i in ids]  # type: ignore[arg-type]
 
     def list_members(self, ctx: Context) -> Reply:
         project = self._members_target(ctx, managing=False)
@@ -467,6 +498,10 @@ def _schema_wording(v: Violation) -> tuple[str, str]:
         allowed = ", ".join(str(x) for x in v.params.get("limit", ()) if x is not None)
         return "Invalid field value", f"Invalid value for field: {v.field}. Supported values are [{allowed}]"
     return "Invalid field value", f"Invalid value for field: {v.field}. {v.message}"
+
+
+def _member(member: Record) -> dict[str, Any]:
+    return {"person": {"id": member["person_id"]}}
 
 
 def _as_set(value: Any) -> set[str]:

@@ -14,23 +14,27 @@ import re
 import unicodedata
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
+from functools import partial
 from typing import Any, ClassVar
 
 from mockserver.core.change import Change
 from mockserver.core.checks import merged_pair, normalized, taken_by_other
-from mockserver.core.pipeline import Context, Reply
+from mockserver.core.pipeline import Context, Incoming, Reply
+from mockserver.core.records import from_openapi, schema_of, typed
+from mockserver.core.renders import Rendering
 from mockserver.core.rules import RuleRegistry
 from mockserver.core.spec import load_spec
-from mockserver.core.store import CollectionSpec, Record
-from mockserver.core.vendor import SPECS_DIR, Handler, Sample, Vendor
+from mockserver.core.store import CollectionSpec, Record, VendorState
+from mockserver.core.vendor import SPECS_DIR, Handler, Sample, Vendor, token_schema
 from mockserver.core.violations import Code, Rejection, Violation
 from mockserver.vendors._common import as_int, iso_z
 from mockserver.vendors._ruddr_scenarios import SCENARIOS
 
 WRITES = ("updateProject", "createProject")
 BY_ID = ("getProject", "updateProject")
-_SCHEMAS = load_spec(SPECS_DIR / "ruddr.yaml")["components"]["schemas"]
+_SPEC = load_spec(SPECS_DIR / "ruddr.yaml")
+_SCHEMAS = _SPEC["components"]["schemas"]
 _UPDATE = _SCHEMAS["ProjectUpdate"]["properties"]
 WRITABLE = tuple(_UPDATE)
 """What PATCH may change: exactly the documented update fields (anything else is GEN-7)."""
@@ -81,6 +85,30 @@ DEFAULTS: Record = {
 flags false, budget amounts 0, modes summary, everything else null."""
 
 rules = RuleRegistry(vendor="ruddr")
+
+# -- stored records: a project in the request's vocabulary, any field null (RUD-11), plus what
+# only the server sets; render reads clientId and billingTypeId, RUD-9 statusId, unconditionally.
+PROJECT = "#/components/schemas/Project"
+_PROJECT = from_openapi(
+    _SPEC,
+    _SCHEMAS["ProjectUpdate"],
+    required=("id", "clientId", "billingTypeId", "statusId"),
+    nullable=True,
+    id=typed("string"),
+    clientId=typed("string"),
+    billingTypeId=typed("string"),
+    statusId=typed("string"),
+    createdAt=typed("string", "null"),
+    completedOn=typed("string", "null"),
+    projectGroupId=typed("string", "null"),
+    projectAdminId=typed("string", "null"),
+    isProductive=typed("boolean", "null"),
+)
+
+
+def _referenced(**fields: Any) -> dict[str, Any]:
+    """What a project refers to by uuid; render shows each as ``{id, name}``."""
+    return schema_of(("id", "name"), id=typed("string"), name=typed("string"), **fields)
 
 
 def _invalid(rule: str, field: str, message: str, code: Code = Code.INVALID) -> Violation:
@@ -285,18 +313,23 @@ class Ruddr(Vendor):
         missing_path="/projects/00000000-0000-4000-8000-000000000000",
     )
     collections: ClassVar[Mapping[str, CollectionSpec]] = {
-        "tokens": CollectionSpec(id_field="token"),
+        "tokens": CollectionSpec(id_field="token", record_schema=token_schema()),
         "projects": CollectionSpec(
-            indexes={"key": lambda r: normalized(r.get("key")), "client": lambda r: r.get("clientId")}
+            indexes={"key": lambda r: normalized(r.get("key")), "client": lambda r: r.get("clientId")},
+            record_schema=_PROJECT,
         ),
-        "clients": CollectionSpec(),
-        "practices": CollectionSpec(),
-        "business_units": CollectionSpec(),
-        "project_types": CollectionSpec(),
-        "project_groups": CollectionSpec(),
-        "project_tags": CollectionSpec(),
-        "members": CollectionSpec(),
-        "currencies": CollectionSpec(id_field="code"),
+        "clients": CollectionSpec(
+            record_schema=_referenced(currency=typed("string", "null"), isInternal=typed("boolean", "null"))
+        ),
+        **{
+            name: CollectionSpec(record_schema=_referenced())
+            for name in ("practices", "business_units", "project_types", "project_groups", "project_tags")
+        },
+        "members": CollectionSpec(record_schema=_referenced()),
+        "currencies": CollectionSpec(
+            id_field="code",
+            record_schema=schema_of(("code",), code=typed("string"), name=typed("string", "null")),
+        ),
     }
 
     def operations(self) -> Mapping[str, Handler]:
@@ -325,6 +358,13 @@ class Ruddr(Vendor):
         if status == 429:  # the errors guide's literal; no header: the docs advise backing off 1, 2, 4, 8 s
             return Reply(429, {"status": 429, "message": "Too many requests"})
         return super().fault_reply(status, now)
+
+    def renders(self, state: VendorState) -> Iterator[Rendering]:
+        ctx = Context(self, "getProject", state, Incoming("GET", ""), datetime.now(UTC))
+        for project in state["projects"]:  # every read and write answers this rendering
+            yield Rendering(
+                "projects", project["id"], "getProject", partial(self.render, ctx, project), PROJECT
+            )
 
     def render(self, ctx: Context, record: Record) -> dict[str, Any]:
         """The response project (RUD-8, RUD-13), always derived from the stored record."""

@@ -10,17 +10,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
+from functools import partial
 from typing import Any, ClassVar
 
 from mockserver.core.change import Change, Identity
 from mockserver.core.checks import missing_references, taken_by_other
 from mockserver.core.faults import RETRY_AFTER_SECONDS
-from mockserver.core.pipeline import Context, Reply
+from mockserver.core.pipeline import Context, Incoming, Reply
+from mockserver.core.records import from_openapi, schema_of, typed
+from mockserver.core.renders import Rendering
 from mockserver.core.rules import RuleRegistry
 from mockserver.core.spec import load_spec
-from mockserver.core.store import CollectionSpec, Record
-from mockserver.core.vendor import SPECS_DIR, Handler, Sample, Vendor
+from mockserver.core.store import CollectionSpec, Record, VendorState
+from mockserver.core.vendor import SPECS_DIR, Handler, Sample, Vendor, token_schema
 from mockserver.core.violations import Code, Phase, Rejection, Violation
 from mockserver.vendors import _symfony as symfony
 from mockserver.vendors._common import as_int, iso_z, page
@@ -53,12 +56,26 @@ WHITELIST_REFERENCES = {"project_id": ("projects", "Project"), "person_id": ("pe
 INTEGER_FIELDS = (*REFERENCES, *WHITELIST_REFERENCES, "id", "limit", "offset", "probability", "duration")
 # A create may set what the spec's create body lists (the create page: not the whitelist flag nor
 # the opportunity stage); an update those two as well.
-CREATE_FIELDS = tuple(
-    load_spec(SPECS_DIR / "wethod.yaml")["components"]["schemas"]["ProjectCreate"]["properties"]
-)
+_SPEC = load_spec(SPECS_DIR / "wethod.yaml")
+CREATE_FIELDS = tuple(_SPEC["components"]["schemas"]["ProjectCreate"]["properties"])
 UPDATE_FIELDS = (*CREATE_FIELDS, "project_stage_id", "is_timesheet_whitelist_enabled")
 
 rules = RuleRegistry(vendor="wethod")
+
+# -- stored records: typed like the spec's reads; a project also holds its metadata values --------
+PROJECT, METADATA, WHITELIST = (
+    f"#/components/schemas/{n}" for n in ("Project", "ProjectMetadata", "TimesheetWhitelist")
+)
+_PROJECT = from_openapi(_SPEC, {"$ref": PROJECT}, required=("id",), job_order_category={})
+_PROJECT["patternProperties"] = {"^metadata_[0-9]+$": typed("string", "null")}  # WET-11: text values
+
+
+def _named(**fields: Any) -> dict[str, Any]:
+    """People, clients and the other lists a project refers to by integer id."""
+    return schema_of(("id",), id=typed("integer"), name=typed("string", "null"), **fields)
+
+
+_NAMED = _named()
 
 
 # -- small helpers ----------------------------------------------------------------------------
@@ -350,25 +367,37 @@ class Wethod(Vendor):
         ids={"/api/timesheet-whitelists/{id}": "5"},
     )
     collections: ClassVar[Mapping[str, CollectionSpec]] = {
-        "tokens": CollectionSpec(id_field="token"),
-        "companies": CollectionSpec(id_field="slug"),
-        "projects": CollectionSpec(
-            indexes={"pm": lambda r: r.get("pm_id"), "account": lambda r: r.get("account_id")}
+        # the subject is a person id: WET-6 compares it with a project's pm_id and account_id
+        "tokens": CollectionSpec(id_field="token", record_schema=token_schema(typed("integer", "null"))),
+        "companies": CollectionSpec(
+            id_field="slug",
+            record_schema=schema_of(("slug",), slug=typed("string"), name=typed("string", "null")),
         ),
-        "people": CollectionSpec(),
-        "clients": CollectionSpec(),
-        "client_contacts": CollectionSpec(),
-        "job_order_categories": CollectionSpec(),
-        "project_types": CollectionSpec(),
-        "project_stages": CollectionSpec(),
-        "business_units": CollectionSpec(),
-        "metadata": CollectionSpec(),
+        "projects": CollectionSpec(
+            indexes={"pm": lambda r: r.get("pm_id"), "account": lambda r: r.get("account_id")},
+            record_schema=_PROJECT,
+        ),
+        "people": CollectionSpec(record_schema=_named(email=typed("string", "null"))),
+        "clients": CollectionSpec(record_schema=_NAMED),
+        "client_contacts": CollectionSpec(record_schema=_named(client_id=typed("integer", "null"))),
+        "job_order_categories": CollectionSpec(
+            record_schema=from_openapi(
+                _SPEC, {"$ref": "#/components/schemas/JobOrderCategory"}, required=("id",)
+            )
+        ),
+        "project_types": CollectionSpec(record_schema=_NAMED),
+        "project_stages": CollectionSpec(record_schema=_NAMED),
+        "business_units": CollectionSpec(record_schema=_NAMED),
+        "metadata": CollectionSpec(record_schema=from_openapi(_SPEC, {"$ref": METADATA}, required=("id",))),
         "whitelists": CollectionSpec(
             indexes={
                 "project": lambda r: as_int(r.get("project_id")),
                 "person": lambda r: as_int(r.get("person_id")),
                 "pair": lambda r: (r.get("project_id"), r.get("person_id")),
-            }
+            },
+            record_schema=from_openapi(
+                _SPEC, {"$ref": WHITELIST}, required=("id", "project_id", "person_id")
+            ),
         ),
     }
 
@@ -395,6 +424,21 @@ class Wethod(Vendor):
             if record[key] not in (None, ""):  # only metadata with a value appear (WET-11)
                 shown[key] = record[key]
         return shown
+
+    def renders(self, state: VendorState) -> Iterator[Rendering]:
+        ctx = Context(self, "getProject", state, Incoming("GET", ""), datetime.now(UTC))
+        for project in state["projects"]:  # listProjects renders each the same way
+            yield Rendering(
+                "projects", project["id"], "getProject", partial(self.render, ctx, project), PROJECT
+            )
+        for definition in state["metadata"]:  # listed as stored
+            yield Rendering(
+                "metadata", definition["id"], "listProjectMetadata", partial(dict, definition), METADATA
+            )
+        for entry in state["whitelists"]:
+            yield Rendering(
+                "whitelists", entry["id"], "getTimesheetWhitelist", partial(dict, entry), WHITELIST
+            )
 
     def format_errors(self, violations: Sequence[Violation], now: datetime) -> Reply:
         status = violations[0].status

@@ -9,17 +9,20 @@ business error of one request is answered in one 422 (GEN-5), keyed by field in 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
+from functools import partial
 from typing import Any, ClassVar
 
 from mockserver.core.change import Change
 from mockserver.core.checks import merged_pair, missing_references, normalized, taken_by_other
 from mockserver.core.faults import RETRY_AFTER_SECONDS
-from mockserver.core.pipeline import Context, Reply
+from mockserver.core.pipeline import Context, Incoming, Reply
+from mockserver.core.records import from_openapi, schema_of, typed
+from mockserver.core.renders import Rendering
 from mockserver.core.rules import RuleRegistry
 from mockserver.core.spec import load_spec
-from mockserver.core.store import CollectionSpec, Record
-from mockserver.core.vendor import SPECS_DIR, Handler, Sample, Vendor
+from mockserver.core.store import CollectionSpec, Record, VendorState
+from mockserver.core.vendor import SPECS_DIR, Handler, Sample, Vendor, token_schema
 from mockserver.core.violations import Code, Violation
 from mockserver.vendors import _laravel as laravel
 from mockserver.vendors._common import as_int
@@ -31,7 +34,8 @@ PER_PAGE = 15  # Laravel's paginator default; the list page documents limit 1..1
 NOT_FOUND = "Project not found."
 RATE_LIMIT = 1000  # requests per 5 minutes (authentication page)
 
-_SCHEMAS = load_spec(SPECS_DIR / "zep.yaml")["components"]["schemas"]
+_SPEC = load_spec(SPECS_DIR / "zep.yaml")
+_SCHEMAS = _SPEC["components"]["schemas"]
 WRITABLE: tuple[str, ...] = tuple(_SCHEMAS["ProjectUpdate"]["properties"])
 """The body fields of update and create, in the spec's order (also the order of ``errors``)."""
 _WRITABLE = frozenset(WRITABLE)
@@ -110,6 +114,31 @@ DEFAULTS: dict[str, Any] = {
 """A new project's values (the create page's response shows plan_expenses "0.00", status aktiv)."""
 
 rules = RuleRegistry(vendor="zep")
+
+# -- stored records: a project in the request's vocabulary, any field null; decimals may also be
+# stored as strings ("500.0000000000"); the list counters and price tables only the server sets.
+PROJECT, LISTED = (
+    "#/components/schemas/ProjectResponse",
+    "#/components/schemas/ProjectList/properties/data/items",
+)
+_NULLABLE_TEXT = typed("string", "null")
+_PROJECT = from_openapi(
+    _SPEC,
+    _SCHEMAS["ProjectUpdate"],
+    required=("id",),
+    nullable=True,
+    id=typed("integer"),
+    created=_NULLABLE_TEXT,
+    modified=_NULLABLE_TEXT,
+    price_tables=typed("array", "null", items=typed("object")),
+    **{name: typed("number", "string", "null") for name in DECIMALS},
+    **{name: typed("integer", "null") for name in ("tasks_count", "employees_count", "activities_count")},
+)
+
+
+def _referenced(*texts: str, key: str = "id", kind: str = "integer", **fields: Any) -> dict[str, Any]:
+    """A collection the projects refer to: its key, text fields and others."""
+    return schema_of((key,), **{key: typed(kind)}, **dict.fromkeys(texts, _NULLABLE_TEXT), **fields)
 
 
 def _failure(code: Code, field: str, message: str) -> Violation:
@@ -235,6 +264,10 @@ def render(ctx: Context, record: Record, *, listing: bool = False) -> dict[str, 
     return shown
 
 
+def _details(ctx: Context, record: Record) -> dict[str, Any]:
+    return {"data": render(ctx, record)}
+
+
 # -- the vendor -----------------------------------------------------------------------------
 def _allowed(ctx: Context, permission: str) -> None:
     if ctx.identity is None or not ctx.identity.can(permission):
@@ -266,16 +299,46 @@ class Zep(Vendor):
         missing_path="/projects/999999",
     )
     collections: ClassVar[Mapping[str, CollectionSpec]] = {
-        "tokens": CollectionSpec(id_field="token"),
-        "projects": CollectionSpec(indexes={"name": lambda r: normalized(r.get("name"))}),
-        "departments": CollectionSpec(),
-        "customers": CollectionSpec(),
-        "customer_contacts": CollectionSpec(),
-        "customer_addresses": CollectionSpec(),
-        "currencies": CollectionSpec(id_field="code"),
-        "languages": CollectionSpec(id_field="code"),
-        "project_statuses": CollectionSpec(),
+        "tokens": CollectionSpec(id_field="token", record_schema=token_schema()),
+        "projects": CollectionSpec(
+            indexes={"name": lambda r: normalized(r.get("name"))}, record_schema=_PROJECT
+        ),
+        "departments": CollectionSpec(record_schema=_referenced("name")),
+        "customers": CollectionSpec(record_schema=_referenced("name")),
+        "customer_contacts": CollectionSpec(
+            record_schema=_referenced("first_name", "last_name", customer_id=typed("integer", "null"))
+        ),
+        "customer_addresses": CollectionSpec(
+            record_schema=_referenced(
+                "kind", "street", "zip", "city", "country", customer_id=typed("integer", "null")
+            )
+        ),
+        "currencies": CollectionSpec(
+            id_field="code", record_schema=_referenced("name", key="code", kind="string")
+        ),
+        "languages": CollectionSpec(
+            id_field="code", record_schema=_referenced("name", key="code", kind="string")
+        ),
+        # create sorts them by order, so it is a number: the first is a new project's status
+        "project_statuses": CollectionSpec(
+            record_schema=_referenced(
+                "name",
+                "description",
+                "color",
+                kind="string",
+                bookable=typed("boolean", "null"),
+                order=typed("integer", "null"),
+            )
+        ),
     }
+
+    def renders(self, state: VendorState) -> Iterator[Rendering]:
+        ctx = Context(self, "getProject", state, Incoming("GET", ""), datetime.now(UTC))
+        for project in state["projects"]:  # update answers the details form too
+            yield Rendering("projects", project["id"], "getProject", partial(_details, ctx, project), PROJECT)
+            yield Rendering(
+                "projects", project["id"], "listProjects", partial(render, ctx, project, listing=True), LISTED
+            )
 
     def operations(self) -> Mapping[str, Handler]:
         handlers: dict[str, Handler] = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -12,7 +13,7 @@ from starlette.types import Scope
 from mockserver.core.faults import MAX_FAULTS, FaultLimitError, fault_from_json
 from mockserver.core.rules import RuleRegistry
 from mockserver.core.schema import BadJSONError, parse_json
-from mockserver.core.store import StateError
+from mockserver.core.store import StateError, StorageError
 from mockserver.web.responses import dumps
 from mockserver.web.state import SCOPE_KEY, RequestState
 
@@ -35,6 +36,20 @@ def _state(scope: Scope) -> RequestState:
     return state
 
 
+def _document(raw: bytes) -> Any:
+    """A state document's JSON. Not ``parse_json``: a document may hold 100,000 records, more
+    objects than a vendor body may; and the store names every lone surrogate, NaN or number
+    out of a double's range it finds (GEN-13), where parsing would stop at the first."""
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise StateError(f"the body is not valid UTF-8 (byte {exc.start})") from None
+    except json.JSONDecodeError as exc:
+        raise StateError(f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except (ValueError, RecursionError) as exc:  # a 5,000-digit integer; 1,000 levels of nesting
+        raise StateError(f"unreadable JSON: {str(exc)[:120]}") from None
+
+
 def _vendor(scope: Scope) -> str:
     return str(scope["path_params"]["vendor"])
 
@@ -45,8 +60,10 @@ def admin_endpoints(mock: MockApp) -> dict[str, Any]:
 
     async def reset(scope: Scope) -> Response:
         session = _state(scope).session
-        session.faults.clear()  # a request still holding the old session must not be faulted
-        mock.store.reset(session.name)
+        try:  # the store clears the old session's faults too, once the reset is saved
+            mock.store.reset(session.name)
+        except StorageError as exc:
+            return _error(503, f"the reset could not be saved, so the session is unchanged: {exc}")
         return _json({"message": f"session {session.name!r} restored from the fixtures"})
 
     async def getState(scope: Scope) -> Response:  # noqa: N802 - operationId
@@ -63,11 +80,13 @@ def admin_endpoints(mock: MockApp) -> dict[str, Any]:
             return _error(404, f"unknown vendor {vendor!r}; known: {sorted(mock.vendors)}")
         state = _state(scope)
         try:
-            document = parse_json(state.raw_body)
+            document = _document(state.raw_body)
             with state.session.lock:
-                state.session.states[vendor].load(document)
-        except (BadJSONError, StateError) as exc:
-            return _error(400, str(exc))
+                state.session.states[vendor].load(document, owned=True)
+        except StateError as exc:
+            return _json({"status": 400, "message": f"{exc}", "problems": exc.problems}, 400)
+        except StorageError as exc:
+            return _error(503, f"the state could not be saved, so nothing changed: {exc}")
         return _json({"message": f"{vendor} state replaced"})
 
     async def getRequests(scope: Scope) -> Response:  # noqa: N802 - operationId

@@ -11,8 +11,9 @@ from typing import Any
 
 import pytest
 
+from mockserver.core.faults import Fault
 from mockserver.core.persistence import PersistenceError, SqlitePersistence
-from mockserver.core.store import CollectionSpec, StateError, Store, VendorState
+from mockserver.core.store import CollectionSpec, StateError, StorageError, Store, VendorState
 
 SPECS = {
     "acme": {
@@ -228,12 +229,34 @@ def test_over_max_sessions_the_least_recently_used_is_forgotten() -> None:
     assert acme(store, "a") == FIXTURES["acme"]  # a forgotten session comes back from the fixtures
 
 
-def test_a_durable_store_forgets_no_session(tmp_path: Path) -> None:
-    # a forgotten session would come back from the fixtures, not from the file: never evict there
+def test_a_durable_store_forgets_read_only_sessions_and_brings_saved_ones_back(tmp_path: Path) -> None:
+    # 4,000 read-only sessions once pinned 476 MiB: past max_sessions they leave memory, and a
+    # saved one that left comes back from the file, not from the fixtures
+    persistence = SqlitePersistence(tmp_path / "s.db")
+    store = Store(SPECS, FIXTURES, persistence=persistence, max_sessions=3)
+    saved = store.session("saved").states["acme"]
+    with saved.transaction():
+        saved["projects"].put({"id": 3, "name": "Kept in the file"})
+    for i in range(50):
+        assert acme(store, f"reader-{i}") == FIXTURES["acme"]
+        assert len(store.session_names()) <= 3
+    assert "saved" not in store.session_names()
+    assert persistence.sessions() == ["saved"]  # readers never wrote anything
+    assert acme(store, "saved")["projects"]["3"]["name"] == "Kept in the file"
+    assert store.session("saved").states["acme"]["projects"].find("name", "kept in the file") == {"3"}
+    store.close()
+
+
+def test_an_evicted_durable_session_refuses_late_writes(tmp_path: Path) -> None:
+    # a request still holding an evicted copy must not write behind the copy re-loaded later
     store = Store(SPECS, FIXTURES, persistence=SqlitePersistence(tmp_path / "s.db"), max_sessions=1)
-    for name in ("a", "b", "c"):
-        store.session(name)
-    assert store.session_names() == ["a", "b", "c"]
+    late = store.session("a").states["acme"]
+    store.session("b")  # evicts "a"
+    assert store.session_names() == ["b"]
+    with pytest.raises(StorageError, match="left memory"), late.transaction():
+        late["projects"].put({"id": 9, "name": "Late"})
+    assert "9" not in late["projects"]  # rolled back, not acknowledged
+    assert acme(store, "a") == FIXTURES["acme"]
     store.close()
 
 
@@ -328,7 +351,7 @@ def test_a_saved_state_that_no_longer_fits_is_a_clear_error(durable: Backend) ->
     shrunk = {"acme": {"projects": CollectionSpec()}}
     persistence = SqlitePersistence(durable.path)
     with pytest.raises(StateError, match="session 's', vendor acme: unknown collections: tokens"):
-        Store(shrunk, FIXTURES, persistence=persistence)
+        Store(shrunk, {"acme": {"projects": {}}}, persistence=persistence)
     persistence.close()
     durable.store = Store(SPECS, FIXTURES)
 
@@ -341,3 +364,65 @@ def test_vendors_not_served_are_left_alone(durable: Backend) -> None:
     only_acme.reset("s")
     only_acme.close()
     assert durable.reopen().session("s").states["other"].dump() == {"things": {"z": {"id": "z"}}}
+
+
+class FullDisk:
+    """A SqlitePersistence whose drops fail, as they do when the disk is full."""
+
+    def __init__(self, inner: SqlitePersistence) -> None:
+        self.inner = inner
+        self.lock = inner.lock
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def drop(self, session: str, vendors: list[str]) -> None:
+        raise StorageError("database or disk is full")
+
+
+def test_GEN_4_a_reset_that_cannot_be_saved_leaves_the_session_as_it_was(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    store = Store(SPECS, FIXTURES, persistence=FullDisk(SqlitePersistence(path)))
+    session = store.session("a")
+    with session.states["acme"].transaction():
+        session.states["acme"]["projects"].put({"id": 3, "name": "Gamma"})
+    session.faults.add(Fault(status=500))
+    with pytest.raises(StorageError, match="disk is full"):
+        store.reset("a")
+    assert store.session("a") is session  # the same session: memory, journal and faults
+    assert len(session.faults.list()) == 1
+    with session.states["acme"].transaction():  # still writing through
+        session.states["acme"]["projects"].put({"id": 4, "name": "Delta"})
+    store.close()
+    reopened = Store(SPECS, FIXTURES, persistence=SqlitePersistence(path))
+    assert set(acme(reopened, "a")["projects"]) == {"1", "2", "3", "4"}
+    reopened.close()
+
+
+def test_a_closed_database_is_a_storage_error_not_a_crash(durable: Backend) -> None:
+    state = durable.store.session().states["acme"]
+    durable.store.close()
+    with pytest.raises(StorageError, match="could not be written"), state.transaction():
+        state["projects"].put({"id": 3, "name": "Gamma"})
+    assert acme(durable.store) == FIXTURES["acme"]  # rolled back
+    with pytest.raises(StorageError):
+        durable.store.reset()
+    assert acme(durable.store) == FIXTURES["acme"]
+    durable.store = durable._open()
+
+
+def test_a_file_with_foreign_tables_is_refused(tmp_path: Path) -> None:
+    foreign = tmp_path / "foreign.db"
+    db = sqlite3.connect(foreign)
+    db.execute("CREATE TABLE states(x)")
+    db.close()
+    with pytest.raises(PersistenceError, match=r"not a mockserver state database \(it holds tables states\)"):
+        SqlitePersistence(foreign)
+    # one of ours whose table was altered since
+    altered = tmp_path / "altered.db"
+    SqlitePersistence(altered).close()
+    db = sqlite3.connect(altered)
+    db.execute("ALTER TABLE records RENAME COLUMN json TO body")
+    db.close()
+    with pytest.raises(PersistenceError, match="table records has columns"):
+        SqlitePersistence(altered)

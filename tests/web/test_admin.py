@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from mockserver.app import MockApp, create_app
+from mockserver.config import ServerConfig
 from tests.fixtures.mock import Api
 
 V = "personio"
 RENAME = {"name": "Renamed by test"}
+AUTH = {"Authorization": "Bearer test-token"}
 
 
 def test_health_lists_the_vendors(api: Api) -> None:
@@ -94,3 +105,192 @@ def test_rules_report_catalog_and_fire_counts(api: Api) -> None:
     before = fired()
     api.call(V, "PATCH", "/v2/projects/1001", json={"cost_center": {"id": "nope"}})
     assert fired() == before + 1
+
+
+# -- PUT /state: a document is checked whole before anything is applied (issue 11) ----------------
+RUDDR_WEBSITE = "572e66b1-60a6-4935-853f-b59b053112e6"
+READS = {  # a read each vendor answers from its state (COR has none: its update answers)
+    "wethod": ("GET", "/api/projects/42", None),
+    "personio": ("GET", "/v2/projects/1001", None),
+    "ruddr": ("GET", f"/projects/{RUDDR_WEBSITE}", None),
+    "zep": ("GET", "/projects/123", None),
+    "cor": ("PUT", "/v2/integrations/projects/SF-OPP-12345", {"metadata": {"source": "SALESFORCE"}}),
+}
+
+
+def _project(document: dict[str, Any], vendor: str) -> dict[str, Any]:
+    key = {"wethod": "42", "personio": "1001", "ruddr": RUDDR_WEBSITE, "zep": "123", "cor": "155693"}[vendor]
+    project: dict[str, Any] = document["projects"][key]
+    return project
+
+
+def _set(vendor: str, **fields: Any) -> Callable[[dict[str, Any]], None]:
+    return lambda document: _project(document, vendor).update(fields)
+
+
+def _drop(vendor: str, name: str) -> Callable[[dict[str, Any]], None]:
+    return lambda document: _project(document, vendor).pop(name)
+
+
+def _only_projects(document: dict[str, Any]) -> None:
+    # the finding's document verbatim: it once installed half, and took the tokens with it
+    document.clear()
+    document["projects"] = {"1": {"id": 1}, "2": {"id": 2, "pm_id": [1]}, "3": {"id": 3}}
+
+
+def _overflowing_budget(document: dict[str, Any]) -> None:
+    _project(document, "ruddr").update(
+        useBudget=True, budgetMode="summary", budgetServiceRevenue=1e308, budgetOtherItemsAmount=1e308
+    )
+
+
+BAD_DOCUMENTS = {
+    "wethod-finding": ("wethod", _only_projects, "projects['2'].pm_id: must be integer or null, not array"),
+    "wethod-metadata": (
+        "wethod",
+        _set("wethod", metadata_13=7),
+        "projects['42'].metadata_13: must be string",
+    ),
+    "personio-parent": (
+        "personio",
+        _set("personio", parent_project="x"),
+        ".parent_project: must be object or null",
+    ),
+    "personio-status": (
+        "personio",
+        _set("personio", status="BOGUS"),
+        "projects['1001']: as getProject answers it, status must be one of",
+    ),
+    "ruddr-client": ("ruddr", _set("ruddr", clientId={}), ".clientId: must be string, not object"),
+    "ruddr-tags": ("ruddr", _set("ruddr", tagIds=1), ".tagIds: must be array or null, not integer"),
+    "ruddr-budget": (
+        "ruddr",
+        _set("ruddr", budgetServiceRevenue="x"),
+        ".budgetServiceRevenue: must be number or null",
+    ),
+    "ruddr-status": (
+        "ruddr",
+        _drop("ruddr", "statusId"),
+        f"projects['{RUDDR_WEBSITE}']: statusId is required",
+    ),
+    "zep-dynamic": ("zep", _set("zep", dynamic_attributes=1), ".dynamic_attributes: must be array or null"),
+    "zep-created": (
+        "zep",
+        _set("zep", created=None),
+        "as getProject answers it, data.created must be of type",
+    ),
+    "cor-id": ("cor", _set("cor", pm_id="SF-USER-111"), ".pm_id: must be integer or null, not string"),
+}
+
+
+@pytest.mark.parametrize(("vendor", "edit", "problem"), BAD_DOCUMENTS.values(), ids=BAD_DOCUMENTS)
+def test_GEN_4_a_document_the_vendor_could_not_serve_is_rejected_whole(
+    api: Api, vendor: str, edit: Callable[[dict[str, Any]], None], problem: str
+) -> None:
+    before = api.state(vendor)
+    document = copy.deepcopy(before)
+    edit(document)
+    r = api.admin("PUT", f"/state/{vendor}", json=document)
+    assert r.status_code == 400, r.text
+    body = r.json()
+    assert body["status"] == 400
+    assert any(problem in p for p in body["problems"]), body["problems"]
+    assert api.state(vendor) == before
+    method, path, sent = READS[vendor]
+    assert api.call(vendor, method, path, json=sent).status_code == 200  # tokens and reads intact
+
+
+def test_GEN_13_a_rendering_json_cannot_carry_rejects_the_document(api: Api) -> None:
+    # each amount is a fine double; the budget's revenue, their sum, is not
+    before = api.state("ruddr")
+    document = copy.deepcopy(before)
+    _overflowing_budget(document)
+    r = api.admin("PUT", "/state/ruddr", json=document)
+    assert r.status_code == 400
+    assert r.json()["problems"] == [
+        f"projects['{RUDDR_WEBSITE}']: as getProject answers it, body.budget.revenue: inf is not a finite number"
+    ]
+    assert api.state("ruddr") == before
+
+
+@pytest.mark.parametrize(
+    ("raw", "problem"),
+    [
+        (b'{"tokens": {"\\ud800": {"token": "\\ud800"}}}', "tokens: key '\\ud800' holds a lone surrogate"),
+        (
+            b'{"projects": {"1001": {"id": "1001", "name": NaN}}}',
+            "projects['1001'].name: nan is not a finite number",
+        ),
+        (
+            b'{"projects": {"1001": {"id": "1001", "name": 1e400}}}',
+            "projects['1001'].name: inf is not a finite number",
+        ),
+        (
+            b'{"projects": {"1": {"id": "1", "x": 1' + b"0" * 400 + b"}}}",
+            "an integer outside the range of a double",
+        ),
+        (b'{"projects": ' + b"[" * 5000 + b"]" * 5000 + b"}", "unreadable JSON"),
+        (b'{"projects": {"1": ' + b"9" * 5000 + b"}}", "unreadable JSON"),
+        (b"\xff{}", "not valid UTF-8"),
+    ],
+)
+def test_GEN_13_a_document_holding_what_json_cannot_carry_is_a_400_naming_it(
+    api: Api, raw: bytes, problem: str
+) -> None:
+    before = api.state(V)
+    r = api.admin("PUT", f"/state/{V}", content=raw, headers={"Content-Type": "application/json"})
+    assert r.status_code == 400, r.text
+    assert any(problem in p for p in r.json()["problems"]), r.json()
+    assert api.state(V) == before
+
+
+def test_GEN_5_a_rejected_document_lists_at_most_100_problems(api: Api) -> None:
+    document = api.state(V)
+    for i in range(500):
+        document["projects"][str(i)] = {"id": str(i), "name": i}
+    r = api.admin("PUT", f"/state/{V}", json=document)
+    assert r.status_code == 400
+    assert len(r.json()["problems"]) == 100
+    assert r.json()["message"].startswith("100 problems (checking stopped there): projects['0'].name")
+
+
+def test_GEN_4_the_built_in_fixtures_pass_their_own_checks(api: Api) -> None:
+    for vendor in api.app.vendors:
+        api.put_state(vendor, api.state(vendor))
+
+
+# -- failures to save: 503, and nothing changes (issue 11) -----------------------------------------
+@pytest.fixture
+def closed_store(tmp_path: Path) -> tuple[TestClient, MockApp]:
+    """An app on a SQLite store whose file has gone away under it (as on a full disk)."""
+    app = create_app(ServerConfig(vendors=(V,), store=f"sqlite:{tmp_path / 'state.db'}"))
+    client = TestClient(app)
+    assert client.patch("/personio/v2/projects/1001", json=RENAME, headers=AUTH).status_code == 204
+    client.post("/__admin/faults", json={"path": "/nowhere", "status": 500})
+    app.store.close()
+    return client, app
+
+
+def test_GEN_4_a_reset_that_cannot_be_saved_is_a_503_and_keeps_the_session(
+    closed_store: tuple[TestClient, MockApp],
+) -> None:
+    client, _ = closed_store
+    r = client.post("/__admin/reset")
+    assert r.status_code == 503
+    assert r.json()["status"] == 503
+    assert r.json()["message"].startswith("the reset could not be saved, so the session is unchanged")
+    assert client.get("/__admin/state/personio").json()["projects"]["1001"]["name"] == RENAME["name"]
+    assert len(client.get("/__admin/faults").json()["faults"]) == 1
+
+
+def test_GEN_4_a_state_that_cannot_be_saved_is_a_503_and_changes_nothing(
+    closed_store: tuple[TestClient, MockApp],
+) -> None:
+    client, _ = closed_store
+    before = client.get("/__admin/state/personio").json()
+    document = copy.deepcopy(before)
+    document["projects"]["1001"]["name"] = "Never saved"
+    r = client.put("/__admin/state/personio", json=document)
+    assert r.status_code == 503
+    assert r.json()["message"].startswith("the state could not be saved, so nothing changed")
+    assert client.get("/__admin/state/personio").json() == before

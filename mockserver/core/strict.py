@@ -1,0 +1,91 @@
+"""Strict JSON for values that are already Python objects (GEN-13): parsed documents, fixture
+files read with the permissive ``json`` module, and what a renderer is about to send.
+
+Strict means it can be sent back as JSON any client parses, as ``core.schema.parse_json`` reads
+bodies: no NaN or infinite number, no integer a double cannot hold, no string or key holding a lone
+surrogate (it cannot be encoded as UTF-8), nothing but JSON types.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from typing import Any
+
+_SCALARS = (str, int, float, bool, type(None))
+_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_HUGE_INTEGER = b"0" * 309
+"""An integer past the double range has at least 309 digits: with every digit a zero, a
+substring search finds the candidates at C speed."""
+
+
+def strict_json_text(value: Any) -> bytes | None:
+    """``value`` as UTF-8 JSON text if the C encoder can vouch that it is strict JSON, else
+    ``None``: then :func:`strict_json_problems` says where (it may also find nothing, as a long
+    run of digits inside a string looks like a huge integer here)."""
+    try:
+        raw = json.dumps(value, allow_nan=False, ensure_ascii=False).encode("utf-8")
+    except (ValueError, TypeError, UnicodeEncodeError, RecursionError):
+        return None
+    return None if _HUGE_INTEGER in raw.translate(_AS_ZERO) else raw
+
+
+def strict_json_problems(value: Any, limit: int = 100, where: str = "") -> list[str]:
+    """Where ``value`` is not strict JSON, at most ``limit`` problems, each naming its place
+    (``where`` plus ``['key']``/``[0]`` steps). An empty list means ``value`` is strict JSON."""
+    if strict_json_text(value) is not None:  # the common case, at C speed; the walk says where
+        return []
+    problems: list[str] = []
+    stack: list[tuple[str, Any]] = [(where, value)]
+    while stack and len(problems) < limit:
+        path, item = stack.pop()
+        if isinstance(item, dict):
+            children = []
+            for key, child in item.items():
+                if not isinstance(key, str | int | type(None)):  # json.dumps turns these into strings
+                    problems.append(f"{path or 'the document'}: key {key!r} is not a string")
+                elif isinstance(key, str) and _has_lone_surrogate(key):
+                    problems.append(f"{path or 'the document'}: key {key!r} holds a lone surrogate")
+                children.append((_step(path, key), child))
+            stack.extend(reversed(children))
+        elif isinstance(item, list | tuple):
+            stack.extend(reversed([(f"{path}[{i}]", child) for i, child in enumerate(item)]))
+        elif problem := scalar_problem(item):
+            problems.append(f"{path or 'the document'}: {problem}")
+    return problems[:limit]
+
+
+def _step(path: str, key: Any) -> str:
+    """``path.key`` for a plain name, ``path['key']`` otherwise (escaped: ``repr`` shows a lone
+    surrogate as ``\\ud800``, so the problem text is itself strict JSON)."""
+    if isinstance(key, str) and key.isascii() and key.isidentifier():
+        return f"{path}.{key}" if path else key
+    return f"{path}[{key!r}]"
+
+
+def scalar_problem(value: Any) -> str | None:
+    """Why a single non-container value is not strict JSON, or ``None``."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"{value!r} is not a finite number"
+    if isinstance(value, int) and abs(value) > sys.float_info.max:
+        return "an integer outside the range of a double"
+    if isinstance(value, str) and _has_lone_surrogate(value):
+        return f"{_excerpt(value)} holds a lone surrogate"
+    if not isinstance(value, _SCALARS):
+        return f"a {type(value).__name__} is not a JSON value"
+    return None
+
+
+def _has_lone_surrogate(text: str) -> bool:
+    if text.isascii():
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _excerpt(text: str) -> str:
+    return repr(text if len(text) <= 40 else text[:37] + "...")
