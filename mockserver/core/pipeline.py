@@ -18,7 +18,7 @@ from mockserver.core.change import Change, Identity
 from mockserver.core.general import GENERAL
 from mockserver.core.rules import Kind
 from mockserver.core.schema import MAX_VIOLATIONS, BodySchema, capped, pruned, undocumented_field
-from mockserver.core.store import Collection, Record, VendorState
+from mockserver.core.store import Collection, Record, StorageError, UnstorableError, VendorState
 from mockserver.core.vendor import Vendor
 from mockserver.core.violations import Code, Phase, Rejection, Violation
 
@@ -247,14 +247,24 @@ def handle(
             ctx.tag_params()
             ctx.checks(Phase.HEADERS, ctx.change())
             reply = handler(ctx)
-    except Rejection as rejection:
-        violations = capped(vendor.answer(rejection.violations))
+    except (Rejection, UnstorableError, StorageError) as stop:
+        violations = capped(vendor.answer(_stopped_by(stop)))
         for rule_id in [v.rule for v in violations if v.rule] + ["GEN-4", "GEN-6", vendor.envelope_rule]:
             ctx.fire(rule_id)
         if len(violations) > 1:
             ctx.fire("GEN-5")
         reply = vendor.format_errors(violations, now)
     return Outcome(reply, ctx.fired, violations, ctx.warnings)
+
+
+def _stopped_by(stop: Exception) -> list[Violation]:
+    if isinstance(stop, Rejection):
+        return stop.violations
+    if isinstance(stop, UnstorableError):  # a computed value JSON cannot carry (GEN-13)
+        message = "The request would store a value that cannot be sent back as JSON: " + str(stop)
+        return [Violation(400, Code.INVALID, message, rule="GEN-13")]
+    # the write could not be saved (disk full, session evicted mid-request): nothing changed
+    return [Violation(503, Code.UNAVAILABLE, f"The change could not be saved: {stop}", rule="GEN-4")]
 
 
 def error_reply(vendor: Vendor, violations: Sequence[Violation], now: datetime) -> Reply:

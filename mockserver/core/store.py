@@ -92,6 +92,15 @@ class FixtureError(StateError):
         return FixtureError(self.problems, outer, self.vendor)
 
 
+class UnstorableError(ValueError):
+    """A request computed a value that cannot be sent back as strict JSON (GEN-13); the request
+    is rejected and its transaction rolled back."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = list(problems)
+
+
 class StorageError(RuntimeError):
     """The persistence could not save a change (disk full, file gone, database closed); the
     change was not made, in memory or in the file."""
@@ -131,6 +140,11 @@ class Collection:
 
     def put(self, record: Record) -> Record:
         key = str(record[self.spec.id_field])
+        # GEN-13, once for every vendor: nothing is stored that cannot be sent back as JSON
+        if strict_json_text(record) is None:
+            problems = strict_json_problems(record, 5, f"{self.name}[{key!r}]")
+            if problems:
+                raise UnstorableError(problems)
         self._owner._remember(self, key, self._records.get(key))
         self._store(key, record)
         return record

@@ -13,7 +13,14 @@ import pytest
 
 from mockserver.core.faults import Fault
 from mockserver.core.persistence import PersistenceError, SqlitePersistence
-from mockserver.core.store import CollectionSpec, StateError, StorageError, Store, VendorState
+from mockserver.core.store import (
+    CollectionSpec,
+    StateError,
+    StorageError,
+    Store,
+    UnstorableError,
+    VendorState,
+)
 
 SPECS = {
     "acme": {
@@ -426,3 +433,13 @@ def test_a_file_with_foreign_tables_is_refused(tmp_path: Path) -> None:
     db.close()
     with pytest.raises(PersistenceError, match="table records has columns"):
         SqlitePersistence(altered)
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), "a\ud800b", 10**400])
+def test_GEN_13_nothing_is_stored_that_cannot_be_sent_back_as_json(backend: Backend, value: Any) -> None:
+    state = backend.store.session().states["acme"]
+    with pytest.raises(UnstorableError) as caught, state.transaction():
+        state["projects"].put({"id": 1, "name": "Alpha", "budget": value})
+    assert "projects['1'].budget" in str(caught.value)
+    assert state["projects"].get(1) == {"id": 1, "name": "Alpha"}
+    assert backend.reopen().session().states["acme"]["projects"].get(1) == {"id": 1, "name": "Alpha"}
