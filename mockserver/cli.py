@@ -62,14 +62,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--journal-body-kib",
-        type=int,
+        type=_at_least(1),
         default=DEFAULT_JOURNAL_BODY_BYTES // 1024,
         metavar="KIB",
         help="KiB of each request and response body the journal keeps (default %(default)s)",
     )
     serve.add_argument(
         "--journal-budget-mib",
-        type=int,
+        type=_at_least(1),
         default=DEFAULT_JOURNAL_BUDGET_BYTES // (1024 * 1024),
         metavar="MIB",
         help="MiB one session's journal may hold; the oldest entries go first (default %(default)s)",
@@ -162,23 +162,23 @@ def _add_http_limits(command: argparse.ArgumentParser) -> None:
     """What one client can make the server hold (mockserver/web/http.py); serve and proxy alike."""
     command.add_argument(
         "--max-header-bytes",
-        type=int,
+        type=_at_least(1024),
         default=DEFAULT_MAX_HEADER_BYTES,
         help="431 when a request line and headers are larger (default %(default)s)",
     )
     command.add_argument(
-        "--max-headers", type=int, default=DEFAULT_MAX_HEADERS, help="431 above this many headers"
+        "--max-headers", type=_at_least(1), default=DEFAULT_MAX_HEADERS, help="431 above this many headers"
     )
     command.add_argument(
         "--head-timeout",
-        type=float,
+        type=_seconds,
         default=DEFAULT_HEAD_TIMEOUT,
         metavar="SECONDS",
         help="close a connection whose request head is not complete in time (default %(default)s)",
     )
     command.add_argument(
         "--max-connections",
-        type=int,
+        type=_at_least(1),
         default=DEFAULT_MAX_CONNECTIONS,
         help="open connections; one more gets a 503 and is closed (default %(default)s)",
     )

@@ -119,6 +119,24 @@ BAD_ARGUMENTS = {
         ("serve", "--max-sessions", "-1"),
         "--max-sessions: must be a whole number of at least 0",
     ),
+    "headers-zero": (("serve", "--max-headers", "0"), "--max-headers: must be a whole number of at least 1"),
+    "header-bytes-tiny": (
+        ("serve", "--max-header-bytes", "10"),
+        "--max-header-bytes: must be a whole number of at least 1024",
+    ),
+    "head-timeout-nan": (("serve", "--head-timeout", "nan"), "--head-timeout: must be a number of seconds"),
+    "connections-negative": (
+        (*PROXY, "--max-connections", "-3"),
+        "--max-connections: must be a whole number of at least 1",
+    ),
+    "journal-body-zero": (
+        ("serve", "--journal-body-kib", "0"),
+        "--journal-body-kib: must be a whole number of at least 1",
+    ),
+    "journal-budget-zero": (
+        ("serve", "--journal-budget-mib", "0"),
+        "--journal-budget-mib: must be a whole number of at least 1",
+    ),
     "fixtures-missing": (
         ("serve", "--fixtures", "/no/such/dir"),
         "--fixtures: '/no/such/dir' is not a directory",
