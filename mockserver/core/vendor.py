@@ -106,6 +106,11 @@ class Vendor(abc.ABC):
     def operations(self) -> Mapping[str, Handler]:
         """Handler for every operationId of the vendor's spec."""
 
+    def decode_body(self, body: Any) -> Any:
+        """The parsed body as the vendor reads it, before any validation: the identity, unless a
+        vendor documents a conversion (Ruddr's empty strings become null, RUD-11)."""
+        return body
+
     def answer(self, violations: Sequence[Violation]) -> list[Violation]:
         """Which of a rejection's violations one response reports (GEN-5): by default all those
         of the lowest status; a vendor whose envelope holds one error reports the first."""

@@ -265,15 +265,23 @@ def _gates(record: Mapping[str, Any]) -> dict[str, bool]:
     return gates
 
 
-@rules.check(
+rules.mechanism(
     "RUD-11",
-    '"" is stored as null and null unsets an optional field (see _stored_values); so "" for '
-    "name, which cannot be null, is a 400.",
-    on=WRITES,
+    "Values that trim to an empty string are null on create and update, for every string field "
+    "(ids, dates and currency included), before validation: a converted null gets exactly the "
+    "answer an explicit null gets; null unsets an optional field.",
 )
-def _empty_required_text(change: Change) -> Iterator[Violation]:
-    if change.body.get("name") == "":
-        yield _invalid("RUD-11", "name", "'name' cannot be empty")
+
+
+def _blank_to_null(value: Any) -> Any:
+    """Ruddr's JSON conventions: "Values that trim to an empty string will be implicitly converted
+    to null when performing a modification (create or update)." (str.strip trims what JSON can
+    carry: spaces, tabs, newlines, and the other Unicode whitespace)."""
+    if isinstance(value, str) and not value.strip():
+        return None
+    if isinstance(value, list):
+        return [_blank_to_null(item) for item in value]
+    return value
 
 
 @rules.check(
@@ -292,7 +300,7 @@ def _unique_key(change: Change) -> Iterator[Violation]:
 rules.schema(
     "RUD-13",
     "Success is 200 with the full nested project; neighbours GET /projects, GET /projects/{id}, "
-    "POST /projects (name, clientId, billingTypeId required).",
+    "POST /projects (name, clientId, billingTypeId, projectAdminId required).",
     keywords=("required",),
     on=("createProject",),
 )
@@ -300,6 +308,11 @@ rules.schema(
 
 # -- the vendor -----------------------------------------------------------------------------
 class Ruddr(Vendor):
+    fuzz_exclusions: ClassVar[Mapping[str, str]] = {
+        "negative_data_rejection": "Ruddr converts values that trim to an empty string to null before "
+        "validating (RUD-11), so a blank string for a nullable id or date is accepted; the schema keeps "
+        "the formats a client must send and cannot say that.",
+    }
     id = "ruddr"
     envelope_rule = "RUD-1"
     scenarios = SCENARIOS
@@ -353,6 +366,13 @@ class Ruddr(Vendor):
             problems = list(dict.fromkeys(_problem(v) for v in violations))
             return Reply(status, {"status": status, "message": INVALID, "errors": problems})
         return Reply(status, {"status": status, "message": first.message})
+
+    def decode_body(self, body: Any) -> Any:
+        """RUD-11, before the schema sees the body: ``"  "`` then fails or passes exactly as
+        ``null`` does (a required name is "cannot be null", an optional note is unset)."""
+        if not isinstance(body, dict):
+            return body
+        return {key: _blank_to_null(value) for key, value in body.items()}
 
     def fault_reply(self, status: int, now: datetime) -> Reply:
         if status == 429:  # the errors guide's literal; no header: the docs advise backing off 1, 2, 4, 8 s
@@ -461,10 +481,11 @@ def _query_problem(field: str, message: str) -> Violation:
 
 
 def _stored_values(ctx: Context, body: Mapping[str, Any], allowed: Sequence[str]) -> Record:
-    """The body's fields as stored: "" -> null (RUD-11), null tags -> [], ids lower-cased."""
+    """The body's fields as stored (blanks are null already, RUD-11): null tags -> [], ids
+    lower-cased."""
     values: Record = {}
     for name in (n for n in allowed if n in body):
-        value = None if body[name] == "" else body[name]
+        value = body[name]
         if value is None:
             ctx.fire("RUD-11")
         if name == "tagIds":

@@ -136,6 +136,8 @@ class CollectingJSONBodyValidator(AbstractRequestBodyValidator):  # type: ignore
         except BadJSONError as exc:
             state.body_violations.append(Violation(400, Code.BAD_JSON, str(exc), rule=exc.rule))
             return
+        if state.vendor is not None:
+            body = state.vendor.decode_body(body)
         state.body, state.has_body = body, True
         status = state.vendor.validation_status if state.vendor else 400
         state.body_violations.extend(schema.violations(body, status))

@@ -42,6 +42,10 @@ def get(api: Api, project: str, **kw: Any) -> Any:
     return api.call(V, "GET", f"/projects/{project}", **kw)
 
 
+NEW = {"clientId": ACME, "billingTypeId": "tm", "projectAdminId": JANE}
+"""What a create needs besides a name (RUD-13)."""
+
+
 def create(api: Api, body: Any, **kw: Any) -> Any:
     return api.call(V, "POST", "/projects", json=body, **kw)
 
@@ -424,7 +428,7 @@ def test_RUD_9_rejected_completion_sets_nothing(api: Api) -> None:
 
 
 def test_RUD_9_created_completed(api: Api) -> None:
-    r = create(api, {"name": "Closed Deal", "clientId": ACME, "billingTypeId": "tm", "statusId": "completed"})
+    r = create(api, {"name": "Closed Deal", **NEW, "statusId": "completed"})
     assert r.status_code == 200 and r.json()["completedOn"] == "2025-03-01"
 
 
@@ -531,19 +535,38 @@ def test_RUD_11_null_unsets_optional_fields(api: Api) -> None:
     assert stored(api, MOBILE)["tagIds"] == []
 
 
-def test_RUD_11_only_the_exact_empty_string_is_null(api: Api) -> None:
-    assert patch(api, MOBILE, {"notes": "  "}).status_code == 200
-    assert stored(api, MOBILE)["notes"] == "  "
+@pytest.mark.parametrize("blank", ["  ", "\t", "\n", " \r\n\t ", "\u00a0"])
+def test_RUD_11_values_that_trim_to_empty_are_null(api: Api, blank: str) -> None:
+    r = patch(
+        api, MOBILE, {"notes": blank, "code": blank, "end": blank, "practiceId": blank, "tagIds": [HIGH]}
+    )
+    assert r.status_code == 200, r.text
+    record = stored(api, MOBILE)
+    assert [record[k] for k in ("notes", "code", "end", "practiceId")] == [None] * 4
+
+
+@pytest.mark.parametrize("field", ["name", "key", "clientId", "billingTypeId", "currency", "statusId"])
+def test_RUD_11_a_blank_gets_exactly_the_answer_null_gets(api: Api, field: str) -> None:
+    with api.unchanged(V):
+        blank = patch(api, MOBILE, {field: "   "})
+        null = patch(api, MOBILE, {field: None})
+    assert blank.status_code == null.status_code == 400
+    assert blank.json() == null.json()
+
+
+def test_RUD_11_on_create_a_blank_required_field_is_null(api: Api) -> None:
+    with api.unchanged(V):
+        blank = create(api, {**NEW, "name": " \t"})
+        null = create(api, {**NEW, "name": None})
+    assert errors(blank) == errors(null) == ["'name' cannot be null"]
+    assert create(api, {**NEW, "name": "Fresh", "notes": "  "}).json()["notes"] is None
 
 
 def test_RUD_11_required_fields_cannot_be_emptied(api: Api) -> None:
     with api.unchanged(V):
         empty = patch(api, MOBILE, {"name": "", "key": ""})
         null = patch(api, MOBILE, {"name": None, "billingTypeId": None})
-    assert errors(empty) == [
-        "'name' cannot be empty",
-        "'key' must contain only lowercase letters, digits and single dashes",
-    ]
+    assert errors(empty) == ["'name' cannot be null", "'key' cannot be null"]
     assert errors(null) == ["'name' cannot be null", "'billingTypeId' cannot be null"]
 
 
@@ -578,7 +601,7 @@ def test_RUD_12_a_400_problem_wins_over_the_duplicate(api: Api) -> None:
 
 
 def test_RUD_12_create_with_a_taken_key_and_generated_keys(api: Api) -> None:
-    base = {"clientId": ACME, "billingTypeId": "tm"}
+    base = NEW
     with api.unchanged(V):
         taken = create(api, {**base, "name": "Website Redesign Phase 2", "key": "website-redesign"})
     assert taken.status_code == 409
@@ -605,11 +628,24 @@ def test_RUD_13_update_answers_200_with_the_full_nested_project(api: Api) -> Non
     assert shown == get(api, MOBILE).json()
 
 
-def test_RUD_13_create_requires_name_client_and_billing_type(api: Api) -> None:
+def test_RUD_13_create_requires_name_client_billing_type_and_project_admin(api: Api) -> None:
     with api.unchanged(V):
         r = create(api, {"notes": "nothing else"})
-    assert errors(r) == ["'name' is required", "'clientId' is required", "'billingTypeId' is required"]
+    assert errors(r) == [
+        "'name' is required",
+        "'clientId' is required",
+        "'billingTypeId' is required",
+        "'projectAdminId' is required",
+    ]
     assert "RUD-13" in fired(api)
+
+
+def test_RUD_13_the_project_admin_must_be_a_workspace_member(api: Api) -> None:
+    with api.unchanged(V):
+        unknown = create(api, {"name": "Orphan", **NEW, "projectAdminId": ACME})
+        blank = create(api, {"name": "Orphan", **NEW, "projectAdminId": "  "})
+    assert errors(unknown) == ["'projectAdminId' does not match an existing member"]
+    assert errors(blank) == ["'projectAdminId' cannot be null"]
 
 
 def test_RUD_13_create_answers_200_with_defaults(api: Api) -> None:
@@ -639,7 +675,13 @@ def test_RUD_13_create_answers_200_with_defaults(api: Api) -> None:
 def test_RUD_13_create_internal_project_keeps_is_productive(api: Api) -> None:
     r = create(
         api,
-        {"name": "Bench Time", "clientId": NORTHWIND, "billingTypeId": "non_billable", "isProductive": True},
+        {
+            "name": "Bench Time",
+            "clientId": NORTHWIND,
+            "billingTypeId": "non_billable",
+            "projectAdminId": JANE,
+            "isProductive": True,
+        },
     )
     assert r.json()["isProductive"] is True and r.json()["isBillable"] is False
 
