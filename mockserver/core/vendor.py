@@ -79,6 +79,8 @@ class Vendor(abc.ABC):
     """False where the vendor's envelope carries one error only (COR)."""
     validation_status: ClassVar[int] = 400
     """Status of a schema violation in the body (ZEP answers 422, the others 400)."""
+    query_status: ClassVar[int] = 400
+    """Status of an invalid query parameter (Personio documents 422)."""
     sample_headers: ClassVar[Mapping[str, str]] = {}
     """Headers a valid call needs besides the token (Wethod's tenant headers); tests and docs use them."""
     dynamic_fields: ClassVar[re.Pattern[str] | None] = None

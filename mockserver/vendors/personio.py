@@ -89,7 +89,10 @@ rules.schema(
 rules.mechanism("PER-1", "Errors are problem+json with a fresh personio_trace_id each time.")
 rules.mechanism("PER-11", "Subprojects show their parent's billable and assigned_to_all.")
 rules.mechanism("PER-13", "Success is 204 with no body; 404 'Resource not found'.", on=("updateProject",))
-rules.mechanism("PER-14", "Neighbours: create, read, list, members list/add/remove.")
+rules.mechanism(
+    "PER-14",
+    "Neighbours: create (201 with the new id), read, list, members list/add/remove.",
+)
 
 
 @rules.check(
@@ -229,6 +232,7 @@ def _allowed(ctx: Context, permission: str) -> None:
 
 
 class Personio(Vendor):
+    query_status = 422  # the list and members pages document 422 for an invalid limit or include
     id = "personio"
     envelope_rule = "PER-1"
     fuzz_exclusions: ClassVar[Mapping[str, str]] = {
@@ -359,7 +363,8 @@ class Personio(Vendor):
         new.setdefault("parent_project", None)
         record = ctx.commit(change, projects, new)
         ctx.fire("PER-14")
-        return Reply(201, self.render(ctx, record))
+        # the create page: "Create a project and return the newly created project ID"
+        return Reply(201, {"id": record["id"]})
 
     def get_project(self, ctx: Context) -> Reply:
         record = self._locate(ctx)
@@ -488,6 +493,8 @@ _TITLES: dict[Code, tuple[str, str | None]] = {
 
 
 def _schema_wording(v: Violation) -> tuple[str, str]:
+    if v.location == "query":  # the list and members pages' 422 wording, e.g. for limit=300
+        return "Invalid field value", f"Invalid value for field: {v.field}. {_query_reason(v)}"
     if v.keyword == "type":
         return "Input must be valid JSON", f"The provided input is not valid: {v.message}" + (
             f" (field: {v.field})" if v.field else ""
@@ -498,6 +505,19 @@ def _schema_wording(v: Violation) -> tuple[str, str]:
         allowed = ", ".join(str(x) for x in v.params.get("limit", ()) if x is not None)
         return "Invalid field value", f"Invalid value for field: {v.field}. Supported values are [{allowed}]"
     return "Invalid field value", f"Invalid value for field: {v.field}. {v.message}"
+
+
+def _query_reason(v: Violation) -> str:
+    limit = v.params.get("limit")
+    if v.keyword == "enum":
+        return "Supported values are [" + ", ".join(str(x) for x in limit or () if x is not None) + "]"
+    if v.keyword == "minimum":
+        return f"The value must be at least {limit}."
+    if v.keyword == "maximum":
+        return f"The value must be at most {limit}."
+    if v.keyword == "type":
+        return f"The value must be of type {limit}."
+    return "The value is not valid."
 
 
 def _member(member: Record) -> dict[str, Any]:

@@ -43,9 +43,9 @@ def _ascii_integers(param: Mapping[str, Any], raw: list[str]) -> bool:
     return schema.get("type") != "integer" or all(_INTEGER.fullmatch(value) for value in raw)
 
 
-def _not_an_integer(name: str) -> Violation:
+def _not_an_integer(name: str, status: int) -> Violation:
     return Violation(
-        status=400,
+        status=status,
         code=Code.SCHEMA,
         message=f"query parameter '{name}': must be of type integer",
         field=name,
@@ -67,28 +67,30 @@ class CollectingParameterValidator(ParameterValidator):  # type: ignore[misc]
             "header": request.headers,
         }
         raw_query = QueryParams(scope.get("query_string", b""))
+        query_status = state.vendor.query_status if state is not None and state.vendor else 400
         for location, values in sources.items():
             for param in self.parameters.get(location, []):
                 name = param["name"]
+                status = query_status if location == "query" else 400
                 if location == "query" and not _ascii_integers(param, raw_query.getlist(name)):
-                    found.append(_not_an_integer(name))
+                    found.append(_not_an_integer(name, status))
                     continue
                 value = values.get(name.replace("-", "_") if location == "path" else name)
-                found.extend(self._check(param, location, value))
+                found.extend(self._check(param, location, value, status))
         if state is not None:
             state.param_violations.extend(found)
             state.path_params = dict(request.path_params)
             state.query = dict(request.query_params)
 
     @staticmethod
-    def _check(param: Mapping[str, Any], location: str, value: Any) -> list[Violation]:
+    def _check(param: Mapping[str, Any], location: str, value: Any, status: int) -> list[Violation]:
         name = param["name"]
         if value is None:
             if not param.get("required"):
                 return []
             return [
                 Violation(
-                    status=400,
+                    status=status,
                     code=Code.SCHEMA,
                     message=f"Missing {location} parameter '{name}'",
                     field=name,
@@ -99,7 +101,7 @@ class CollectingParameterValidator(ParameterValidator):  # type: ignore[misc]
         schema = compiled(param.get("schema", {}))
         return [
             Violation(
-                status=400,
+                status=status,
                 code=Code.SCHEMA,
                 message=f"{location} parameter '{name}': {v.message}",
                 field=name,
@@ -107,7 +109,7 @@ class CollectingParameterValidator(ParameterValidator):  # type: ignore[misc]
                 keyword=v.keyword,
                 params=v.params,
             )
-            for v in schema.violations(value, 400)
+            for v in schema.violations(value, status)
         ]
 
 

@@ -71,7 +71,7 @@ def test_PER_3_a_null_date_clears_start_and_end(api: Api) -> None:
         V, "POST", "/v2/projects", json={"name": "Dateless", "status": "ACTIVE", "start": {"date": None}}
     )
     assert created.status_code == 201
-    assert created.json()["start"] is None
+    assert api.call(V, "GET", f"/v2/projects/{created.json()['id']}").json()["start"] is None
     listed = api.call(V, "GET", "/v2/projects").json()["_data"]
     assert all(p["start"] is None or p["start"]["date"] for p in listed)
 
@@ -84,7 +84,7 @@ def test_PER_3_a_null_cost_center_id_clears_the_cost_center(api: Api) -> None:
         V, "POST", "/v2/projects", json={"name": "No centre", "status": "ACTIVE", "cost_center": {"id": None}}
     )
     assert created.status_code == 201
-    assert created.json()["cost_center"] is None
+    assert api.call(V, "GET", f"/v2/projects/{created.json()['id']}").json()["cost_center"] is None
 
 
 def test_PER_4_duplicate_name_compared_trimmed_and_case_insensitively(api: Api) -> None:
@@ -222,6 +222,38 @@ def test_PER_14_create_read_list_and_members(api: Api) -> None:
     removed = api.call(V, "DELETE", f"/v2/projects/{new_id}/members?person_id=503")
     assert removed.status_code == 204
     assert api.call(V, "GET", f"/v2/projects/{new_id}/members").json()["_data"] == []
+
+
+def test_PER_14_create_answers_201_with_the_new_id_only(api: Api) -> None:
+    created = api.call(V, "POST", "/v2/projects", json={"name": "Id Only", "status": "ACTIVE"})
+    assert created.status_code == 201
+    (new_id,) = created.json().values()
+    assert created.json() == {"id": new_id}
+    assert api.call(V, "GET", f"/v2/projects/{new_id}").json()["name"] == "Id Only"
+
+
+@pytest.mark.parametrize(
+    ("query", "detail"),
+    [
+        ("include=bogus", "Invalid value for field: include. Supported values are [tracked_minutes,"),
+        ("include=", "Invalid value for field: include. Supported values are"),
+        ("limit=0", "Invalid value for field: limit. The value must be at least 1."),
+        ("limit=abc", "Invalid value for field: limit. The value must be of type integer."),
+    ],
+)
+def test_PER_14_an_invalid_list_parameter_is_422_as_the_spec_documents(
+    api: Api, query: str, detail: str
+) -> None:
+    r = api.call(V, "GET", f"/v2/projects?{query}")
+    assert r.status_code == 422, r.text
+    (error,) = r.json()["errors"]
+    assert error["title"] == "Invalid field value" and error["detail"].startswith(detail)
+    members = api.call(V, "GET", "/v2/projects/1001/members?limit=300")
+    assert members.status_code == 422
+    assert (
+        members.json()["errors"][0]["detail"]
+        == "Invalid value for field: limit. The value must be at most 200."
+    )
 
 
 def test_PER_14_members_rules(api: Api) -> None:
