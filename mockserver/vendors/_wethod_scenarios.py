@@ -248,10 +248,10 @@ SCENARIOS = (
     # WET-5 dates
     Scenario(
         "WET-5",
-        "date_start is stored as the first day of its month",
+        "start_date is stored as the first day of its month, shown as date_start",
         _patch(
             "{p}",
-            {"date_start": "2025-03-17", "due_date": "2025-09-30", "signed_on": "2025-02-28"},
+            {"start_date": "2025-03-17", "due_date": "2025-09-30", "signed_on": "2025-02-28"},
             200,
             {"date_start": "2025-03-01", "due_date": "2025-09-30", "signed_on": "2025-02-28"},
         ),
@@ -263,25 +263,25 @@ SCENARIOS = (
         "dates must be real YYYY-MM-DD dates",
         _patch(
             "{p}",
-            {"date_start": "03/2025", "due_date": "2025-02-30", "signed_on": "20250101"},
+            {"start_date": "03/2025", "due_date": "2025-02-30", "signed_on": "20250101"},
             400,
-            _failures(("date_start", _BAD_DATE), ("due_date", _BAD_DATE), ("signed_on", _BAD_DATE)),
+            _failures(("start_date", _BAD_DATE), ("due_date", _BAD_DATE), ("signed_on", _BAD_DATE)),
         ),
         setup=(_CREATE,),
     ),
     Scenario(
         "WET-5",
-        "due_date and signed_on clear with null, date_start cannot",
-        _patch("{p}", {"date_start": None}, 400, _failures(("date_start", "This value should not be null."))),
+        "due_date and signed_on clear with null, start_date cannot",
+        _patch("{p}", {"start_date": None}, 400, _failures(("start_date", "This value should not be null."))),
         setup=(_CREATE, _patch("{p}", {"due_date": None, "signed_on": None}, 200)),
     ),
     Scenario(
         "WET-5",
-        "date_start is normalised on create too",
+        "start_date is normalised on create too",
         Call(
             "POST",
             "/api/projects",
-            {"name": "Scenario dated {run}", "date_start": "2025-04-15"},
+            {"name": "Scenario dated {run}", "start_date": "2025-04-15"},
             status=201,
             expect={"date_start": "2025-04-01"},
         ),

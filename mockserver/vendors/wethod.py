@@ -57,6 +57,9 @@ INTEGER_FIELDS = (*REFERENCES, *WHITELIST_REFERENCES, "id", "limit", "offset", "
 # A create may set what the spec's create body lists (the create page: not the whitelist flag nor
 # the opportunity stage); an update those two as well.
 _SPEC = load_spec(SPECS_DIR / "wethod.yaml")
+START_MONTH = "start_date"
+"""The start month's request key: Wethod's OpenAPI (through the SDK generated from it) names it
+``start_date`` in create and update bodies and ``date_start`` in the project (WET-5)."""
 CREATE_FIELDS = tuple(_SPEC["components"]["schemas"]["ProjectCreate"]["properties"])
 UPDATE_FIELDS = (*CREATE_FIELDS, "project_stage_id", "is_timesheet_whitelist_enabled")
 
@@ -167,8 +170,9 @@ rules.schema(
 )
 rules.schema(
     "WET-5",
-    "date_start, due_date and signed_on are YYYY-MM-DD; date_start is stored as the first day of its month.",
-    fields=("date_start", "due_date", "signed_on"),
+    "start_date, due_date and signed_on are YYYY-MM-DD; the start month is stored (and shown as "
+    "date_start) as the first day of its month.",
+    fields=(START_MONTH, "due_date", "signed_on"),
     keywords=("format", "type"),
 )
 rules.schema(
@@ -313,12 +317,12 @@ def _locate(ctx: Context, collection: str, noun: str) -> Record:
 def _apply(ctx: Context, base: Record, body: Mapping[str, Any], writable: Sequence[str]) -> Record:
     """A new record from ``base`` and the body's writable fields and metadata (GEN-1)."""
     new = dict(base)
-    new.update({name: body[name] for name in writable if name in body})
-    if isinstance(body.get("date_start"), str):  # the schema checked it is a date
-        month = date.fromisoformat(body["date_start"]).replace(day=1).isoformat()
-        if month != body["date_start"]:
+    new.update({name: body[name] for name in writable if name in body and name != START_MONTH})
+    if isinstance(body.get(START_MONTH), str):  # the schema checked it is a date
+        month = date.fromisoformat(body[START_MONTH]).replace(day=1).isoformat()
+        if month != body[START_MONTH]:
             ctx.fire("WET-5")
-        new["date_start"] = month
+        new["date_start"] = month  # requests say start_date, the project says date_start
     # Metadata values are stored as the `metadata_<N>` fields themselves, present only while
     # they have a value (WET-11), so the stored record reads like the response.
     for name, value in body.items():
@@ -333,8 +337,8 @@ def _apply(ctx: Context, base: Record, body: Mapping[str, Any], writable: Sequen
 
 
 def _new_project(project_id: int, stamp: str) -> Record:
-    fields = (*UPDATE_FIELDS, "reason_why_id", "billing_group_id", "archived_on", "deleted_at")
-    return dict.fromkeys(fields) | {
+    fields = (*UPDATE_FIELDS, "date_start", "reason_why_id", "billing_group_id", "archived_on", "deleted_at")
+    return dict.fromkeys(f for f in fields if f != START_MONTH) | {
         "id": project_id,
         "created_at": stamp,
         "updated_at": stamp,

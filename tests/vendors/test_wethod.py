@@ -222,8 +222,17 @@ def test_WET_4_bounds_themselves_are_accepted(api: Api) -> None:
 
 
 # -- WET-5 dates --------------------------------------------------------------------------------
-def test_WET_5_date_start_is_stored_as_first_day_of_month(api: Api) -> None:
-    r = patch(api, 42, {"date_start": "2025-03-17", "due_date": "2025-09-30"})
+def test_WET_5_date_start_sent_as_a_request_key_is_ignored_with_a_warning(api: Api) -> None:
+    # Wethod's OpenAPI names the request key start_date; date_start is the response's name only
+    before = api.record(V, "projects", 42)["date_start"]
+    r = patch(api, 42, {"date_start": "2030-01-01"})
+    assert r.status_code == 200
+    assert api.record(V, "projects", 42)["date_start"] == before
+    assert [w["field"] for w in api.journal()[-1]["warnings"]] == ["date_start"]
+
+
+def test_WET_5_start_date_is_stored_as_first_day_of_month(api: Api) -> None:
+    r = patch(api, 42, {"start_date": "2025-03-17", "due_date": "2025-09-30"})
     assert r.status_code == 200
     assert r.json()["date_start"] == "2025-03-01"
     assert r.json()["due_date"] == "2025-09-30"
@@ -233,10 +242,10 @@ def test_WET_5_date_start_is_stored_as_first_day_of_month(api: Api) -> None:
 
 def test_WET_5_dates_must_be_yyyy_mm_dd(api: Api) -> None:
     with api.unchanged(V):
-        r = patch(api, 42, {"date_start": "03/2025", "due_date": "2025-02-30", "signed_on": "20250101"})
+        r = patch(api, 42, {"start_date": "03/2025", "due_date": "2025-02-30", "signed_on": "20250101"})
     assert r.status_code == 400
     assert failures(r) == [
-        ("date_start", "This value is not a valid date (YYYY-MM-DD)."),
+        ("start_date", "This value is not a valid date (YYYY-MM-DD)."),
         ("due_date", "This value is not a valid date (YYYY-MM-DD)."),
         ("signed_on", "This value is not a valid date (YYYY-MM-DD)."),
     ]
@@ -248,8 +257,8 @@ def test_WET_5_nullable_dates_are_cleared_by_null(api: Api) -> None:
     assert stored["due_date"] is None
     assert stored["signed_on"] is None
     with api.unchanged(V):
-        r = patch(api, 42, {"date_start": None})
-    assert failures(r) == [("date_start", "This value should not be null.")]
+        r = patch(api, 42, {"start_date": None})
+    assert failures(r) == [("start_date", "This value should not be null.")]
 
 
 # -- WET-6 / WET-7 permissions ------------------------------------------------------------------
@@ -663,7 +672,7 @@ def test_WET_14_create_project(api: Api) -> None:
             "account_id": 12,
             "job_order_category_id": 1,
             "probability": 50,
-            "date_start": "2025-04-15",
+            "start_date": "2025-04-15",
             "duration": 4,
             "metadata_13": "SMB",
             "is_timesheet_whitelist_enabled": True,
