@@ -7,6 +7,14 @@ session of the mock), until ``--requests`` requests were sent or ``--time-limit`
 It reports per vendor: requests sent, 5xx answers, spec-breaking answers, rejected requests that
 changed the state and every other check failure, each with a curl line for ``scripts/serve``.
 
+``--hostile`` runs the hostile-input fuzzer instead (``contracts.hostile``): byte- and JSON-level
+mutations of the specs' examples and ``Vendor.sample`` far outside the schemas (lone surrogates,
+overlong UTF-8, ``1e400``, 5,000-digit ids, ``%2f``, odd media types and tokens, 1 MiB arrays,
+mutated admin state documents and faults), each case in a private session, in process or against
+a mock on loopback (``--base-url``), with the invariants checked after every request. Case N of a
+seed is always the same request: ``--case N`` sends it again alone, ``--dump-body FILE`` writes
+its body for the curl line.
+
 Exit status: 0 when nothing was found, 1 on any finding, 2 when a vendor hit the time limit
 before its request count (nothing found, but the run was shorter than asked).
 """
@@ -25,9 +33,10 @@ from typing import Any
 
 from schemathesis.engine import events
 
+from contracts import hostile
 from contracts.fuzzing import run_schemathesis
 from mockserver.app import MockApp, create_app
-from mockserver.config import ServerConfig
+from mockserver.config import DEFAULT_MAX_BODY_BYTES, ServerConfig
 from mockserver.core.vendor import Vendor, discover_vendors
 
 DEFAULT_SEED = 20251123
@@ -257,6 +266,76 @@ def as_json(run: VendorRun) -> dict[str, Any]:
     }
 
 
+def hostile_main(args: argparse.Namespace, vendors: Sequence[str]) -> int:
+    """``--hostile``: the hostile-input fuzzer, per vendor, with the same report shape."""
+    transport: hostile.Transport
+    if args.base_url:
+        transport, base_url = hostile.LoopbackTransport(args.base_url), args.base_url
+        limit = args.max_body_bytes
+    else:
+        app = create_app(ServerConfig())
+        transport, base_url, limit = hostile.InProcessTransport(app), SERVE_URL, app.config.max_body_bytes
+    admin = (("Authorization", f"Bearer {args.admin_token}"),) if args.admin_token else ()
+    try:
+        runner = hostile.HostileRunner(
+            transport,
+            discover_vendors(),
+            limit=limit,
+            sweep_every=args.sweep_every,
+            slow_seconds=args.slow,
+            max_answer=args.max_answer,
+            admin_headers=admin,
+        )
+        if args.case is not None:
+            return _one_case(runner, args, vendors[0], base_url)
+        reports = []
+        for vid in vendors:
+
+            def progress(report: hostile.HostileReport) -> None:
+                print(
+                    f"  {report.vendor}: {report.cases:,} of {report.target:,} requests, "
+                    f"{len(report.findings)} distinct findings, {report.seconds:.0f} s",
+                    file=sys.stderr,
+                    flush=True,
+                )
+
+            report = runner.run(
+                vid,
+                requests=args.requests,
+                seed=args.seed,
+                time_limit=args.time_limit,
+                progress=None if args.quiet else progress,
+            )
+            reports.append(report)
+            print(hostile.report_text(report, base_url), flush=True)
+            print(flush=True)
+    finally:
+        transport.close()
+    print(hostile.summary(reports))
+    if args.json:
+        args.json.write_text(json.dumps([hostile.as_json(r, base_url) for r in reports], indent=2) + "\n")
+        print(f"\nwrote {args.json}")
+    if any(r.found for r in reports):
+        return 1
+    return 2 if any(r.timed_out for r in reports) else 0
+
+
+def _one_case(runner: hostile.HostileRunner, args: argparse.Namespace, vendor: str, base_url: str) -> int:
+    """``--case N``: show case N of the seed; with ``--dump-body`` write its body, else send it
+    alone in a fresh session with every check."""
+    case = hostile.make_case(runner.plans[vendor], args.seed, args.case)
+    if args.dump_body:
+        args.dump_body.write_bytes(case.request.body)
+        print(f"wrote {len(case.request.body):,} bytes to {args.dump_body}")
+        return 0
+    print(f"case {case.index} of seed {case.seed} ({case.kind}): {case.operation}: {case.recipe}")
+    print(f"  must be refused: {case.reject}" if case.reject else "  no expected status")
+    print(f"  {hostile.reproduce(case, base_url)}")
+    report = runner.run(vendor, requests=1, seed=args.seed, first=args.case)
+    print(hostile.report_text(report, base_url))
+    return 1 if report.found else 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     available = sorted(discover_vendors())
     parser = argparse.ArgumentParser(
@@ -265,7 +344,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--vendor", action="append", choices=available, help="vendor to fuzz (repeatable; default: all)"
     )
-    parser.add_argument("--requests", type=int, default=10_000, help="requests per vendor (default 10000)")
+    parser.add_argument(
+        "--requests", type=int, help="requests per vendor (default 10000; 20000 with --hostile)"
+    )
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="first seed; the next runs add 1")
     parser.add_argument(
         "--examples", type=int, default=200, help="Schemathesis max examples per operation and seed (200)"
@@ -275,9 +356,45 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the figures and findings")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    group = parser.add_argument_group("hostile inputs (--hostile)")
+    group.add_argument(
+        "--hostile", action="store_true", help="the hostile-input fuzzer instead of Schemathesis"
+    )
+    group.add_argument("--base-url", metavar="URL", help="a mock on loopback (default: in process)")
+    group.add_argument("--admin-token", help="the mock's --admin-token, if it has one")
+    group.add_argument(
+        "--max-body-bytes", type=int, default=DEFAULT_MAX_BODY_BYTES, help="the mock's body limit (1 MiB)"
+    )
+    group.add_argument("--case", type=int, metavar="N", help="send case N of --seed alone (one --vendor)")
+    group.add_argument("--dump-body", type=Path, metavar="FILE", help="with --case: write its body and stop")
+    group.add_argument(
+        "--sweep-every",
+        type=int,
+        default=25,
+        metavar="K",
+        help="read every read of the session every K cases",
+    )
+    group.add_argument(
+        "--slow", type=float, default=2.0, metavar="SECONDS", help="a slower answer is a finding"
+    )
+    group.add_argument(
+        "--max-answer",
+        type=int,
+        default=64 * 1024,
+        metavar="BYTES",
+        help="a bigger vendor answer is a finding",
+    )
     args = parser.parse_args(argv)
+    if args.requests is None:
+        args.requests = 20_000 if args.hostile else 10_000
     if args.requests < 1 or args.examples < 1 or args.time_limit <= 0:
         parser.error("--requests, --examples and --time-limit must be positive")
+    if not args.hostile and (args.base_url or args.case is not None):
+        parser.error("--base-url and --case go with --hostile")
+    if args.case is not None and len(args.vendor or ()) != 1:
+        parser.error("--case needs exactly one --vendor")
+    if args.hostile:
+        return hostile_main(args, args.vendor or available)
 
     app = create_app(ServerConfig())
     runs: list[VendorRun] = []
