@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from mockserver.core.strict import strict_json_text
 from mockserver.core.violations import Violation
 
 SECRET_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization", "x-api-key", "set-cookie"})
@@ -50,11 +51,16 @@ def decode_body(raw: bytes) -> Any:
     if not raw:
         return None
     try:
-        value = json.loads(raw, parse_constant=_not_json, parse_float=_finite)
+        # strict UTF-8 first: json.loads(bytes) decodes with "surrogatepass", so CESU-8 bytes
+        # (ED A0 80) would come back as lone surrogates
+        text = raw.decode("utf-8")
+        value = json.loads(text, parse_constant=_not_json, parse_float=_finite)
     except (ValueError, RecursionError):
         return raw.decode("utf-8", errors="replace")
     if _SURROGATE_ESCAPE.search(raw):  # the only way a lone surrogate gets past json.loads
-        return _without_surrogates(value)
+        value = _without_surrogates(value)
+    if strict_json_text(value) is None:  # e.g. an integer a double cannot hold: its text
+        return text
     return value
 
 

@@ -210,14 +210,16 @@ def _unparseable(mock: MockApp, vendor: Vendor, path: str) -> Violation | None:
 
 def _lower_media_type(scope: Scope) -> Scope:
     """Media types are case-insensitive (RFC 9110 8.3.1), and so is the mock (GEN-13):
-    ``APPLICATION/JSON`` reaches the validators as ``application/json``."""
+    ``APPLICATION/JSON ; charset=UTF-8`` reaches the validators as ``application/json;charset=UTF-8``."""
     headers = scope["headers"]
     for i, (name, value) in enumerate(headers):
         if name == b"content-type":
             media, sep, params = value.partition(b";")
-            if media != media.lower():
+            # RFC 9110 8.3.1 allows whitespace before the ';' of a parameter, too
+            normal = media.strip().lower()
+            if normal != media:
                 fixed = list(headers)
-                fixed[i] = (name, media.lower() + sep + params)
+                fixed[i] = (name, normal + sep + params.lstrip())
                 return dict(scope, headers=fixed)
             break
     return scope
