@@ -56,6 +56,11 @@ def _invalid(message: str, **errors: str) -> dict[str, Any]:
     return {"message": message, "errors": {field: [text] for field, text in errors.items()}}
 
 
+def _midnight(day: str) -> str:
+    """A date as the details, list and create pages show it (ZEP-7)."""
+    return f"{day}T00:00:00.000000Z"
+
+
 def _project(name: str, save: str, **fields: Any) -> Call:
     body = {"name": name, "department_id": DEPARTMENT, "start_date": "2025-01-01", **fields}
     return Call("POST", "/projects", body, save={save: "data.id"})
@@ -340,7 +345,7 @@ SCENARIOS = (
             {"data": {"start_date": "2025-01-01", "end_date": "2025-01-02"}},
         ),
         setup=(_CREATE_A,),
-        then=(_read("{a}", {"start_date": "2025-01-01", "end_date": "2025-01-02"}),),
+        then=(_read("{a}", {"start_date": _midnight("2025-01-01"), "end_date": _midnight("2025-01-02")}),),
     ),
     Scenario(
         "ZEP-3",
@@ -575,7 +580,7 @@ SCENARIOS = (
     ),
     Scenario(
         "ZEP-7",
-        "success is 200 {data, info: null} with decimals as two-place strings",
+        "update answers 200 {data, info: null} in the update page's form, a read in the details page's",
         _patch(
             "{a}",
             {"description": "Phase 2", "plan_hours": 512.345, "plan_expenses": 15000, "billing_type": 1},
@@ -593,7 +598,17 @@ SCENARIOS = (
             },
         ),
         setup=(_CREATE_A,),
-        then=(_read("{a}", {"description": "Phase 2", "plan_hours": "512.35", "plan_expenses": "15000.00"}),),
+        then=(
+            _read(
+                "{a}",
+                {
+                    "description": "Phase 2",
+                    "plan_hours": "512.3450000000",
+                    "plan_expenses": "15000.0000000000",
+                    "billing_type": {"id": 1},
+                },
+            ),
+        ),
     ),
     Scenario(
         "ZEP-7",
@@ -610,12 +625,84 @@ SCENARIOS = (
                 "{a}",
                 {
                     "comments": "Kickoff done",
-                    "start_date": "2025-01-01",
-                    "end_date": "2025-06-30",
+                    "start_date": _midnight("2025-01-01"),
+                    "end_date": _midnight("2025-06-30"),
                     "plan_hours": None,
                 },
             ),
         ),
+    ),
+    Scenario(
+        "ZEP-7",
+        "create takes the create page's example forms and answers in its form; each page its own",
+        _post(
+            {
+                "name": "Scenario Q4 {run}",
+                "department_id": DEPARTMENT,
+                "start_date": "2024-10-01",
+                "end_date": "2024-12-31",
+                "plan_hours": 500.0,
+                "plan_can_exceed": 2,
+                "billing_type": "hourly",
+            },
+            201,
+            {
+                "data": {
+                    "start_date": _midnight("2024-10-01"),
+                    "end_date": _midnight("2024-12-31"),
+                    "plan_hours": "500.0000000000",
+                    "plan_can_exceed": {"id": 2, "name": "No, all times can not exceed the plan hours"},
+                    "billing_type": "hourly",
+                    "created": ANY,
+                }
+            },
+            save={"q": "data.id"},
+        ),
+        then=(
+            _read("{q}", {"start_date": _midnight("2024-10-01"), "plan_can_exceed": False}),
+            Call(
+                "GET",
+                "/projects?id[]={q}",
+                status=200,
+                expect={"data": [{"plan_hours": "500.0000000000", "plan_can_exceed": False}]},
+            ),
+            _patch(
+                "{q}",
+                {"description": "Q4"},
+                200,
+                {"data": {"start_date": "2024-10-01", "plan_hours": "500.00"}, "info": None},
+            ),
+        ),
+    ),
+    Scenario(
+        "ZEP-7",
+        "create refuses a billing type name its page does not document",
+        _post(
+            {
+                "name": "Daily {run}",
+                "department_id": DEPARTMENT,
+                "start_date": "2025-01-01",
+                "billing_type": "daily",
+            },
+            422,
+            _invalid(
+                "The selected billing type is invalid.", billing_type="The selected billing type is invalid."
+            ),
+        ),
+    ),
+    Scenario(
+        "ZEP-7",
+        "update takes billing_type as the integer its page types, not by name",
+        _patch(
+            "{a}",
+            {"billing_type": "hourly"},
+            422,
+            _invalid(
+                "The billing type field must be an integer.",
+                billing_type="The billing type field must be an integer.",
+            ),
+        ),
+        setup=(_CREATE_A,),
     ),
     Scenario(
         "ZEP-8",
@@ -632,10 +719,10 @@ SCENARIOS = (
                 "data": {
                     "id": ANY,
                     "department_id": DEPARTMENT,
-                    "start_date": "2025-03-01",
+                    "start_date": _midnight("2025-03-01"),
                     "end_date": None,
-                    "plan_hours": "250.00",
-                    "plan_expenses": "0.00",
+                    "plan_hours": "250.0000000000",
+                    "plan_expenses": "0.0000000000",
                     "currency": "EUR",
                     "keywords": [],
                     "created": ANY,
@@ -644,7 +731,7 @@ SCENARIOS = (
             },
             save={"c": "data.id"},
         ),
-        then=(_read("{c}", {"start_date": "2025-03-01", "plan_hours": "250.00"}),),
+        then=(_read("{c}", {"start_date": _midnight("2025-03-01"), "plan_hours": "250.0000000000"}),),
     ),
     Scenario(
         "ZEP-8",

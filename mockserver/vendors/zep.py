@@ -8,7 +8,8 @@ business error of one request is answered in one 422 (GEN-5), keyed by field in 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any, ClassVar
@@ -94,6 +95,13 @@ OPTIONS: dict[str, dict[int, str]] = {
         2: "No, all times can not exceed the plan hours",
     },
 }
+# The create page writes and shows billing_type by name ("hourly" in its example); the other
+# names are ours. Create takes the names its spec's enum lists and stores their numbers.
+BILLING_CODES = {1: "hourly", 2: "fixed_price", 3: "not_billable"}
+BILLING_IDS = {code: number for number, code in BILLING_CODES.items()}
+CAN_EXCEED = 1
+"""The plan_can_exceed option that the details and list pages' boolean shows as true; those
+pages show false, and the only documented option is 2, "No, all times can not exceed ..."."""
 DEFAULTS: dict[str, Any] = {
     **dict.fromkeys(WRITABLE),
     "currency": "EUR",
@@ -111,16 +119,13 @@ DEFAULTS: dict[str, Any] = {
     "dynamic_attributes": [],
     "price_tables": [],
 }
-"""A new project's values (the create page's response shows plan_expenses "0.00", status aktiv)."""
+"""A new project's values (the create page's response shows plan_expenses zero, status aktiv)."""
 
 rules = RuleRegistry(vendor="zep")
 
 # -- stored records: a project in the request's vocabulary, any field null; decimals may also be
 # stored as strings ("500.0000000000"); the list counters and price tables only the server sets.
-PROJECT, LISTED = (
-    "#/components/schemas/ProjectResponse",
-    "#/components/schemas/ProjectList/properties/data/items",
-)
+# Every operation renders this one shape in its own page's form (ZEP-7, FORMS below).
 _NULLABLE_TEXT = typed("string", "null")
 _PROJECT = from_openapi(
     _SPEC,
@@ -194,7 +199,10 @@ def _references_exist(change: Change) -> Iterator[Violation]:
 
 
 rules.mechanism(
-    "ZEP-7", "Success is 200 {data, info: null}; decimals '500.00'; '...000000Z'.", on=("updateProject",)
+    "ZEP-7",
+    "Update answers 200 {data, info: null} as the update page shows a project (Y-m-d, '500.00'); "
+    "details, list and create as theirs ('...T00:00:00.000000Z', '500.0000000000').",
+    on=("updateProject", "getProject", "listProjects", "createProject"),
 )
 rules.schema(
     "ZEP-8",
@@ -220,11 +228,66 @@ def _is_field_error(v: Violation) -> bool:
     return v.code in _FIELD_CODES and v.field is not None and v.location not in ("path", "header")
 
 
+def _worded(v: Violation) -> Violation:
+    """Create's billing_type is a name or an integer: a name it does not know fails the name's
+    enum, which Laravel's `in` rule words "The selected billing type is invalid."."""
+    if v.keyword == "oneOf" and v.field == "billing_type" and isinstance(v.params.get("value"), str):
+        return replace(v, keyword="enum")
+    return v
+
+
 # -- rendering (ZEP-7) ------------------------------------------------------------------------
+# ZEP's pages disagree on how a project is rendered, and each operation answers as its own page
+# shows (developer.zep.de/en/rest-documentation/projects/...): update (seed 002) "2024-01-15" and
+# "500.00"; details, list and create "2024-01-15T00:00:00.000000Z" and "500.0000000000", with
+# plan_can_exceed false on details/list, {id, name} on create, and billing_type "hourly" on create.
 def _option(name: str, value: Any) -> dict[str, Any] | None:
     if not isinstance(value, int):
         return None
     return {"id": value, "name": OPTIONS[name].get(value, str(value))}
+
+
+def _day(value: Any) -> Any:
+    return value  # stored as the update page shows it: Y-m-d
+
+
+def _midnight(value: Any) -> Any:
+    return None if value is None else f"{value}T00:00:00.000000Z"
+
+
+def _can_exceed(value: Any) -> bool:
+    return isinstance(value, int) and value == CAN_EXCEED
+
+
+def _billing_code(value: Any) -> str | None:
+    return None if value is None else BILLING_CODES.get(value, str(value))
+
+
+@dataclass(frozen=True)
+class Form:
+    """How one page renders a project: its dates, its decimals' places, and the enum-coded
+    fields it shows in a form of its own (the others are ZEP's schema's {id, name})."""
+
+    date: Callable[[Any], Any]
+    places: int
+    coded: Mapping[str, Callable[[Any], Any]]
+    listing: bool = False  # the list page shows counters where the details page shows arrays
+
+
+_DETAILS_FORM = Form(_midnight, 10, {"plan_can_exceed": _can_exceed})
+FORMS: Mapping[str, Form] = {
+    "updateProject": Form(_day, 2, {}),
+    "getProject": _DETAILS_FORM,
+    "listProjects": replace(_DETAILS_FORM, listing=True),
+    "createProject": Form(_midnight, 10, {"billing_type": _billing_code}),
+}
+DATES = frozenset({"start_date", "end_date"})
+# The schema each form of a stored project must fit (the render probe, Vendor.renders).
+UPDATED, DETAILS, LISTED = (
+    "#/components/schemas/ProjectUpdateResponse",
+    "#/components/schemas/ProjectDetailsResponse",
+    "#/components/schemas/ProjectList/properties/data/items",
+)
 
 
 def _status(ctx: Context, status_id: Any) -> dict[str, Any] | None:
@@ -235,12 +298,16 @@ def _status(ctx: Context, status_id: Any) -> dict[str, Any] | None:
     return {k: status.get(k) for k in keys}
 
 
-def render(ctx: Context, record: Record, *, listing: bool = False) -> dict[str, Any]:
+def render(ctx: Context, record: Record, form: Form) -> dict[str, Any]:
     shown: dict[str, Any] = {"id": record["id"]}
     for name in WRITABLE:
         value = record.get(name, DEFAULTS[name])
-        if name in DECIMALS:
-            shown[name] = laravel.decimal(value)
+        if name in DATES:
+            shown[name] = form.date(value)
+        elif name in DECIMALS:
+            shown[name] = laravel.decimal(value, form.places)
+        elif name in form.coded:
+            shown[name] = form.coded[name](value)
         elif name in OPTIONS:
             shown[name] = _option(name, value)
         elif name != "dynamic_attributes":
@@ -248,9 +315,9 @@ def render(ctx: Context, record: Record, *, listing: bool = False) -> dict[str, 
     identifier = record.get("cost_object_identifier")
     shown["cost_object_identifier"] = None if identifier is None else str(identifier)
     shown["status"] = _status(ctx, record.get("project_status_id"))
-    shown["plan_wage_children"] = laravel.decimal(record.get("plan_wage_children", 0))
+    shown["plan_wage_children"] = laravel.decimal(record.get("plan_wage_children", 0), form.places)
     dynamic = record.get("dynamic_attributes") or []
-    if listing:  # the list page shows counters where the details page shows the arrays
+    if form.listing:
         shown["categories_count"] = len(shown["categories"] or [])
         shown["dynamicAttributes_count"] = len(dynamic)
         del shown["categories"]
@@ -264,8 +331,12 @@ def render(ctx: Context, record: Record, *, listing: bool = False) -> dict[str, 
     return shown
 
 
+def _updated(ctx: Context, record: Record) -> dict[str, Any]:
+    return {"data": render(ctx, record, FORMS["updateProject"]), "info": None}
+
+
 def _details(ctx: Context, record: Record) -> dict[str, Any]:
-    return {"data": render(ctx, record)}
+    return {"data": render(ctx, record, FORMS["getProject"])}
 
 
 # -- the vendor -----------------------------------------------------------------------------
@@ -282,6 +353,15 @@ def _admitted(ctx: Context, target: Record | None) -> Change:
 
 def _writable(body: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in body.items() if k in _WRITABLE}
+
+
+def _stored(body: Mapping[str, Any]) -> dict[str, Any]:
+    """A create body in the one stored shape: a billing type sent by name, as the create page's
+    example does ("hourly"), is stored as its number, as the update page writes it (ZEP-7)."""
+    stored = _writable(body)
+    if isinstance(stored.get("billing_type"), str):
+        stored["billing_type"] = BILLING_IDS[stored["billing_type"]]
+    return stored
 
 
 class Zep(Vendor):
@@ -334,11 +414,12 @@ class Zep(Vendor):
 
     def renders(self, state: VendorState) -> Iterator[Rendering]:
         ctx = Context(self, "getProject", state, Incoming("GET", ""), datetime.now(UTC))
-        for project in state["projects"]:  # update answers the details form too
-            yield Rendering("projects", project["id"], "getProject", partial(_details, ctx, project), PROJECT)
-            yield Rendering(
-                "projects", project["id"], "listProjects", partial(render, ctx, project, listing=True), LISTED
-            )
+        listed = FORMS["listProjects"]
+        for project in state["projects"]:  # each form a stored project can be answered in (ZEP-7)
+            key = project["id"]
+            yield Rendering("projects", key, "getProject", partial(_details, ctx, project), DETAILS)
+            yield Rendering("projects", key, "listProjects", partial(render, ctx, project, listed), LISTED)
+            yield Rendering("projects", key, "updateProject", partial(_updated, ctx, project), UPDATED)
 
     def operations(self) -> Mapping[str, Handler]:
         handlers: dict[str, Handler] = {
@@ -350,7 +431,7 @@ class Zep(Vendor):
         return handlers
 
     def format_errors(self, violations: Sequence[Violation], now: datetime) -> Reply:
-        fields = [v for v in violations if _is_field_error(v)]
+        fields = [_worded(v) for v in violations if _is_field_error(v)]
         if fields:
             return Reply(422, laravel.validation_body(fields, WRITABLE, DATE_FORMATS))
         first = violations[0]
@@ -386,7 +467,7 @@ class Zep(Vendor):
         ctx.fire("GEN-11")
         record = ctx.commit(change, ctx.state["projects"], new)
         ctx.fire("ZEP-7")
-        return Reply(200, {"data": render(ctx, record), "info": None})
+        return Reply(200, _updated(ctx, record))
 
     def create_project(self, ctx: Context) -> Reply:
         _allowed(ctx, WRITE)
@@ -397,20 +478,22 @@ class Zep(Vendor):
         new = {
             **DEFAULTS,
             "project_status_id": statuses[0]["id"] if statuses else "aktiv",
-            **_writable(change.body),
+            **_stored(change.body),
             "id": projects.next_id(),
             "created": stamp,
             "modified": stamp,
         }
         record = ctx.commit(change, projects, new)
         ctx.fire("ZEP-8")
-        return Reply(201, {"data": render(ctx, record)})
+        ctx.fire("ZEP-7")
+        return Reply(201, {"data": render(ctx, record, FORMS["createProject"])})
 
     def get_project(self, ctx: Context) -> Reply:
         record = self._locate(ctx)
         _allowed(ctx, READ)
         ctx.fire("ZEP-8")
-        return Reply(200, {"data": render(ctx, record)})
+        ctx.fire("ZEP-7")
+        return Reply(200, _details(ctx, record))
 
     def list_projects(self, ctx: Context) -> Reply:
         _allowed(ctx, READ)
@@ -423,7 +506,9 @@ class Zep(Vendor):
         ctx.fire("ZEP-8")
         path = f"http://{ctx.incoming.headers.get('host', 'localhost')}{ctx.incoming.path}"
         page = laravel.paginator(path, query, len(found), per_page, current, len(chunk))
-        return Reply(200, {"data": [render(ctx, r, listing=True) for r in chunk], **page})
+        ctx.fire("ZEP-7")
+        form = FORMS["listProjects"]
+        return Reply(200, {"data": [render(ctx, r, form) for r in chunk], **page})
 
 
 def _whole(value: Any, default: int) -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 import pytest
@@ -403,8 +405,8 @@ def test_ZEP_6_schema_and_business_errors_share_one_422(api: Api) -> None:
     }
 
 
-# -- ZEP-7: the success shape ------------------------------------------------------------------
-def test_ZEP_7_success_is_data_and_info_with_zep_formats(api: Api) -> None:
+# -- ZEP-7: the success shape, in each page's form --------------------------------------------
+def test_ZEP_7_update_answers_data_and_info_in_the_update_pages_short_form(api: Api) -> None:
     r = patch(
         api,
         123,
@@ -424,12 +426,12 @@ def test_ZEP_7_success_is_data_and_info_with_zep_formats(api: Api) -> None:
     data = body["data"]
     assert data["id"] == 123
     assert data["description"] == "Phase 2"
-    assert data["plan_hours"] == "512.35"
+    assert data["plan_hours"] == "512.35"  # the update page: two decimals, rounded half up
     assert data["plan_expenses"] == "15000.00"
     assert data["billing_type"] == {"id": 2, "name": "Fixed price"}
     assert data["receipts_billability"] == {"id": 1, "name": "Billable"}
     assert data["plan_can_exceed"] == {"id": 2, "name": "No, all times can not exceed the plan hours"}
-    assert (data["start_date"], data["end_date"]) == ("2024-01-15", "2024-06-30")
+    assert (data["start_date"], data["end_date"]) == ("2024-01-15", "2024-06-30")  # Y-m-d
     assert data["created"] == "2023-12-10T09:00:00.000000Z"
     assert data["modified"] == NOW  # GEN-11
     assert data["categories"] == [3, 7]
@@ -452,6 +454,126 @@ def test_ZEP_7_a_rejected_update_keeps_modified(api: Api) -> None:
     assert api.record(V, "projects", 123)["modified"] == STORED
 
 
+# Project 123 is stored as 2024-01-15..2024-06-30, plan_hours 500, plan_hours_done 120.5,
+# billing_type 1, plan_can_exceed 2 ("No, all times can not exceed the plan hours").
+LONG_FORM = {
+    "start_date": "2024-01-15T00:00:00.000000Z",
+    "end_date": "2024-06-30T00:00:00.000000Z",
+    "plan_hours": "500.0000000000",
+    "plan_expenses": "15000.0000000000",
+    "plan_hours_done": "120.5000000000",
+    "plan_wage_children": "0.0000000000",
+    "plan_hours_per_day": None,
+}
+
+
+def test_ZEP_7_details_answer_in_the_details_pages_long_form(api: Api) -> None:
+    r = api.call(V, "GET", "/projects/123")
+    assert set(r.json()) == {"data"}
+    data = r.json()["data"]
+    assert {name: data[name] for name in LONG_FORM} == LONG_FORM
+    assert data["plan_can_exceed"] is False  # the details page's boolean
+    assert data["billing_type"] == {"id": 1, "name": "Hourly"}  # ZEP's schema; the page shows null
+    assert (data["created"], data["modified"]) == ("2023-12-10T09:00:00.000000Z", STORED)
+
+
+def test_ZEP_7_list_items_answer_in_the_list_pages_long_form(api: Api) -> None:
+    (item,) = api.call(V, "GET", "/projects?id[]=123").json()["data"]
+    assert {name: item[name] for name in LONG_FORM} == LONG_FORM
+    assert item["plan_can_exceed"] is False
+    assert item["billing_type"] == {"id": 1, "name": "Hourly"}
+    assert item["categories_count"] == 2 and "categories" not in item
+
+
+def test_ZEP_7_plan_can_exceed_is_true_on_the_read_pages_only_for_option_1(api: Api) -> None:
+    yes = {"id": 1, "name": "Yes, all times can exceed the plan hours"}
+    assert patch(api, 123, {"plan_can_exceed": 1}).json()["data"]["plan_can_exceed"] == yes
+    assert api.call(V, "GET", "/projects/123").json()["data"]["plan_can_exceed"] is True
+    assert api.call(V, "GET", "/projects?id[]=123").json()["data"][0]["plan_can_exceed"] is True
+    patch(api, 123, {"plan_can_exceed": 7})  # undocumented options are not "yes"
+    assert api.call(V, "GET", "/projects/123").json()["data"]["plan_can_exceed"] is False
+
+
+def test_ZEP_7_create_takes_the_create_pages_example_and_answers_in_its_form(api: Api) -> None:
+    # The create page's example body: billing_type by name, plan_can_exceed an integer,
+    # plan_hours a JSON number (its customer 12345 is not in the fixtures: 42 here).
+    r = create(
+        api,
+        {
+            "name": "Website Relaunch Q4",
+            "department_id": 1,
+            "start_date": "2024-10-01",
+            "end_date": "2024-12-31",
+            "project_status_id": "aktiv",
+            "customer_id": 42,
+            "plan_hours": 500.0,
+            "plan_can_exceed": 2,
+            "billing_type": "hourly",
+        },
+    )
+    assert r.status_code == 201
+    data = r.json()["data"]
+    assert (data["start_date"], data["end_date"]) == (
+        "2024-10-01T00:00:00.000000Z",
+        "2024-12-31T00:00:00.000000Z",
+    )
+    assert (data["plan_hours"], data["plan_expenses"]) == ("500.0000000000", "0.0000000000")
+    assert data["billing_type"] == "hourly"
+    assert data["plan_can_exceed"] == {"id": 2, "name": "No, all times can not exceed the plan hours"}
+    assert data["created"] == data["modified"] == NOW
+    # one stored shape: the name is stored as the number the update page writes
+    stored = api.record(V, "projects", data["id"])
+    assert (stored["billing_type"], stored["plan_can_exceed"], stored["start_date"]) == (1, 2, "2024-10-01")
+    updated = patch(api, data["id"], {"description": "Q4"}).json()["data"]
+    assert (updated["start_date"], updated["plan_hours"]) == ("2024-10-01", "500.00")
+    assert updated["billing_type"] == {"id": 1, "name": "Hourly"}
+
+
+def test_ZEP_7_create_also_takes_billing_type_as_the_update_pages_integer(api: Api) -> None:
+    body = {"name": "Fixed Price Rollout", "department_id": 1, "start_date": "2025-01-01", "billing_type": 2}
+    data = create(api, body).json()["data"]
+    assert data["billing_type"] == "fixed_price"  # our name: only "hourly" is documented
+    assert api.record(V, "projects", data["id"])["billing_type"] == 2
+
+
+def test_ZEP_7_each_operation_takes_only_the_billing_type_forms_its_page_documents(api: Api) -> None:
+    base = {"name": "Daily Rates", "department_id": 1, "start_date": "2025-01-01"}
+    with api.unchanged(V):
+        unknown_name = create(api, {**base, "billing_type": "daily"})
+        not_a_code = create(api, {**base, "billing_type": True})
+        name_on_update = patch(api, 123, {"billing_type": "hourly"})  # the update page: an integer
+    assert errors(unknown_name) == {"billing_type": ["The selected billing type is invalid."]}
+    assert errors(not_a_code) == {"billing_type": ["The billing type field must be a string or an integer."]}
+    assert errors(name_on_update) == {"billing_type": ["The billing type field must be an integer."]}
+
+
+def test_ZEP_7_timestamps_are_microseconds_and_z_in_every_form(api: Api) -> None:
+    stamp = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.000000Z$")
+    created = create(api, {"name": "Stamps", "department_id": 1, "start_date": "2025-01-01"}).json()["data"]
+    answers = [
+        created,
+        patch(api, 123, {"comments": "x"}).json()["data"],
+        api.call(V, "GET", "/projects/123").json()["data"],
+        *api.call(V, "GET", "/projects").json()["data"],
+    ]
+    for data in answers:
+        assert stamp.match(data["created"]) and stamp.match(data["modified"]), data["id"]
+
+
+def test_ZEP_7_the_spec_refuses_an_answer_in_another_pages_form(api: Api) -> None:
+    """Each operation's schema describes its own form only: the update's answer is no details
+    answer, and the details' answer (with info added) is no update answer."""
+    updated = patch(api, 123, {"comments": "x"})
+    read = api.call(V, "GET", "/projects/123")
+    json_type = {"Content-Type": "application/json"}
+    as_details = api.checkers[V].response_errors("GET", "/projects/123", 200, json_type, updated.content)
+    swapped = json.dumps({**read.json(), "info": None}).encode()
+    as_update = api.checkers[V].response_errors("PATCH", "/projects/123", 200, json_type, swapped)
+    for found in (as_details, as_update):
+        assert len(found) == 1
+        assert all(f"at data/{name}:" in found[0] for name in ("start_date", "plan_hours", "plan_can_exceed"))
+
+
 # -- ZEP-8: neighbours -------------------------------------------------------------------------
 def test_ZEP_8_create_then_read_and_update(api: Api) -> None:
     r = create(
@@ -472,11 +594,12 @@ def test_ZEP_8_create_then_read_and_update(api: Api) -> None:
     assert data["id"] == 124
     assert data["project_status_id"] == "aktiv"
     assert data["status"]["name"] == "Aktiv"
-    assert (data["plan_hours"], data["plan_expenses"]) == ("250.00", "0.00")
+    assert (data["plan_hours"], data["plan_expenses"]) == ("250.0000000000", "0.0000000000")
     assert data["created"] == data["modified"] == NOW
     assert data["keywords"] == data["categories"] == data["priceTables"] == []
-    read = api.call(V, "GET", "/projects/124")
-    assert read.json() == {"data": data}
+    read = api.call(V, "GET", "/projects/124").json()["data"]
+    # the details page differs from the create page only in the enum-coded forms (ZEP-7)
+    assert read == {**data, "billing_type": {"id": 1, "name": "Hourly"}, "plan_can_exceed": False}
     assert patch(api, 124, {"plan_hours": 260}).json()["data"]["plan_hours"] == "260.00"
 
 
