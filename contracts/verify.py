@@ -1,7 +1,9 @@
 """``mockserver verify``: Schemathesis plus the rule scenarios against any base URL, one report.
 
 The report says, per rule, which scenarios passed, failed (with a curl line to reproduce) or were
-skipped; per operation, which documented statuses were exercised; and every Schemathesis failure.
+skipped, and what the rule rests on (GEN-12: the vendor page it follows, or our decision or
+inferred reading); per operation, which documented statuses were exercised; and every Schemathesis
+failure.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from schemathesis.engine import events
 
 from contracts.fuzzing import Report, run_schemathesis
 from contracts.scenarios import Outcome, Target, run
+from mockserver.core.general import GENERAL
+from mockserver.core.rules import Basis, Rule
 from mockserver.core.spec import load_spec, operations
 from mockserver.core.vendor import Vendor
 
@@ -111,10 +115,21 @@ def verify(
     return result
 
 
+def _rule(vendor: Vendor, rule_id: str) -> Rule:
+    return vendor.rules.get(rule_id) if rule_id in vendor.rules else GENERAL.get(rule_id)
+
+
+def _basis(rule: Rule) -> str:
+    """The basis, with the pages for a documented rule: a reader sees what a pass proves."""
+    if rule.basis is Basis.DOC:
+        return f"[doc] {' '.join(rule.provenance.urls)}"
+    return f"[{rule.basis}]"
+
+
 def render(result: Verification) -> str:
     vendor = result.vendor
     lines = [f"{vendor.title} at {result.base_url}", ""]
-    lines.append("Rules (scenarios):")
+    lines.append("Rules (scenarios; basis: doc = the vendor's page, decision / inferred = ours):")
     rule_ids = [r.id for r in vendor.rules]
     by_rule: dict[str, list[Outcome]] = {}
     for outcome in result.outcomes:
@@ -125,7 +140,7 @@ def render(result: Verification) -> str:
         mark = "FAIL" if counts["failed"] else ("ok  " if counts["passed"] else "skip")
         lines.append(
             f"  {mark} {rule_id:<7} {counts['passed']} passed, {counts['failed']} failed, "
-            f"{counts['skipped']} skipped"
+            f"{counts['skipped']} skipped  {_basis(vendor.rules.get(rule_id))}"
         )
         for outcome in outcomes:
             if outcome.status == "failed":
@@ -137,6 +152,8 @@ def render(result: Verification) -> str:
         lines.append(f"  (skipped: {reason})")
     exercised = sum(1 for rule_id in rule_ids if any(o.status == "passed" for o in by_rule.get(rule_id, [])))
     lines.append(f"  rule coverage: {exercised}/{len(rule_ids)} rules exercised")
+    by_basis = {b: sum(vendor.rules.get(r).basis is b for r in rule_ids) for b in Basis}
+    lines.append("  rule basis: " + ", ".join(f"{n} {b}" for b, n in by_basis.items()))
     if result.fuzz is not None:
         lines += ["", "Operations (Schemathesis, all phases):"]
         documented = {
@@ -175,6 +192,10 @@ def write_junit(results: list[Verification], path: Path) -> None:
                 classname=f"{result.vendor.id}.{outcome.scenario.rule}",
                 name=f"{i}: {outcome.scenario.title}",
             )
+            rule = _rule(result.vendor, outcome.scenario.rule)
+            properties = ET.SubElement(case, "properties")
+            for name, value in (("rule", rule.id), ("basis", str(rule.basis)), ("source", rule.source)):
+                ET.SubElement(properties, "property", name=name, value=value)
             if outcome.status == "failed":
                 failures += 1
                 ET.SubElement(case, "failure", message=outcome.reason[:500]).text = outcome.curl

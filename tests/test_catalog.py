@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from mockserver.core.general import GENERAL
 from mockserver.core.pipeline import known_rule_ids
+from mockserver.core.rules import Basis, Provenance, RuleRegistry, decision, doc, inferred
 from mockserver.core.vendor import discover_vendors
 
 CATALOG = Path(__file__).resolve().parents[2] / "shared" / "RULES.md"
@@ -43,3 +45,67 @@ def test_every_vendor_rule_belongs_to_its_vendor() -> None:
             if prefix:
                 assert rule.id.startswith(prefix + "-"), f"{rule.id} registered by {vendor_id}"
     assert all(rule.id.startswith("GEN-") for rule in GENERAL)
+
+
+# -- GEN-12: every rule names its source -----------------------------------------------------------
+TAG = re.compile(r"^\| ((?:GEN|WET|RUD|ZEP|PER|COR)-\d+) \| .*\[([^\]]+)\] \|$", re.MULTILINE)
+CHANGED_BASIS = {  # rules whose basis differs from the catalog's first tag, and why
+    "WET-12": Basis.INFERRED,  # "[doc via clients]": a third-party CLI, not a Wethod page
+    "COR-1": Basis.INFERRED,  # "[doc names; envelope and statuses inferred]": the envelope is the rule
+}
+
+
+def _registries() -> list[RuleRegistry]:
+    return [GENERAL, *(v.rules for v in discover_vendors().values())]
+
+
+def test_GEN_12_every_registry_has_exactly_its_rules_provenance() -> None:
+    for registry in _registries():
+        registry.complete()  # no entry for a rule that is not registered
+        for rule in registry:
+            assert rule.provenance is registry.provenance[rule.id]
+
+
+def test_GEN_12_every_rule_has_a_basis_and_a_source() -> None:
+    for registry in _registries():
+        for rule in registry:
+            assert rule.basis in set(Basis), rule.id
+            assert rule.source.strip() and "\n" not in rule.source, rule.id
+            if rule.basis is Basis.DOC:
+                assert rule.provenance.urls, rule.id
+                assert all(url in rule.source for url in rule.provenance.urls), rule.id
+
+
+def test_GEN_12_the_basis_follows_the_catalogs_tag(catalog_ids: list[str]) -> None:
+    tags = dict(TAG.findall(CATALOG.read_text(encoding="utf-8")))
+    assert set(tags) == set(catalog_ids)
+    rules = {rule.id: rule for registry in _registries() for rule in registry}
+    for rule_id, tag in tags.items():
+        first = re.split(r"[ ;,]", tag, maxsplit=1)[0]
+        expected = CHANGED_BASIS.get(rule_id, Basis(first))
+        assert rules[rule_id].basis is expected, f"{rule_id}: catalog says [{tag}]"
+
+
+def test_GEN_12_a_rule_without_provenance_fails_at_registration() -> None:
+    registry = RuleRegistry(vendor="acme", provenance={"ACME-1": decision("a test")})
+    registry.mechanism("ACME-1", "covered")
+    with pytest.raises(ValueError, match="ACME-2 has no entry"):
+        registry.mechanism("ACME-2", "not covered")
+    stale = RuleRegistry(vendor="acme", provenance={"ACME-1": decision("a test"), "ACME-9": decision("gone")})
+    stale.mechanism("ACME-1", "covered")
+    with pytest.raises(ValueError, match="never registered: ACME-9"):
+        stale.complete()
+
+
+@pytest.mark.parametrize(
+    ("make", "problem"),
+    [
+        (doc, "names the page"),
+        (lambda: doc("docs.example.com/page"), "not a page URL"),
+        (lambda: decision(""), "says why"),
+        (lambda: inferred("two\nlines"), "one line"),
+    ],
+)
+def test_GEN_12_provenance_refuses_an_empty_source(make: Callable[[], Provenance], problem: str) -> None:
+    with pytest.raises(ValueError, match=problem):
+        make()

@@ -10,6 +10,9 @@ from typing import Any
 
 import pytest
 
+from mockserver.core.general import GENERAL
+from mockserver.core.rules import Basis, RuleRegistry
+from mockserver.core.vendor import discover_vendors
 from tests.fixtures.mock import Api
 
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -84,3 +87,32 @@ def test_readme_client_example_runs(
     output = [line.strip() for line in result.stdout.lines]
     for line in filter(None, (line.strip() for line in report.splitlines())):
         assert any(shown.endswith(line) for shown in output), f"not in the report: {line}"
+
+
+# -- "Rules, and how they are proven": the provenance tables are the registries' (GEN-12) ---------
+PROVENANCE_BLOCK = re.compile(r"<!-- provenance:(\w+) -->\n(.*?)<!-- /provenance -->", re.DOTALL)
+VENDOR_ORDER = ("wethod", "ruddr", "zep", "personio", "cor")
+
+
+def provenance_tables() -> dict[str, str]:
+    """The README's rule table and per-vendor counts, built from the registries. To refresh them:
+    .venv/bin/python -c "from tests.test_readme import provenance_tables as t; [print(v) for v in t().values()]"
+    and paste each between its README markers (``rules`` first, then ``vendors``)."""
+    vendors = discover_vendors()
+    groups: list[tuple[str, RuleRegistry]] = [("General", GENERAL)]
+    groups += [(vendors[v].title, vendors[v].rules) for v in VENDOR_ORDER if v in vendors]
+    rules = ["| rule | basis | source |", "| --- | --- | --- |"]
+    for _, registry in groups:
+        for rule in sorted(registry, key=lambda r: int(r.id.split("-")[1])):
+            rules.append(f"| {rule.id} | {rule.basis} | {rule.source.replace('|', '/')} |")
+    counts = ["| rules | doc | decision | inferred | pages followed |", "| --- | --- | --- | --- | --- |"]
+    for title, registry in groups:
+        by_basis = [sum(rule.basis is basis for rule in registry) for basis in Basis]
+        pages = dict.fromkeys(url for rule in registry for url in rule.provenance.urls)
+        counts.append(f"| {title} | {' | '.join(map(str, by_basis))} | {'<br>'.join(pages)} |")
+    return {"rules": "\n".join(rules) + "\n", "vendors": "\n".join(counts) + "\n"}
+
+
+def test_GEN_12_readme_provenance_tables_match_the_registries() -> None:
+    shown = dict(PROVENANCE_BLOCK.findall(README.read_text(encoding="utf-8")))
+    assert shown == provenance_tables(), provenance_tables.__doc__

@@ -7,13 +7,15 @@ Four kinds:
   violations with the rule ID (types, enums and lengths are never re-checked by hand);
 - ``mechanism``: enforced by the core pipeline itself (auth, transactions, error order...).
 
-A registry refuses a second rule with the same ID, so a copy-paste slip fails at import.
+A registry refuses a second rule with the same ID, so a copy-paste slip fails at import. It also
+refuses a rule its provenance table does not cover (GEN-12): every rule says whether it follows a
+vendor page (``doc``, with the URL) or is our ``decision`` or ``inferred`` reading, and why.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +23,10 @@ from mockserver.core.violations import Code, Phase, Violation
 
 if TYPE_CHECKING:
     from mockserver.core.change import Change
+
+WRONG_TYPE_RULE = "GEN-9"
+"""Names a wrongly typed value (a string for a number...) that no vendor rule claims: the body is
+not of the documented shape. A vendor's catch-all rule says how its errors look, not what was wrong."""
 
 CheckFn = Callable[["Change"], Iterable[Violation]]
 EffectFn = Callable[["Change"], bool]
@@ -32,6 +38,58 @@ class Kind(enum.StrEnum):
     EFFECT = "effect"
     SCHEMA = "schema"
     MECHANISM = "mechanism"
+
+
+class Basis(enum.StrEnum):
+    """What a rule rests on (GEN-12)."""
+
+    DOC = "doc"
+    """The vendor documents the behaviour: the source names the page(s)."""
+    DECISION = "decision"
+    """The vendor is silent or contradicts itself: this is the behaviour we chose."""
+    INFERRED = "inferred"
+    """No vendor page states it: our best reading of the vendor's framework or of its clients."""
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a rule comes from: a basis, the pages it follows, and one line of why (or, for a
+    documented rule, which part of it is our decision)."""
+
+    basis: Basis
+    urls: tuple[str, ...] = ()
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        if self.basis is Basis.DOC and not self.urls:
+            raise ValueError("a documented rule names the page it follows")
+        if self.basis is not Basis.DOC and not self.note:
+            raise ValueError(f"a {self.basis} rule says why in one line")
+        if "\n" in self.note:
+            raise ValueError("the note is one line")
+        for url in self.urls:
+            if not url.startswith("https://") or any(c.isspace() for c in url):
+                raise ValueError(f"not a page URL: {url!r}")
+
+    @property
+    def source(self) -> str:
+        """One line: the pages first for a documented rule, the reason first otherwise."""
+        pages = "; ".join(self.urls)
+        if self.basis is Basis.DOC:
+            return f"{pages} ({self.note})" if self.note else pages
+        return f"{self.note} (see {pages})" if pages else self.note
+
+
+def doc(*urls: str, note: str = "") -> Provenance:
+    return Provenance(Basis.DOC, urls, note)
+
+
+def decision(why: str, *urls: str) -> Provenance:
+    return Provenance(Basis.DECISION, urls, why)
+
+
+def inferred(why: str, *urls: str) -> Provenance:
+    return Provenance(Basis.INFERRED, urls, why)
 
 
 @dataclass(frozen=True)
@@ -48,7 +106,17 @@ class Rule:
     keywords: frozenset[str] = frozenset()
     codes: frozenset[Code] = frozenset({Code.SCHEMA})
     fallback: bool = False
-    """For schema rules: claims what no other rule claims (a vendor's catch-all envelope rule)."""
+    """For schema rules: claims what no other rule claims (a vendor's catch-all envelope rule),
+    except a wrongly typed value, which is :data:`WRONG_TYPE_RULE`'s."""
+    provenance: Provenance = field(kw_only=True)
+
+    @property
+    def basis(self) -> Basis:
+        return self.provenance.basis
+
+    @property
+    def source(self) -> str:
+        return self.provenance.source
 
     def applies_to(self, operation: str) -> bool:
         return not self.operations or operation in self.operations
@@ -68,9 +136,11 @@ class Rule:
 
 @dataclass
 class RuleRegistry:
-    """The rules of one vendor (or of the core, ``vendor=None``)."""
+    """The rules of one vendor (or of the core, ``vendor=None``), each with its entry in
+    ``provenance``: registering a rule the table does not cover raises at import."""
 
-    vendor: str | None = None
+    vendor: str | None
+    provenance: Mapping[str, Provenance]
     _rules: dict[str, Rule] = field(default_factory=dict)
     _selections: dict[tuple[Any, ...], list[Rule]] = field(default_factory=dict)
 
@@ -80,6 +150,20 @@ class RuleRegistry:
         self._rules[rule.id] = rule
         self._selections.clear()
         return rule
+
+    def source_of(self, rule_id: str) -> Provenance:
+        try:
+            return self.provenance[rule_id]
+        except KeyError:
+            raise ValueError(f"rule {rule_id} has no entry in its registry's provenance table") from None
+
+    def complete(self) -> RuleRegistry:
+        """Once every rule is registered: the table holds no entry for a rule that does not exist
+        (a renamed or dropped rule would otherwise keep a stale source)."""
+        stale = sorted(set(self.provenance) - set(self._rules))
+        if stale:
+            raise ValueError(f"provenance for rules never registered: {', '.join(stale)}")
+        return self
 
     def _select(self, key: tuple[Any, ...], keep: Callable[[Rule], bool]) -> list[Rule]:
         """Rules of one phase/operation, computed once: the per-request path only looks them up."""
@@ -122,6 +206,7 @@ class RuleRegistry:
                     fn,
                     frozenset(schema_fields),
                     frozenset(schema_keywords),
+                    provenance=self.source_of(rule_id),
                 )
             )
             return fn
@@ -130,7 +215,18 @@ class RuleRegistry:
 
     def effect(self, rule_id: str, summary: str, *, on: Iterable[str] = ()) -> Callable[[EffectFn], EffectFn]:
         def register(fn: EffectFn) -> EffectFn:
-            self.add(Rule(rule_id, Kind.EFFECT, summary, self.vendor, frozenset(on), None, fn))
+            self.add(
+                Rule(
+                    rule_id,
+                    Kind.EFFECT,
+                    summary,
+                    self.vendor,
+                    frozenset(on),
+                    None,
+                    fn,
+                    provenance=self.source_of(rule_id),
+                )
+            )
             return fn
 
         return register
@@ -159,11 +255,13 @@ class RuleRegistry:
                 frozenset(keywords),
                 frozenset(codes),
                 fallback,
+                provenance=self.source_of(rule_id),
             )
         )
 
     def mechanism(self, rule_id: str, summary: str, *, on: Iterable[str] = ()) -> Rule:
-        return self.add(Rule(rule_id, Kind.MECHANISM, summary, self.vendor, frozenset(on)))
+        origin = self.source_of(rule_id)
+        return self.add(Rule(rule_id, Kind.MECHANISM, summary, self.vendor, frozenset(on), provenance=origin))
 
     def checks(self, phase: Phase, operation: str) -> list[Rule]:
         return self._select(
@@ -182,15 +280,23 @@ class RuleRegistry:
         if violation.rule:
             return violation
         rule = self.schema_rule_for(violation, operation)
+        if rule is None and _wrongly_typed(violation):
+            return violation.with_rule(WRONG_TYPE_RULE)
         return violation if rule is None else violation.with_rule(rule.id)
 
     def schema_rule_for(self, violation: Violation, operation: str) -> Rule | None:
         candidates = [
             r
             for r in self._rules.values()
-            if (r.kind is Kind.SCHEMA or r.fields or r.keywords) and r.applies_to(operation)
+            if (r.kind is Kind.SCHEMA or r.fields or r.keywords)
+            and r.applies_to(operation)
+            and not (r.fallback and _wrongly_typed(violation))
         ]
         for r in sorted(candidates, key=lambda rule: rule.fallback):
             if r.matches(violation):
                 return r
         return None
+
+
+def _wrongly_typed(violation: Violation) -> bool:
+    return violation.code is Code.SCHEMA and violation.keyword == "type"

@@ -24,7 +24,7 @@ from mockserver.core.faults import RETRY_AFTER_SECONDS
 from mockserver.core.pipeline import Context, Incoming, Reply
 from mockserver.core.records import from_openapi, schema_of, typed
 from mockserver.core.renders import Rendering
-from mockserver.core.rules import RuleRegistry
+from mockserver.core.rules import Provenance, RuleRegistry, decision, doc, inferred
 from mockserver.core.spec import load_spec
 from mockserver.core.store import Collection, CollectionSpec, Record, VendorState
 from mockserver.core.vendor import SPECS_DIR, Handler, Sample, Vendor, token_schema
@@ -67,7 +67,32 @@ CLIENT_FIELDS = (
     "website", "description"
 )  # fmt: skip
 
-rules = RuleRegistry(vendor="cor")
+UPDATE_PAGE = "https://developers.projectcor.com/api-reference/integrations/projects/update"  # the seed
+CREATE_PAGE = "https://developers.projectcor.com/api-reference/integrations/projects/create"
+PROVENANCE: dict[str, Provenance] = {  # GEN-12: the page each rule follows, or why it has none
+    "COR-1": inferred(
+        "the pages name the errors but show no error body or status for these endpoints; the "
+        "{error, message} envelope and the 400/404/409 mapping are our reading",
+        UPDATE_PAGE,
+        CREATE_PAGE,
+    ),
+    "COR-2": doc(UPDATE_PAGE, CREATE_PAGE),
+    "COR-3": doc(UPDATE_PAGE),
+    "COR-4": doc(UPDATE_PAGE, note="checking it on the merged state is our decision"),
+    "COR-5": doc(UPDATE_PAGE),
+    "COR-6": decision(
+        "the update page does not say what an unknown reference gets; ClientNotFoundError is the "
+        "create page's error for a client, ValidationError the rest"
+    ),
+    "COR-7": doc(UPDATE_PAGE),
+    "COR-8": doc(
+        CREATE_PAGE,
+        "https://developers.projectcor.com/api-reference/integrations/clients/create",
+        note="the pages show the bodies, not the statuses: 201 and 409 are our decision; no "
+        "integrations page offers a GET",
+    ),
+}
+rules = RuleRegistry(vendor="cor", provenance=PROVENANCE)
 
 # -- stored records: every mapped record has COR's numeric id (a lookup turns the keys it finds
 # back into integers) and its (source, external id); projects are typed like the spec's Project,

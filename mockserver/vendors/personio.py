@@ -18,7 +18,7 @@ from mockserver.core.faults import RETRY_AFTER_SECONDS
 from mockserver.core.pipeline import NO_BODY, Context, Incoming, Reply
 from mockserver.core.records import from_openapi, schema_of, typed
 from mockserver.core.renders import Rendering
-from mockserver.core.rules import RuleRegistry
+from mockserver.core.rules import Provenance, RuleRegistry, doc
 from mockserver.core.spec import load_spec
 from mockserver.core.store import CollectionSpec, Record, VendorState
 from mockserver.core.vendor import SPECS_DIR, Handler, Sample, Vendor, token_schema
@@ -32,7 +32,34 @@ SUBPROJECT_FORBIDDEN = ("cost_center", "assigned_to_all", "project_type", "clien
 WRITES = ("updateProject", "createProject")
 READ, WRITE = "projects:read", "projects:write"
 
-rules = RuleRegistry(vendor="personio")
+UPDATE_PAGE = "https://developer.personio.de/reference/patch_v2-projects-id"  # the seed
+CREATE_PAGE = "https://developer.personio.de/reference/post_v2-projects"
+PROVENANCE: dict[str, Provenance] = {  # GEN-12: the page each rule follows, or why it has none
+    "PER-1": doc(UPDATE_PAGE),
+    "PER-2": doc(UPDATE_PAGE),
+    "PER-3": doc(UPDATE_PAGE, note="that null cannot clear name or status is our decision"),
+    "PER-4": doc(UPDATE_PAGE, note="the scope, all projects, is our decision"),
+    "PER-5": doc(UPDATE_PAGE),
+    "PER-6": doc(UPDATE_PAGE),
+    "PER-7": doc(UPDATE_PAGE, note="equal dates pass, as in the page's valid example"),
+    "PER-8": doc(UPDATE_PAGE),
+    "PER-9": doc(CREATE_PAGE, UPDATE_PAGE),
+    "PER-10": doc(UPDATE_PAGE),
+    "PER-11": doc(UPDATE_PAGE),
+    "PER-12": doc(UPDATE_PAGE),
+    "PER-13": doc(UPDATE_PAGE),
+    "PER-14": doc(
+        CREATE_PAGE,
+        "https://developer.personio.de/reference/get_v2-projects-id",
+        "https://developer.personio.de/reference/get_v2-projects",
+        "https://developer.personio.de/reference/get_v2-projects-id-members",
+        "https://developer.personio.de/reference/post_v2-projects-id-members",
+        "https://developer.personio.de/reference/delete_v2-projects-id-members",
+        note='create "returns the newly created project ID"; its body was not captured, so '
+        '{"id": ...} is our reading',
+    ),
+}
+rules = RuleRegistry(vendor="personio", provenance=PROVENANCE)
 
 # Records are stored as the read renders them (PER-11's inherited fields aside): typed like the
 # spec's Project; a parent reference needs its id (render looks the parent up).

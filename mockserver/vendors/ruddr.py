@@ -23,7 +23,7 @@ from mockserver.core.checks import merged_pair, normalized, taken_by_other
 from mockserver.core.pipeline import Context, Incoming, Reply
 from mockserver.core.records import from_openapi, schema_of, typed
 from mockserver.core.renders import Rendering
-from mockserver.core.rules import RuleRegistry
+from mockserver.core.rules import Provenance, RuleRegistry, decision, doc
 from mockserver.core.spec import load_spec
 from mockserver.core.store import CollectionSpec, Record, VendorState
 from mockserver.core.vendor import SPECS_DIR, Handler, Sample, Vendor, token_schema
@@ -84,7 +84,47 @@ DEFAULTS: Record = {
 """A new project's stored values where the create body is silent (the create page's defaults):
 flags false, budget amounts 0, modes summary, everything else null."""
 
-rules = RuleRegistry(vendor="ruddr")
+UPDATE_PAGE = "https://docs.ruddr.io/api-reference/projects/update-a-project"  # the seed
+GET_PAGE = "https://docs.ruddr.io/api-reference/projects/get-a-project"
+CREATE_PAGE = "https://docs.ruddr.io/api-reference/projects/create-a-project"
+OLD_CREATE_PAGE = "https://ruddr.readme.io/reference/create-a-project"  # marks the required fields
+ERRORS_PAGE = "https://docs.ruddr.io/guides/errors"
+PROVENANCE: dict[str, Provenance] = {  # GEN-12: the page each rule follows, or why it has none
+    "RUD-1": doc(ERRORS_PAGE, "https://docs.ruddr.io/guides/authentication"),
+    "RUD-2": doc(ERRORS_PAGE),
+    "RUD-3": doc(UPDATE_PAGE, OLD_CREATE_PAGE),
+    "RUD-4": doc(UPDATE_PAGE),
+    "RUD-5": doc(UPDATE_PAGE, OLD_CREATE_PAGE),
+    "RUD-6": doc(UPDATE_PAGE),
+    "RUD-7": decision(
+        "no page says what an unknown id gets; a 400 listing each is the documented validation error"
+    ),
+    "RUD-8": doc(UPDATE_PAGE, GET_PAGE),
+    "RUD-9": doc(UPDATE_PAGE, GET_PAGE),
+    "RUD-10": doc(
+        UPDATE_PAGE, note='the page says "only used if"; accepting and ignoring them is our decision'
+    ),
+    "RUD-11": doc(
+        "https://ruddr.readme.io/reference",
+        "https://docs.ruddr.io/guides/conventions",
+        note='JSON Conventions: "Values that trim to an empty string will be implicitly converted to '
+        'null when performing a modification (create or update)."',
+    ),
+    "RUD-12": decision(
+        "the help page makes a key unique within its client; the mock keeps it unique in the whole "
+        "workspace (stricter) until the API's own scope is known",
+        "https://help.ruddr.io/projects/create-a-new-project",
+        ERRORS_PAGE,
+    ),
+    "RUD-13": doc(
+        UPDATE_PAGE,
+        CREATE_PAGE,
+        OLD_CREATE_PAGE,
+        GET_PAGE,
+        note="the create page's status was not captured: 200 is read from its sibling create pages",
+    ),
+}
+rules = RuleRegistry(vendor="ruddr", provenance=PROVENANCE)
 
 # -- stored records: a project in the request's vocabulary, any field null (RUD-11), plus what
 # only the server sets; render reads clientId and billingTypeId, RUD-9 statusId, unconditionally.

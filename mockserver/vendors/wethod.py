@@ -20,7 +20,7 @@ from mockserver.core.faults import RETRY_AFTER_SECONDS
 from mockserver.core.pipeline import Context, Incoming, Reply
 from mockserver.core.records import from_openapi, schema_of, typed
 from mockserver.core.renders import Rendering
-from mockserver.core.rules import RuleRegistry
+from mockserver.core.rules import Provenance, RuleRegistry, decision, doc, inferred
 from mockserver.core.spec import load_spec
 from mockserver.core.store import CollectionSpec, Record, VendorState
 from mockserver.core.vendor import SPECS_DIR, Handler, Sample, Vendor, token_schema
@@ -63,7 +63,46 @@ START_MONTH = "start_date"
 CREATE_FIELDS = tuple(_SPEC["components"]["schemas"]["ProjectCreate"]["properties"])
 UPDATE_FIELDS = (*CREATE_FIELDS, "project_stage_id", "is_timesheet_whitelist_enabled")
 
-rules = RuleRegistry(vendor="wethod")
+UPDATE_PAGE = "https://docs.wethod.com/reference/update-project"  # the seed
+CREATE_PAGE = "https://docs.wethod.com/reference/create-project"
+WHITELIST_CREATE_PAGE = "https://docs.wethod.com/reference/create-timesheet-whitelist"
+PROVENANCE: dict[str, Provenance] = {  # GEN-12: the page each rule follows, or why it has none
+    "WET-1": doc(UPDATE_PAGE, note="the headers are documented; the 400/403 statuses are our decision"),
+    "WET-2": doc(UPDATE_PAGE, WHITELIST_CREATE_PAGE),
+    "WET-3": doc(UPDATE_PAGE),
+    "WET-4": doc(
+        CREATE_PAGE,
+        UPDATE_PAGE,
+        note="the update page swaps the two descriptions; its response schema and the create page agree",
+    ),
+    "WET-5": doc(
+        CREATE_PAGE,
+        UPDATE_PAGE,
+        note="storing the first of the month is our decision; no page shows the request key: "
+        "start_date is what the SDK generated from Wethod's OpenAPI sends",
+    ),
+    "WET-6": doc(UPDATE_PAGE),
+    "WET-7": doc(UPDATE_PAGE, note="the 403 status is our decision"),
+    "WET-8": decision(
+        "no page says what an unknown reference gets; 400 invalid_data is the documented validation error"
+    ),
+    "WET-9": doc(UPDATE_PAGE, note="the page states the rule, not its status: 412 is our decision"),
+    "WET-10": doc(
+        WHITELIST_CREATE_PAGE,
+        "https://docs.wethod.com/reference/get-timesheet-whitelist",
+        "https://docs.wethod.com/reference/delete-timesheet-whitelist",
+        note="409 for a repeated pair is read from the listed 409; the list endpoint follows the "
+        "community SDK; the delete body is our decision",
+    ),
+    "WET-11": doc(UPDATE_PAGE, note="checking N and its allowed values is our decision"),
+    "WET-12": inferred(
+        "a third-party CLI's notes say a string fails for an integer field; no Wethod page says so",
+        "https://github.com/enricodelazzari/wethod-cli/blob/main/skills/wethod/SKILL.md",
+    ),
+    "WET-13": doc(UPDATE_PAGE),
+    "WET-14": doc(CREATE_PAGE, note="no page was found for GET one and list: they follow the community SDK"),
+}
+rules = RuleRegistry(vendor="wethod", provenance=PROVENANCE)
 
 # -- stored records: typed like the spec's reads; a project also holds its metadata values --------
 PROJECT, METADATA, WHITELIST = (

@@ -20,7 +20,7 @@ from mockserver.core.faults import RETRY_AFTER_SECONDS
 from mockserver.core.pipeline import Context, Incoming, Reply
 from mockserver.core.records import from_openapi, schema_of, typed
 from mockserver.core.renders import Rendering
-from mockserver.core.rules import RuleRegistry
+from mockserver.core.rules import Provenance, RuleRegistry, doc
 from mockserver.core.spec import load_spec
 from mockserver.core.store import CollectionSpec, Record, VendorState
 from mockserver.core.vendor import SPECS_DIR, Handler, Sample, Vendor, token_schema
@@ -121,7 +121,28 @@ DEFAULTS: dict[str, Any] = {
 }
 """A new project's values (the create page's response shows plan_expenses zero, status aktiv)."""
 
-rules = RuleRegistry(vendor="zep")
+UPDATE_PAGE = "https://developer.zep.de/en/rest-documentation/projects/update"  # the seed
+CREATE_PAGE = "https://developer.zep.de/en/rest-documentation/projects/create"
+DETAILS_PAGE = "https://developer.zep.de/rest-documentation/projects/details"  # German only
+LIST_PAGE = "https://developer.zep.de/en/rest-documentation/projects/list"
+PROVENANCE: dict[str, Provenance] = {  # GEN-12: the page each rule follows, or why it has none
+    "ZEP-1": doc(UPDATE_PAGE, note="the page lists 401/404/422; the Laravel bodies are our decision"),
+    "ZEP-2": doc(UPDATE_PAGE, CREATE_PAGE),
+    "ZEP-3": doc(UPDATE_PAGE, CREATE_PAGE, note="checking it on the merged state is our decision"),
+    "ZEP-4": doc(UPDATE_PAGE),
+    "ZEP-5": doc(UPDATE_PAGE),
+    "ZEP-6": doc(UPDATE_PAGE, note="rejecting a project_status_id that is not configured is our decision"),
+    "ZEP-7": doc(
+        UPDATE_PAGE,
+        CREATE_PAGE,
+        DETAILS_PAGE,
+        LIST_PAGE,
+        note="the pages disagree on dates, decimals, plan_can_exceed and billing_type; each operation "
+        "answers as its own page shows",
+    ),
+    "ZEP-8": doc(CREATE_PAGE, DETAILS_PAGE, note="create's 201 status is our decision"),
+}
+rules = RuleRegistry(vendor="zep", provenance=PROVENANCE)
 
 # -- stored records: a project in the request's vocabulary, any field null; decimals may also be
 # stored as strings ("500.0000000000"); the list counters and price tables only the server sets.

@@ -110,6 +110,9 @@ def admin_endpoints(mock: MockApp) -> dict[str, Any]:
                 "kind": str(r.kind),
                 "summary": r.summary,
                 "fired": mock.coverage.get(r.id, 0),
+                "basis": str(r.basis),  # GEN-12: what the rule rests on, and the page or the why
+                "source": r.source,
+                "urls": list(r.provenance.urls),
             }
             for registry in registries
             for r in registry

@@ -72,3 +72,29 @@ def test_verify_fails_against_a_broken_target_and_names_the_rule(
     assert "expected 422, got 204" in out
     assert "curl -s -X PATCH" in out
     assert "FAILED" in out
+
+
+def test_GEN_12_verify_reports_each_rules_basis_and_source(
+    live_server: LiveServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    junit = tmp_path / "verify.xml"
+    prefix = live_server.app.vendors["cor"].prefix
+    argv = ["verify", "--vendor", "cor", "--base-url", live_server.url + prefix, "--no-fuzz"]
+    assert main([*argv, "--junit-xml", str(junit)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    update_page = "https://developers.projectcor.com/api-reference/integrations/projects/update"
+
+    def line(rule_id: str) -> str:
+        return next(text for text in lines if f" {rule_id} " in text and "passed," in text)
+
+    assert line("COR-1").endswith("[inferred]")  # no COR page shows an error body
+    assert line("COR-6").endswith("[decision]")
+    assert line("COR-3").endswith(f"[doc] {update_page}")
+    assert "  rule basis: 6 doc, 1 decision, 1 inferred" in lines
+    cases = ET.parse(junit).getroot().iter("testcase")
+    properties = [{p.get("name", ""): p.get("value", "") for p in case.iter("property")} for case in cases]
+    assert all(p["basis"] in {"doc", "decision", "inferred"} and p["source"] for p in properties)
+    cor_1 = next(p for p in properties if p["rule"] == "COR-1")
+    assert cor_1["basis"] == "inferred" and "no error body" in cor_1["source"]
+    cor_3 = next(p for p in properties if p["rule"] == "COR-3")
+    assert cor_3 == {"rule": "COR-3", "basis": "doc", "source": update_page}

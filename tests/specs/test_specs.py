@@ -3,6 +3,7 @@ connexion, openapi-core and Schemathesis, and complete for every rule's operatio
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from openapi_spec_validator import validate
 
 from contracts.conformance import SpecChecker
 from mockserver.core.schema import BodySchema
-from mockserver.core.spec import load_spec, operations, resolve, spec_files
+from mockserver.core.spec import deref, load_spec, operations, resolve, spec_files
 from mockserver.core.vendor import discover_vendors
 
 VENDORS = discover_vendors()
@@ -233,3 +234,40 @@ def test_schemathesis_generates_cases_for_every_operation(path: Path) -> None:
         assert drawn and all(c.method.upper() == operation.method.upper() for c in drawn)
         labels.append(operation.label)
     assert len(labels) == len(list(operations(load_spec(path))))
+
+
+SOURCE_LINE = re.compile(r"Source: (?:https://\S+.*|none found; modelled on \S.*)")
+
+
+@pytest.mark.parametrize("path", SPECS, ids=spec_id)
+def test_GEN_12_every_operation_cites_its_page(path: Path) -> None:
+    """Each operation's description ends with the vendor page it follows, or says none was found
+    and what it is modelled on."""
+    spec = load_spec(path)
+    uncited = []
+    for url, item in spec["paths"].items():
+        for method, operation in item.items():
+            if method not in {"get", "put", "post", "patch", "delete"}:
+                continue
+            last = (operation.get("description") or "").strip().splitlines()[-1:]
+            if not (last and SOURCE_LINE.fullmatch(last[0].strip())):
+                uncited.append(f"{method.upper()} {url}")
+    assert uncited == []
+
+
+@pytest.mark.parametrize(
+    ("vendor", "response", "says"),
+    [
+        ("cor", ("/v2/integrations/projects/{id}", "put", "400"), "inferred (COR-1)"),
+        ("cor", ("/v2/integrations/projects", "post", "409"), "inferred (COR-1)"),
+        ("zep", ("/projects/{id}", "patch", "422"), "Body inferred (ZEP-1)"),
+        ("personio", ("/v2/projects/{id}", "patch", "401"), "inferred (GEN-8)"),
+    ],
+)
+def test_GEN_12_inferred_error_envelopes_say_so(
+    vendor: str, response: tuple[str, str, str], says: str
+) -> None:
+    spec = load_spec(next(p for p in SPECS if p.stem == vendor))
+    url, method, status = response
+    answer = deref(spec, spec["paths"][url][method]["responses"][status])
+    assert says in " ".join(answer["description"].split())

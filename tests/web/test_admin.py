@@ -8,10 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from openapi_schema_validator import OAS30Validator
 from starlette.testclient import TestClient
 
 from mockserver.app import MockApp, create_app
 from mockserver.config import ServerConfig
+from mockserver.core.spec import load_spec
+from mockserver.web.admin import ADMIN_SPEC
 from tests.fixtures.mock import Api
 
 V = "personio"
@@ -105,6 +108,26 @@ def test_rules_report_catalog_and_fire_counts(api: Api) -> None:
     before = fired()
     api.call(V, "PATCH", "/v2/projects/1001", json={"cost_center": {"id": "nope"}})
     assert fired() == before + 1
+
+
+def test_GEN_12_rules_report_their_basis_and_source(api: Api) -> None:
+    body = api.admin("GET", "/rules").json()
+    schema = load_spec(ADMIN_SPEC)["paths"]["/rules"]["get"]["responses"]["200"]["content"]
+    OAS30Validator(schema["application/json"]["schema"]).validate(body)
+    rules = {r["id"]: r for r in body["rules"]}
+    assert len(rules) == 70
+    for rule_id, rule in rules.items():
+        assert rule["basis"] in {"doc", "decision", "inferred"}, rule_id
+        assert rule["source"].strip(), rule_id
+        assert all(url.startswith("https://") and url in rule["source"] for url in rule["urls"]), rule_id
+        if rule["basis"] == "doc":
+            assert rule["urls"] and "https://" in rule["source"], rule_id
+    assert rules["COR-1"]["basis"] == "inferred"  # no COR page shows an error body
+    assert "no error body" in rules["COR-1"]["source"]
+    assert rules["RUD-11"]["basis"] == "doc"
+    assert "https://ruddr.readme.io/reference" in rules["RUD-11"]["urls"]
+    assert rules["WET-12"]["basis"] == "inferred"  # a third-party client, not a Wethod page
+    assert rules["GEN-12"]["basis"] == "decision"
 
 
 # -- PUT /state: a document is checked whole before anything is applied (issue 11) ----------------
