@@ -47,6 +47,9 @@ class Answer:
     """Why there is no (complete) answer: the app raised, the connection dropped, a timeout."""
     server_log: tuple[str, ...] = ()
     """In process: the errors the mock logged while answering (the exception behind a 500)."""
+    cpu_seconds: float | None = None
+    """In process: the CPU time this process spent on the request (the mock's work, all threads),
+    which a busy machine does not inflate as it does ``seconds``."""
 
     def header(self, name: str) -> str | None:
         return next((v for n, v in self.headers if n.lower() == name.lower()), None)
@@ -90,7 +93,7 @@ class InProcessTransport:
     def send(self, request: Request) -> Answer:
         self._catcher.lines.clear()
         out: dict[str, Any] = {"status": 0, "headers": [], "body": bytearray()}
-        started = time.monotonic()
+        started, cpu = time.monotonic(), time.process_time()
         error = None
         try:
             self._loop.run_until_complete(asyncio.wait_for(self._call(request, out), self.timeout))
@@ -106,6 +109,7 @@ class InProcessTransport:
             time.monotonic() - started,
             error,
             tuple(self._catcher.lines),
+            time.process_time() - cpu,
         )
 
     async def _call(self, request: Request, out: dict[str, Any]) -> None:

@@ -205,6 +205,7 @@ class HostileRunner:
         report = HostileReport(vendor, requests, seed)
         plan = self.plans[vendor]
         self._bisected.clear()
+        self._slow.clear()
         started, calls = time.monotonic(), self.calls
         deadline = started + time_limit
         index, group = first, 0
