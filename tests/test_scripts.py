@@ -82,3 +82,28 @@ def test_soak_samples_memory_and_stops_the_server(tmp_path: Path) -> None:
     assert set(figures["statuses"]) == {"2xx", "4xx"}  # valid updates and reads, rejected updates
     assert figures["socket_errors"] == 0
     assert "PASS" in done.stdout
+
+
+def test_prism_proxy_sees_no_response_violation_for_one_vendor(tmp_path: Path) -> None:
+    """Prism 5.14.2 in front of the mock (``scripts/prism-proxy``, README "Checked by outside
+    tools"): its canaries get violations, so it validates; the mock's answers get none."""
+    installed = subprocess.run(
+        [str(ROOT / "scripts" / "_npm_tool.sh"), "@stoplight/prism-cli@5.14.2", "prism"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert installed.returncode == 0, f"could not install Prism (needs node and npm):\n{installed.stderr}"
+    out = tmp_path / "prism.json"
+    args = ("--vendor", "personio", "--prism", installed.stdout.strip(), "--json", str(out))
+    done = run_script("prism_proxy.py", *args)
+    assert done.returncode == 0, done.stdout + done.stderr
+    (personio,) = json.loads(out.read_text())["vendors"]
+    assert personio["canary"]["request"]["ok"] and personio["canary"]["response"]["ok"]
+    assert personio["canary"]["response"]["operations"]  # every operation that answers a body
+    assert personio["calls"]["scenario"] >= personio["scenarios"]["run"] > 0
+    assert personio["calls"]["status fault"] and personio["calls"]["fuzz fault"]
+    assert personio["response_violations"] == [] and personio["faults_not_served"] == []
+    assert personio["request_violations"]  # scenarios that send invalid input on purpose
+    assert "no response violation" in done.stdout
