@@ -27,7 +27,7 @@ CATEGORIES = {
     "state": "rejected requests (or reads) that changed the state",
     "broken_session": "reads of the session broken by the request",
     "isolation": "a request that changed another vendor's or session's state",
-    "too_slow": "requests slower than the limit (CPU time, in process)",
+    "too_slow": "requests slower than the limit (CPU time in process, else wall time)",
     "too_big": "error answers bigger than the limit (and than twice the request)",
 }
 Problem = tuple[str, str, str, str]

@@ -270,7 +270,11 @@ def hostile_main(args: argparse.Namespace, vendors: Sequence[str]) -> int:
     """``--hostile``: the hostile-input fuzzer, per vendor, with the same report shape."""
     transport: hostile.Transport
     if args.base_url:
-        transport, base_url = hostile.LoopbackTransport(args.base_url), args.base_url
+        try:
+            transport, base_url = hostile.LoopbackTransport(args.base_url), args.base_url
+        except ValueError as exc:  # not http:// on loopback: refused before any traffic
+            print(f"fuzz: {exc}", file=sys.stderr)
+            return 2
         limit = args.max_body_bytes
     else:
         app = create_app(ServerConfig())
