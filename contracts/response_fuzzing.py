@@ -7,10 +7,20 @@ plan becomes faults of a fresh mock session (``mockserver.core.faults``: action 
 exactly that body and headers, once each); the client's calls to an operation get its planned
 answers in order and normal ones after that. ``fn`` runs against the session's base URL; an
 exception it raises that is not in ``handled`` is a failure, which Hypothesis shrinks to the
-smallest plan that still breaks the client. The report shows what each call got.
+smallest plan that still breaks the client, for at most ``shrink_seconds``. The report shows
+what each call got.
+
+Shrinking is bounded here because Hypothesis does not let a user bound it: its limits (500
+shrinks, five minutes) are internal, and a maintainer declined a setting for them
+(HypothesisWorks/hypothesis#3400). Every client run costs HTTP round trips, so one failure could
+take minutes to shrink. Once the budget is spent, the next run raises :class:`_ShrinkBudgetSpent`,
+a ``BaseException``: Hypothesis catches only what counts as a test failure (``Exception``,
+``SystemExit``...) and lets anything else through at once, without replaying or shrinking
+further. The report shows the last failing plan, the smallest the shrinker had reached.
 
 The same ``seed`` replays the same plans, in the same process set-up (Hypothesis' generation
-also depends on the modules loaded); a single reply is reproduced anywhere with
+also depends on the modules loaded), and ends on the same smallest case unless the budget cut
+shrinking short; a single reply is reproduced anywhere with
 ``mockserver.adversarial.fuzzed_reply`` or the mock's ``fuzz`` fault.
 """
 
@@ -37,6 +47,8 @@ __all__ = ["Call", "FuzzClientError", "FuzzClientFailure", "FuzzClientReport", "
 
 PLANNED_PER_OPERATION = 3
 """Answers planned per operation; a client calling more often gets normal answers after them."""
+SHRINK_SECONDS = 10.0
+"""Default time for shrinking a failure, counted from the first failing example."""
 _BODY_SHOWN = 1500
 
 
@@ -83,16 +95,26 @@ class FuzzClientError(AssertionError):
     """Raised by :meth:`FuzzClientReport.raise_for_failure`; the message is the whole report."""
 
 
+class _ShrinkBudgetSpent(BaseException):
+    """Ends the shrink phase from inside the test function (see the module docstring)."""
+
+
 @dataclass(frozen=True)
 class FuzzClientReport:
     vendor: str
     operations: tuple[str, ...]
     examples: int
-    """How many plans the client ran against (shrinking included)."""
+    """Plans generated and run, up to the first failure (all of them when none fails)."""
     seed: int
     failure: FuzzClientFailure | None = None
     flaky: bool = field(default=False)
     """The failure did not reproduce on replay: the client depends on something besides the answers."""
+    shrink_steps: int = 0
+    """Client runs after the first failure, while Hypothesis shrank it (its final replay included)."""
+    shrink_budget: float | None = None
+    """The time shrinking was given (``shrink_seconds``); None for Hypothesis' own limits."""
+    shrink_stopped: bool = False
+    """Shrinking used up its budget: the failure shown is the smallest found by then."""
 
     @property
     def ok(self) -> bool:
@@ -107,12 +129,16 @@ class FuzzClientReport:
         if self.failure is None:
             return f"{head}, the client handled every answer"
         failure = self.failure
+        head += f", {self.shrink_steps} shrink steps"
+        if self.shrink_stopped:
+            head += f" (stopped by the {self.shrink_budget:g} s shrink budget)"
         lines = [f"{head}; the client raised {type(failure.exception).__name__}: {failure.exception}"]
         if self.flaky:
             lines.append(
                 "(flaky: the failure did not come back on replay: the client depends on more than answers)"
             )
-        lines.append(f"Smallest failing case: the answers to its {len(failure.calls)} call(s):")
+        smallest = "Smallest failing case found" if self.shrink_stopped else "Smallest failing case"
+        lines.append(f"{smallest}: the answers to its {len(failure.calls)} call(s):")
         lines.extend(f"{n}. {call}" for n, call in enumerate(failure.calls, 1))
         return "\n".join([*lines, "", failure.traceback.rstrip()])
 
@@ -127,6 +153,7 @@ def fuzz_client(
     max_examples: int = 100,
     seed: int = 0,
     server: LiveServer | None = None,
+    shrink_seconds: float | None = SHRINK_SECONDS,
 ) -> FuzzClientReport:
     """Run ``fn(base_url)`` against up to ``max_examples`` plans of adversarial answers.
 
@@ -134,8 +161,12 @@ def fuzz_client(
     ``statuses``: only these statuses are generated (None: every documented one; an error
     status an operation does not list comes from its ``default`` response); ``handled``: the
     client's own exceptions, which count as a graceful answer; ``server``: a running
-    :class:`LiveServer` to use (the pytest plugin's), else one is started for the call.
+    :class:`LiveServer` to use (the pytest plugin's), else one is started for the call;
+    ``shrink_seconds``: how long a failure is shrunk, from the first failing example (None:
+    until Hypothesis' own limits).
     """
+    if shrink_seconds is not None and shrink_seconds < 0:
+        raise ValueError(f"shrink_seconds must be None or at least 0, not {shrink_seconds}")
     if server is None:
         from mockserver.config import ServerConfig
 
@@ -149,10 +180,12 @@ def fuzz_client(
                 max_examples=max_examples,
                 seed=seed,
                 server=own,
+                shrink_seconds=shrink_seconds,
             )
     if vendor not in server.app.vendors:
         raise ValueError(f"the server does not serve {vendor!r}; it serves {sorted(server.app.vendors)}")
-    return _Run(server, server.app.vendors[vendor], operations, statuses, handled).run(max_examples, seed, fn)
+    run = _Run(server, server.app.vendors[vendor], operations, statuses, handled, shrink_seconds)
+    return run.run(max_examples, seed, fn)
 
 
 class _Run:
@@ -163,8 +196,10 @@ class _Run:
         operation_ids: Sequence[str] | None,
         statuses: Sequence[int] | None,
         handled: tuple[type[BaseException], ...],
+        shrink_seconds: float | None,
     ) -> None:
         self.server, self.vendor, self.handled = server, vendor, handled
+        self.shrink_seconds = shrink_seconds
         spec_ops = list(operations(load_spec(vendor.spec_path)))
         known = [op.operation_id for op in spec_ops]
         unknown = sorted(set(operation_ids or ()) - set(known))
@@ -179,6 +214,9 @@ class _Run:
         self.prefix = f"fuzz-client-{uuid.uuid4().hex[:12]}"
         self.names = itertools.count(1)
         self.examples = 0
+        self.shrink_steps = 0
+        self.first_failure: float | None = None
+        """When the first example failed (monotonic clock): shrinking starts there."""
         self.failing: tuple[str, BaseException, str] | None = None
 
     def run(self, max_examples: int, seed: int, fn: Callable[[str], object]) -> FuzzClientReport:
@@ -203,8 +241,11 @@ class _Run:
             self.example(plan, fn)
 
         raised: BaseException | None = None
+        stopped = False
         try:
             example()
+        except _ShrinkBudgetSpent:
+            stopped = True
         except Exception as exc:  # the client's failure, as Hypothesis re-raises it after shrinking
             raised = exc
         failure, flaky = None, False
@@ -212,13 +253,28 @@ class _Run:
             name, exception, trace = self.failing
             failure = FuzzClientFailure(tuple(self.calls(name)), exception, trace)
             self.server.app.store.reset(name)
-            flaky = raised is not exception
+            flaky = not stopped and raised is not exception
         elif raised is not None:
             raise raised  # not the client's: a bug in generation or in the mock
-        return FuzzClientReport(self.vendor.id, tuple(self.plans), self.examples, seed, failure, flaky)
+        return FuzzClientReport(
+            self.vendor.id,
+            tuple(self.plans),
+            self.examples,
+            seed,
+            failure,
+            flaky,
+            self.shrink_steps,
+            self.shrink_seconds,
+            stopped,
+        )
 
     def example(self, plan: Mapping[str, list[FuzzedResponse]], fn: Callable[[str], object]) -> None:
-        self.examples += 1
+        if self.first_failure is None:
+            self.examples += 1
+        elif self.shrink_seconds is not None and time.monotonic() - self.first_failure >= self.shrink_seconds:
+            raise _ShrinkBudgetSpent
+        else:
+            self.shrink_steps += 1
         name = f"{self.prefix}-{next(self.names)}"
         session = self.server.app.store.session(name)
         for fault in self.faults(plan):
@@ -235,6 +291,8 @@ class _Run:
             tb = exc.__traceback__
             trace = "".join(traceback.format_exception(type(exc), exc, tb.tb_next if tb else None))
             self.failing = (name, exc, trace)
+            if self.first_failure is None:
+                self.first_failure = time.monotonic()
             raise
         self.server.app.store.reset(name)
 

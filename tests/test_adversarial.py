@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
+import random
+import re
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping
@@ -16,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 
 from contracts.conformance import SpecChecker
 from mockserver.adversarial import FuzzedResponse, documented_statuses, fuzzed_reply, response_strategy
+from mockserver.adversarial._values import compile_schema
 from mockserver.core.pipeline import NO_BODY, Reply
 from mockserver.core.spec import SpecOperation, load_spec, operations
 from mockserver.core.vendor import discover_vendors
@@ -273,3 +277,113 @@ _WETHOD_CHECKER = SpecChecker(VENDORS["wethod"].spec_path)
 def test_the_hypothesis_strategy_draws_conforming_replies(response: FuzzedResponse) -> None:
     headers, body = encoded(response)
     assert _WETHOD_CHECKER.response_errors("PATCH", "/api/projects/42", response.status, headers, body) == []
+
+
+# -- what the vendor could send: error names with their status, real dates ----------------------
+COR_1 = {
+    "ValidationError": 400,
+    "InvalidSourceError": 400,
+    "InvalidDateRangeError": 400,
+    "ProjectNotFoundError": 404,
+    "ClientNotFoundError": 404,
+    "DuplicateExternalIdError": 409,
+}
+WET_2 = {400: "invalid_data", 401: "unauthorized", 403: "forbidden", 404: "not_found", 409: "conflict"}
+WET_2[412] = "precondition_failure"
+
+
+def error_replies(vendor_id: str, statuses: tuple[int, ...] = ()) -> Iterator[tuple[str, int, Any]]:
+    """(operationId, status, body) of error replies: every documented error status, and ``statuses``."""
+    vendor = VENDORS[vendor_id]
+    for op in operations(load_spec(vendor.spec_path)):
+        wanted = {s for s in documented_statuses(vendor, op.operation_id) if s >= 400} | set(statuses)
+        for status in sorted(wanted):
+            for case in range(12):
+                reply = fuzzed_reply(vendor, op.method, concrete(op), seed=0, case=case, status=status)
+                yield op.operation_id, status, reply.body
+
+
+def test_cor_error_names_come_only_with_the_status_cor_1_gives_them() -> None:
+    seen: dict[int, set[str]] = {}
+    for operation, status, body in error_replies("cor", (403, 500, 502, 503)):
+        name = body["error"]
+        assert COR_1.get(name, status) == status, f"{operation}: {name} with {status}"
+        seen.setdefault(status, set()).add(name)
+    assert seen[400] == {"ValidationError", "InvalidSourceError", "InvalidDateRangeError"}
+    assert {"ProjectNotFoundError", "ClientNotFoundError"} <= seen[404]
+    assert (seen[401], seen[409], seen[429]) == (
+        {"Unauthorized"},
+        {"DuplicateExternalIdError"},
+        {"TooManyRequestsError"},
+    )
+    # statuses only `default` stands for take the name its examples pair with them
+    assert (seen[403], seen[500], seen[502], seen[503]) == (
+        {"Unauthorized"},
+        {"InternalServerError"},
+        {"ServiceUnavailableError"},
+        {"ServiceUnavailableError"},
+    )
+
+
+def test_create_client_never_answers_a_date_range_error() -> None:
+    vendor = VENDORS["cor"]
+    names = {
+        fuzzed_reply(vendor, "POST", "/v2/integrations/clients", seed=0, case=c, status=400).body["error"]
+        for c in range(30)
+    }
+    assert names == {"ValidationError", "InvalidSourceError"}
+
+
+def test_wethod_keys_come_with_the_status_wet_2_gives_them() -> None:
+    for operation, status, body in error_replies("wethod"):
+        assert body["key"] == WET_2[status], f"{operation} {status}"
+
+
+def test_ruddr_error_bodies_carry_their_own_status() -> None:
+    # the spec's examples show `status` equal to the HTTP status; `default` follows them too
+    for operation, status, body in error_replies("ruddr", (403, 500, 503)):
+        assert body["status"] == status, operation
+
+
+_DATE_LIKE = re.compile(
+    r"(?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2})"
+    r"(?:[T ](?P<time>[0-9]{2}:[0-9]{2}:[0-9]{2})(?:\.[0-9]+)?(?:Z|[+-][0-9]{2}:[0-9]{2})?)?"
+)
+
+
+@pytest.mark.parametrize("vendor_id", sorted(VENDORS))
+def test_dates_and_times_are_real(vendor_id: str) -> None:
+    vendor = VENDORS[vendor_id]
+    checked, problems = 0, []
+    for op in operations(load_spec(vendor.spec_path)):
+        for case in range(40):
+            reply = fuzzed_reply(vendor, op.method, concrete(op), seed=4, case=case, status=None)
+            for text in strings_in(reply.body):
+                shape = _DATE_LIKE.fullmatch(text)
+                if shape is None:
+                    continue
+                checked += 1
+                try:
+                    dt.date.fromisoformat(shape["date"])
+                    if shape["time"]:
+                        dt.time.fromisoformat(shape["time"])
+                except ValueError:
+                    problems.append(f"{op.operation_id} case={case}: {text}")
+    assert checked > 0
+    assert problems == []
+
+
+def test_a_date_pattern_gets_real_dates_and_keeps_its_literal_time() -> None:
+    draw = compile_schema({"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2} 00:00:00$"})
+    values = [draw(random.Random(n)) for n in range(200)]
+    assert all(v.endswith(" 00:00:00") for v in values)
+    assert len({dt.date.fromisoformat(v[:10]) for v in values}) > 50  # varied, and every one real
+
+
+def test_an_all_of_draws_only_the_values_every_enum_allows() -> None:
+    draw = compile_schema(
+        {"allOf": [{"enum": ["a", "b", "c"]}, {"properties": {}}, {"enum": ["c", "b", "z"]}]}
+    )
+    assert {draw(random.Random(n)) for n in range(50)} == {"b", "c"}
+    with pytest.raises(ValueError, match="no value"):
+        compile_schema({"allOf": [{"enum": ["a"]}, {"enum": ["b"]}]})

@@ -1,10 +1,20 @@
-"""One operation's documented responses, compiled once into generators of valid, hostile replies."""
+"""One operation's documented responses, compiled once into generators of valid, hostile replies.
+
+An error body carries what the vendor pairs with its status, as the spec says it. A per-status
+schema narrows the envelope's ``enum`` of error names (drawn through ``allOf``). The named
+examples (``"404 Project not found"``) say it too, also where a schema cannot: a listed
+(``enum``) property of an error takes the values the response's examples show for the drawn
+status; in a response that stands for several statuses (``default``), a status none of its
+examples shows takes no value they show for another. And a property that echoes the status in
+every error example of the operation (Ruddr's and RFC 7807's ``status``) echoes it in every
+error drawn.
+"""
 
 from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from random import Random
@@ -12,13 +22,15 @@ from typing import Any
 
 from openapi_schema_validator import OAS30ReadValidator, oas30_format_checker
 
-from mockserver.adversarial._values import Gen, compile_schema, header_text, pick
+from mockserver.adversarial._values import Gen, compile_schema, enum_of, header_text, pick, properties_of
 from mockserver.core.pipeline import NO_BODY, Reply
 from mockserver.core.spec import SpecOperation, inlined, load_spec, operations
 
 __all__ = ["CompiledOperation", "FuzzedResponse", "compiled_operation", "operation_at"]
 
 _ATTEMPTS = 50
+_NAMED_STATUS = re.compile(r"([1-5][0-9]{2})(?![0-9])")
+"""The status an example is named for: the specs name examples ``"<status> <what happened>"``."""
 
 
 @dataclass(frozen=True)
@@ -41,19 +53,54 @@ class _Response:
 
     key: str
     media_type: str | None
-    body: Gen | None
+    schema: Any
+    """The body's JSON Schema (converted from OpenAPI), None for a response without content."""
     is_valid: Callable[[Any], bool]
     headers: tuple[tuple[str, bool, Gen], ...]
+    examples: tuple[tuple[int, Mapping[str, Any]], ...] = ()
+    """The response's named examples of objects: (the status in the name, the value)."""
+    echoes: frozenset[str] = frozenset()
+    """Top-level properties that carry the status itself in error bodies."""
+    _bodies: dict[int, Gen] = field(default_factory=dict, compare=False, repr=False)
 
     def draw(self, rng: Random, status: int) -> FuzzedResponse:
         headers = {name: text(rng) for name, required, text in self.headers if required or rng.randrange(2)}
-        if self.body is None:
+        if self.schema is None:
             return FuzzedResponse(status, NO_BODY, headers, None)
+        body_for = self.body(status)
         for _ in range(_ATTEMPTS):
-            body = self.body(rng)
+            body = body_for(rng)
             if self.is_valid(body):
                 return FuzzedResponse(status, body, headers, self.media_type)
         raise RuntimeError(f"no valid body drawn for response {self.key} in {_ATTEMPTS} attempts")
+
+    def body(self, status: int) -> Gen:
+        """The body generator for ``status``, compiled once per status."""
+        if status not in self._bodies:
+            self._bodies[status] = compile_schema(_narrowed(self.schema, self.pins(status)))
+        return self._bodies[status]
+
+    def pins(self, status: int) -> dict[str, list[Any]]:
+        """Top-level properties whose values ``status`` decides, and those values."""
+        if status < 400 or not isinstance(self.schema, Mapping):
+            return {}
+        properties = properties_of(self.schema)
+        pins: dict[str, list[Any]] = {name: [status] for name in self.echoes if name in properties}
+        for name, prop in properties.items():
+            listed = enum_of(prop)
+            if listed is None or name in pins:
+                continue
+            shown = [value[name] for s, value in self.examples if s == status and name in value]
+            if shown:
+                values = [v for v in listed if v in shown]
+            elif self.key.isdigit():
+                continue  # one status, no example of it: its schema alone says what goes with it
+            else:  # `default` without an example of this status: no value shown for another one
+                others = [value[name] for s, value in self.examples if s != status and name in value]
+                values = [v for v in listed if v not in others]
+            if values:
+                pins[name] = values
+        return pins
 
 
 @dataclass(frozen=True)
@@ -88,9 +135,13 @@ def compiled_operation(spec_path: Path, operation_id: str) -> CompiledOperation:
     spec = load_spec(spec_path)
     for op in operations(spec):
         if op.operation_id == operation_id:
-            documented = spec["paths"][op.path][op.method.lower()]["responses"]
+            documented = {
+                str(key): inlined(spec, value)
+                for key, value in spec["paths"][op.path][op.method.lower()]["responses"].items()
+            }
+            echoes = _echoes(documented.values())
             return CompiledOperation(
-                op, {str(key): _compile_response(spec, str(key), value) for key, value in documented.items()}
+                op, {key: _compile_response(key, value, echoes) for key, value in documented.items()}
             )
     raise LookupError(f"{spec_path.name} has no operation {operation_id!r}")
 
@@ -113,10 +164,10 @@ def _routes(spec_path: Path) -> list[tuple[re.Pattern[str], SpecOperation]]:
     return sorted(routes, key=lambda route: route[1].path.count("{"))
 
 
-def _compile_response(spec: Mapping[str, Any], key: str, response: Any) -> _Response:
+def _compile_response(key: str, response: Mapping[str, Any], echoes: frozenset[str]) -> _Response:
+    """One response, ``$ref``s already inlined."""
     from schemathesis.specs.openapi.converter import to_json_schema  # heavy: only when fuzzing
 
-    response = inlined(spec, response)
     headers = tuple(
         (
             name,
@@ -133,4 +184,38 @@ def _compile_response(spec: Mapping[str, Any], key: str, response: Any) -> _Resp
     schema = content[media_type].get("schema", {})
     validator = OAS30ReadValidator(schema, format_checker=oas30_format_checker)
     converted = to_json_schema(schema, "nullable", is_response_schema=True)
-    return _Response(key, media_type, compile_schema(converted), validator.is_valid, headers)
+    compiled = _Response(
+        key, media_type, converted, validator.is_valid, headers, tuple(_named_examples(response)), echoes
+    )
+    if key.isdigit():
+        compiled.body(int(key))  # an unsatisfiable schema fails when the spec is compiled, not mid-run
+    return compiled
+
+
+def _named_examples(response: Mapping[str, Any]) -> Iterator[tuple[int, Mapping[str, Any]]]:
+    for media in (response.get("content") or {}).values():
+        for name, example in (media.get("examples") or {}).items():
+            status = _NAMED_STATUS.match(str(name))
+            value = example.get("value") if isinstance(example, Mapping) else None
+            if status and isinstance(value, Mapping):
+                yield int(status[1]), value
+
+
+def _echoes(responses: Iterable[Mapping[str, Any]]) -> frozenset[str]:
+    """Top-level properties equal to the status in every named error example that has them."""
+    seen: dict[str, bool] = {}
+    for response in responses:
+        for status, value in _named_examples(response):
+            if status < 400:
+                continue
+            for name, item in value.items():
+                if isinstance(item, int) and not isinstance(item, bool):
+                    seen[name] = seen.get(name, True) and item == status
+    return frozenset(name for name, always in seen.items() if always)
+
+
+def _narrowed(schema: Any, pins: Mapping[str, list[Any]]) -> Any:
+    """``schema`` with each pinned top-level property limited to its values."""
+    if not pins:
+        return schema
+    return {"allOf": [schema, {"properties": {name: {"enum": values} for name, values in pins.items()}}]}

@@ -15,6 +15,9 @@ keeps only the hostile part that breaks a client. What is hostile but valid:
 - optional properties all missing, some, or all present; undocumented ones where
   ``additionalProperties`` allows; arrays empty, minimal or long.
 
+Hostile, never impossible: dates are calendar dates and times clock times, also where only a
+``pattern`` such as ``^\\d{4}-\\d{2}-\\d{2}$`` describes them (no ``0000-00-00``, no month 13).
+
 Values are not checked here: the caller validates every body against the spec and draws again.
 """
 
@@ -32,7 +35,7 @@ from typing import Any
 
 from mockserver.adversarial._regex import regex_strings
 
-__all__ = ["Gen", "compile_schema", "header_text"]
+__all__ = ["Gen", "compile_schema", "enum_of", "header_text", "merged", "properties_of"]
 
 Gen = Callable[[Random], Any]
 
@@ -88,6 +91,9 @@ _FRACTIONS = ("", ".000", ".999999", ".123456789", ".5")
 _OFFSETS = ("Z", "+00:00", "-00:00", "+14:00", "-12:00", "+05:45")
 _URI_CHARS = string.ascii_letters + string.digits + "-._~"
 _URIS = ("https://example.com", "http://[::1]:8080/a?b=c#d", "urn:isbn:0451450523", "mailto:a@example.com")
+_CLOCKS = ("00:00:00", "23:59:59", "12:00:00")
+_DATE_SHAPED = re.compile(r"(?<![0-9])[0-9]{4}-[0-9]{2}-[0-9]{2}(?![0-9])")
+_TIME_SHAPED = re.compile(r"(?<![0-9])([0-9]{2}):([0-9]{2}):([0-9]{2})(?![0-9])")
 
 
 def pick(rng: Random, options: Sequence[Gen]) -> Any:
@@ -103,9 +109,11 @@ def compile_schema(schema: Any) -> Gen:
         raise ValueError(f"no value satisfies the schema {schema!r}")
     if "enum" in schema:
         values = list(schema["enum"])
+        if not values:
+            raise ValueError(f"no value satisfies the schema {schema!r}")
         return lambda rng: rng.choice(values)
     if "allOf" in schema:
-        return compile_schema(_merged(schema))
+        return compile_schema(merged(schema))
     for keyword in ("anyOf", "oneOf"):
         if keyword in schema:
             return _alternatives(schema, keyword)
@@ -168,11 +176,12 @@ def _alternatives(schema: Mapping[str, Any], keyword: str) -> Gen:
     return lambda rng: pick(rng, options)
 
 
-def _merged(schema: Mapping[str, Any]) -> dict[str, Any]:
-    """One schema for an ``allOf``: properties merged, the tighter of each bound kept."""
+def merged(schema: Mapping[str, Any]) -> dict[str, Any]:
+    """One schema for an ``allOf``: properties merged, the tighter of each bound kept, the
+    values common to every ``enum`` (a per-status error schema narrows its envelope's names)."""
     out: dict[str, Any] = {k: v for k, v in schema.items() if k != "allOf"}
-    for branch in schema["allOf"]:
-        part = _merged(branch) if "allOf" in branch else branch
+    for branch in schema.get("allOf", ()):
+        part = merged(branch) if "allOf" in branch else branch
         for key, value in part.items():
             if key == "properties":
                 props = out.setdefault("properties", {})
@@ -180,6 +189,8 @@ def _merged(schema: Mapping[str, Any]) -> dict[str, Any]:
                     props[name] = {"allOf": [props[name], sub]} if name in props else sub
             elif key == "required":
                 out["required"] = list(dict.fromkeys([*out.get("required", []), *value]))
+            elif key == "enum" and "enum" in out:
+                out["enum"] = [v for v in out["enum"] if v in value]
             elif key in out and key.startswith("max"):
                 out[key] = min(out[key], value)
             elif key in out and key.startswith("min"):
@@ -215,7 +226,7 @@ def _string(schema: Mapping[str, Any]) -> Gen:
     elif fmt in _FORMATS:
         return _FORMATS[fmt] if not pattern else _format_matching(_FORMATS[fmt], pattern)
     if pattern:
-        return regex_strings(pattern)
+        return _calendar(regex_strings(pattern), pattern)
     short = low + SHORT_SPAN if high is None else min(int(high), low + SHORT_SPAN)
     longest = low + LONG_TEXT if high is None else int(high)
     tokens = [t for t in _TOKENS if low <= len(t) <= longest]
@@ -249,18 +260,52 @@ def _date_times(pattern: str | None) -> Gen | None:
         return None
 
     def draw(rng: Random) -> str:
-        clock = rng.choice(("00:00:00", "23:59:59", "12:00:00", ""))
-        if not clock:
-            clock = ":".join(f"{rng.randint(0, top):02}" for top in (23, 59, 59))
+        clock = _clock(rng)
         fraction, offset = rng.choice(endings)
         return f"{_date(rng).isoformat()}T{clock}{fraction}{offset}"
 
     return draw
 
 
+def _clock(rng: Random) -> str:
+    clock = rng.choice((*_CLOCKS, ""))
+    return clock or ":".join(f"{rng.randint(0, top):02}" for top in (23, 59, 59))
+
+
+def _calendar(strings: Gen, pattern: str) -> Gen:
+    """Strings of a ``pattern`` whose date- and time-shaped digits are real dates and times.
+
+    Vendors write ``^\\d{4}-\\d{2}-\\d{2}`` where ``format: date`` is not checked (COR's
+    ``YYYY-MM-DD 00:00:00``, ZEP's dates); such a pattern also admits ``0000-00-00``, which no
+    vendor sends. Digits that already form a real date or time (a literal ``00:00:00``) stay."""
+    compiled = re.compile(pattern)
+
+    def draw(rng: Random) -> str:
+        text = strings(rng)
+        fixed = _DATE_SHAPED.sub(lambda m: m[0] if _is_date(m[0]) else _date(rng).isoformat(), text)
+        fixed = _TIME_SHAPED.sub(lambda m: m[0] if _is_time(m) else _clock(rng), fixed)
+        # a pattern that admits no real date keeps its own digits (the caller validates anyway)
+        return fixed if compiled.search(fixed) else text
+
+    return draw
+
+
+def _is_date(text: str) -> bool:
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_time(match: re.Match[str]) -> bool:
+    hours, minutes, seconds = (int(part) for part in match.groups())
+    return hours <= 23 and minutes <= 59 and seconds <= 59
+
+
 def _format_matching(values: Gen, pattern: str) -> Gen:
     """A format that also carries a pattern: format values the pattern admits, else the pattern's."""
-    compiled, fallback = re.compile(pattern), regex_strings(pattern)
+    compiled, fallback = re.compile(pattern), _calendar(regex_strings(pattern), pattern)
 
     def draw(rng: Random) -> Any:
         for _ in range(10):
@@ -388,6 +433,21 @@ def _object(schema: Mapping[str, Any]) -> Gen:
         return body
 
     return draw
+
+
+def properties_of(schema: Mapping[str, Any]) -> dict[str, Any]:
+    """An object schema's properties, those of its ``allOf`` branches merged in."""
+    whole = merged(schema) if "allOf" in schema else schema
+    return dict(whole.get("properties") or {})
+
+
+def enum_of(schema: Any) -> list[Any] | None:
+    """The values a schema allows when it lists them (through ``allOf``), else None."""
+    if not isinstance(schema, Mapping):
+        return None
+    whole = merged(schema) if "allOf" in schema else schema
+    values = whole.get("enum")
+    return list(values) if values is not None else None
 
 
 def _any_json(rng: Random) -> Any:

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import pytest
 
+from contracts import fuzz_client
 from contracts.mock_session import MockSession
+from mockserver.live import LiveServer
 from tests.clients.cor import CorClient, CorError
 from tests.clients.personio import DuplicateProjectError, PersonioProjects, RateLimitedError
 from tests.clients.ruddr import RuddrClient, RuddrError
@@ -74,6 +76,30 @@ def test_cor_client_reports_an_invalid_date_range(mock: MockSession) -> None:
     with pytest.raises(CorError) as caught:
         client.upsert_fields("SF-OPP-12345", end="2025-01-01")
     assert caught.value.error == "InvalidDateRangeError"
+
+
+COR_1 = {
+    "ValidationError": 400,
+    "InvalidSourceError": 400,
+    "InvalidDateRangeError": 400,
+    "ProjectNotFoundError": 404,
+    "ClientNotFoundError": 404,
+    "DuplicateExternalIdError": 409,
+}
+"""The status COR-1 gives each documented error name."""
+
+
+def test_a_cor_client_that_trusts_cor_1_survives_every_documented_answer(mock_server: LiveServer) -> None:
+    def update(base_url: str) -> None:
+        try:
+            CorClient(base_url, "test-token", "SALESFORCE").upsert_fields("SF-OPP-12345", name="Renamed")
+        except CorError as error:
+            # e.g. a client that reads a 404 as "project or client missing" by its name
+            if COR_1.get(error.error, error.status) != error.status:
+                raise AssertionError(f"COR answered {error.error} with {error.status}") from error
+
+    report = fuzz_client(update, "cor", operations=["updateProject"], max_examples=40, server=mock_server)
+    report.raise_for_failure()
 
 
 @pytest.mark.parametrize(

@@ -181,3 +181,53 @@ def test_a_suite_that_turns_warnings_into_errors_still_runs(pytester: pytest.Pyt
         """
     )
     pytester.runpytest_subprocess("-W", "error", "-p", "no:randomly").assert_outcomes(passed=1)
+
+
+# A value of the wrong JSON type, per vendor: the rule that names it is the most precise one the
+# catalog has (WET-12 strict integers, PER-2 "a field of the wrong JSON type"), else GEN-9 (a body
+# not of the documented shape), never the vendor's envelope rule (WET-2, ZEP-1, RUD-1, COR-1).
+WRONG_TYPES = {
+    "wethod": ("PATCH", "/api/projects/42", {"probability": "90"}, "probability", "WET-12"),
+    "wethod_text": ("PATCH", "/api/projects/42", {"name": 42}, "name", "GEN-9"),
+    "zep": ("PATCH", "/projects/123", {"plan_hours": "640"}, "plan_hours", "GEN-9"),
+    "ruddr": (
+        "PATCH",
+        "/projects/572e66b1-60a6-4935-853f-b59b053112e6",
+        {"maxMemberHoursPerDay": "8"},
+        "maxMemberHoursPerDay",
+        "GEN-9",
+    ),
+    "personio": ("PATCH", "/v2/projects/1001", {"billable": "yes"}, "billable", "PER-2"),
+    "cor": (
+        "PUT",
+        "/v2/integrations/projects/SF-OPP-12345",
+        {"metadata": {"source": "SALESFORCE"}, "estimated_time": "200"},
+        "estimated_time",
+        "GEN-9",
+    ),
+}
+
+
+def test_a_wrongly_typed_field_names_the_schema_rule_not_the_envelope_rule(pytester: pytest.Pytester) -> None:
+    tests = "".join(
+        f"""
+def test_{case}(mock):
+    vendor = {case.split("_")[0]!r}
+    r = httpx.request({method!r}, mock.url(vendor) + {path!r}, json={body!r}, headers=mock.headers(vendor))
+    assert r.status_code in (400, 422)
+    (violation,) = mock.journal()[-1]["violations"]
+    assert (violation["field"], violation["rule"]) == ({field!r}, {rule!r})
+"""
+        for case, (method, path, body, field, rule) in WRONG_TYPES.items()
+    )
+    pytester.makepyfile("import httpx\n" + tests)
+    result = pytester.runpytest_inprocess("-p", "no:randomly")
+    result.assert_outcomes(failed=len(WRONG_TYPES))
+    sections = result.stdout.str().split("_ test_")[1:]
+    assert len(sections) == len(WRONG_TYPES)
+    for section in sections:
+        case = section.split(" ", 1)[0]
+        _method, _path, _body, field, rule = WRONG_TYPES[case]
+        # the test's own assertions held (the journal names the rule); the plugin's report failed it
+        assert "E   AssertionError: mockserver: the client sent 1 request(s)" in section, section
+        assert f"spec violation: {field}: must be of type" in section and f"[{rule}]" in section, section

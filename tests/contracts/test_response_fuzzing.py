@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -72,7 +73,10 @@ def test_a_client_that_upper_cases_a_nullable_field_fails_with_the_null_shown(se
     assert call.body["description"] is None
     # shrunk: the other nullable fields are back to values, so the null that matters stands out
     assert [name for name, value in call.body.items() if value is None] == ["description"]
+    # the examples up to the first failure and the shrinking after it are counted apart
+    assert report.examples >= 1 and report.shrink_steps >= 1 and not report.shrink_stopped
     text = str(report)
+    assert f"{report.examples} examples, {report.shrink_steps} shrink steps; " in text
     assert '"description": null' in text
     assert "shouting_client" in text  # the client's traceback
     with pytest.raises(FuzzClientError, match="AttributeError"):
@@ -96,7 +100,7 @@ def test_a_client_that_reads_a_field_of_a_null_object_is_caught(server: LiveServ
 def test_a_careful_client_passes(server: LiveServer) -> None:
     report = fuzz_client(careful_client, "personio", handled=(ClientError,), max_examples=30, server=server)
     assert report.ok, str(report)
-    assert report.examples == 30
+    assert (report.examples, report.shrink_steps) == (30, 0)
     assert "handled every answer" in str(report)
     report.raise_for_failure()
 
@@ -139,6 +143,54 @@ def test_the_same_seed_finds_the_same_smallest_case(server: LiveServer) -> None:
     first, again = run(), run()
     assert first.failure is not None and again.failure is not None
     assert [c.body for c in first.failure.calls] == [c.body for c in again.failure.calls]
+
+
+def test_shrinking_stops_at_its_budget_with_the_smallest_failure_found_by_then(server: LiveServer) -> None:
+    runs = 0
+
+    def slow_client(base_url: str) -> str:
+        nonlocal runs
+        runs += 1
+        time.sleep(0.25)  # a client whose every run costs real time, as integration clients do
+        return shouting_client(base_url)
+
+    started = time.monotonic()
+    report = fuzz_client(
+        slow_client,
+        "personio",
+        operations=["getProject"],
+        handled=(ClientError,),
+        max_examples=40,
+        server=server,
+        shrink_seconds=1.0,
+    )
+    elapsed = time.monotonic() - started
+    assert report.failure is not None and report.shrink_stopped
+    assert isinstance(report.failure.exception, AttributeError)
+    assert report.failure.calls[0].body["description"] is None  # a failing case, if not the smallest
+    # unbounded, this shrink takes some 60 runs (15 s at this speed); the budget allows about 4
+    assert 1 <= report.shrink_steps <= 6 and runs == report.examples + report.shrink_steps
+    assert elapsed < report.examples * 0.5 + 1.0 + 5.0
+    text = str(report)
+    assert "shrink steps (stopped by the 1 s shrink budget)" in text
+    assert "Smallest failing case found: the answers to its 1 call(s)" in text
+    assert not report.flaky
+
+
+def test_a_zero_shrink_budget_reports_the_first_failing_example(server: LiveServer) -> None:
+    report = fuzz_client(
+        shouting_client,
+        "personio",
+        operations=["getProject"],
+        handled=(ClientError,),
+        max_examples=40,
+        server=server,
+        shrink_seconds=0,
+    )
+    assert report.failure is not None and report.shrink_stopped and report.shrink_steps == 0
+    assert report.failure.calls[0].body["description"] is None
+    with pytest.raises(ValueError, match="shrink_seconds"):
+        fuzz_client(shouting_client, "personio", server=server, shrink_seconds=-1)
 
 
 def test_unknown_operations_and_statuses_are_refused(server: LiveServer) -> None:
