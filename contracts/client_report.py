@@ -108,6 +108,10 @@ def _explain(
     pointer, schema = _field_schema(spec, operation, name, violation.get("location", "body"))
     location = f"specs/{spec_path.name}#{pointer}" if pointer else None
     near: tuple[str, ...] = ()
+    if code == "unknown_field" and name and violation.get("location") == "query":
+        documented = _query_names(spec, operation)
+        near = tuple(difflib.get_close_matches(name, documented, n=3, cutoff=0.6))
+        return Problem(kind, entry, violation, location, None, near, () if near else tuple(documented))
     if code == "unknown_field" and name:
         parent, _, leaf = name.rpartition(".")
         _, parent_schema = _field_schema(spec, operation, parent or None, "body")
@@ -158,6 +162,13 @@ def _field_schema(
             break
         schema, pointer = _follow(spec, *props[part])
     return pointer, schema
+
+
+def _query_names(spec: Mapping[str, Any], operation: SpecOperation) -> list[str]:
+    """The query parameters an operation documents, sorted (GEN-7 warnings name the others)."""
+    op = spec["paths"][operation.path][operation.method.lower()]
+    params = [*spec["paths"][operation.path].get("parameters", []), *op.get("parameters", [])]
+    return sorted(str(p.get("name")) for p in (deref(spec, p) for p in params) if p.get("in") == "query")
 
 
 def _follow(spec: Mapping[str, Any], node: Any, pointer: str) -> tuple[Any, str]:

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NoReturn
+from urllib.parse import parse_qsl, quote, urlencode
 
 from mockserver.core.change import Change, Identity
 from mockserver.core.general import GENERAL
@@ -55,6 +56,21 @@ class Incoming:
     param_violations: list[Violation] = field(default_factory=list)
     body_violations: list[Violation] = field(default_factory=list)
     identity: Identity | None = None
+    link_base: str = ""
+    """Where the client's URL starts, up to ``path``: scheme, Host and the session prefix the
+    middleware stripped (``http://h:8000/__session/NAME``), so paging links lead back here."""
+    query_string: str = ""
+    """The query as the client sent it (``query`` holds the parsed, documented values)."""
+    unknown_params: list[Violation] = field(default_factory=list)
+    """Query parameters the operation does not document (GEN-7)."""
+
+    def link(self, changes: Mapping[str, Any], safe: str = ",") -> str:
+        """The URL of this request with the query parameters in ``changes`` set (or removed, for
+        None) in place, every other parameter kept as sent: a paging link reproduces the request."""
+        pairs = [(k, v) for k, v in parse_qsl(self.query_string, keep_blank_values=True) if k not in changes]
+        pairs += [(k, str(v)) for k, v in changes.items() if v is not None]
+        query = urlencode(pairs, safe=safe, quote_via=quote)
+        return f"{self.link_base}{self.path}" + (f"?{query}" if query else "")
 
 
 @dataclass
@@ -86,6 +102,7 @@ class Context:
         self.fired: list[str] = []
         self.warnings: list[Violation] = []
         self._body: Any = _UNSET
+        self._warned_body = False
 
     # -- small helpers -------------------------------------------------------------------
     @property
@@ -166,8 +183,9 @@ class Context:
         unknown = self._unknown_fields()
         if unknown and self.strict:
             found.extend(unknown)
-        elif unknown and not self.warnings:  # asking twice must not warn twice
+        elif unknown and not self._warned_body:  # asking twice must not warn twice
             self.warnings.extend(unknown)
+        self._warned_body = True
         return found
 
     def validate_body(self) -> None:
@@ -201,8 +219,18 @@ class Context:
         return collection.put(change.new)
 
     def tag_params(self) -> None:
-        if self.incoming.param_violations:
-            self.reject(*[self._tag(v) for v in self.incoming.param_violations])
+        """Parameter violations; an undocumented query parameter is a warning, or with ``--strict``
+        one of them (GEN-7, as for body fields)."""
+        unknown = self.incoming.unknown_params
+        if unknown:
+            self.fire("GEN-7")
+        found = [self._tag(v) for v in self.incoming.param_violations]
+        if self.strict:
+            found += unknown
+        else:
+            self.warnings.extend(unknown)
+        if found:
+            self.reject(*found)
 
     def tag(self, violation: Violation) -> Violation:
         """The violation with the ID of the schema rule that claims it, if one does."""

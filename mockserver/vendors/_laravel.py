@@ -158,13 +158,15 @@ def validation_body(
 
 
 def paginator(
-    path: str, query: Mapping[str, Any], total: int, per_page: int, current: int, count: int
+    path: str, query: Sequence[tuple[str, str]], total: int, per_page: int, current: int, count: int
 ) -> dict[str, Any]:
-    """A LengthAwarePaginator's ``links`` and ``meta`` for the page at URL ``path``."""
-    kept = {k: v for k, v in query.items() if k != "page"}
+    """A LengthAwarePaginator's ``links`` and ``meta`` for the page at absolute URL ``path``
+    (Laravel's ``path`` is the full URL), queried with ``query`` as the client sent it: every
+    filter stays, ``page`` comes last, as ``withQueryString()`` renders them."""
+    kept = [(k, v) for k, v in query if k != "page"]
 
     def url(page: int) -> str:
-        return f"{path}?{urlencode({**kept, 'page': page}, doseq=True)}"
+        return f"{path}?{urlencode([*kept, ('page', str(page))])}"
 
     last = max((total + per_page - 1) // per_page, 1)
     prev_url = url(current - 1) if current > 1 else None

@@ -6,8 +6,11 @@ Source: the seed's OpenAPI fragment (developer.personio.de/reference/patch_v2-pr
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any, ClassVar
@@ -419,13 +422,14 @@ class Personio(Vendor):
                 continue
             found.append(record)
         found.sort(key=lambda r: as_int(r["id"]) or 0)
+        filters = {k: sorted(v) for k, v in wanted.items()} | {"parent": sorted(parents), "top": top_only}
+        after = _read_cursor(ctx, filters, lambda position: as_int(position) is not None)
+        if after is not None:  # keyset: a project deleted between pages moves nothing
+            found = [r for r in found if (as_int(r["id"]) or 0) > (as_int(after) or 0)]
         limit = as_int(query.get("limit")) or 100
-        start = as_int(query.get("cursor")) or 0
-        chunk = found[start : start + limit]
-        meta: dict[str, Any] = {"links": {}}
-        if start + limit < len(found):
-            meta["links"]["next"] = {"href": f"{ctx.incoming.path}?limit={limit}&cursor={start + limit}"}
+        chunk = found[:limit]
         ctx.fire("PER-14")
+        meta = _page_meta(ctx, chunk[-1]["id"] if len(found) > limit else None, filters)
         return Reply(200, {"_data": [self.render(ctx, r) for r in chunk], "_meta": meta})
 
     def _members_target(self, ctx: Context, managing: bool) -> Record:
@@ -450,9 +454,19 @@ class Personio(Vendor):
         return [_member(members.get(i)) for i in ids]  # type: ignore[arg-type]
 
     def list_members(self, ctx: Context) -> Reply:
+        """Paged like the project list: the members page documents ``limit`` and ``cursor``."""
         project = self._members_target(ctx, managing=False)
+        scope = {"project": project["id"]}  # a cursor of another project's members is invalid
+        after = _read_cursor(ctx, scope, bool)
+        members = ctx.state["members"]
+        ids = sorted(members.find("project", project["id"]))
+        if after is not None:
+            ids = [i for i in ids if i > f"{project['id']}:{after}"]
         limit = as_int(ctx.incoming.query.get("limit")) or 200
-        return Reply(200, {"_data": self._member_list(ctx, project["id"])[:limit], "_meta": {"links": {}}})
+        chunk = [members.get(i) for i in ids[:limit]]
+        shown = [_member(m) for m in chunk if m is not None]
+        last = chunk[-1]["person_id"] if len(ids) > limit and chunk[-1] is not None else None
+        return Reply(200, {"_data": shown, "_meta": _page_meta(ctx, last, scope)})
 
     def add_members(self, ctx: Context) -> Reply:
         project = self._members_target(ctx, managing=True)
@@ -545,6 +559,39 @@ def _query_reason(v: Violation) -> str:
     if v.keyword == "type":
         return f"The value must be of type {limit}."
     return "The value is not valid."
+
+
+def _digest(scope: Mapping[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(scope, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _page_meta(ctx: Context, last: str | None, scope: Mapping[str, Any]) -> dict[str, Any]:
+    """``_meta.links.next`` while more follow: the request's own absolute URL (session prefix,
+    path and every filter as sent) with an opaque cursor, as the list page's example shows
+    (``https://api.personio.de/v2/projects?limit=1&cursor=eyJpZCI6IjEyMzQifQ``)."""
+    if last is None:
+        return {"links": {}}
+    position = json.dumps({"id": str(last), "q": _digest(scope)}, separators=(",", ":"))
+    cursor = base64.urlsafe_b64encode(position.encode()).decode().rstrip("=")
+    return {"links": {"next": {"href": ctx.incoming.link({"cursor": cursor})}}}
+
+
+def _read_cursor(ctx: Context, scope: Mapping[str, Any], valid: Callable[[str], bool]) -> str | None:
+    """The last id the previous page showed, or None on the first page. A cursor this list did not
+    hand out for these filters (garbled, tampered, from other filters) is an invalid query
+    parameter: 422, as the list pages document for one."""
+    raw = ctx.incoming.query.get("cursor")
+    if raw is None or raw == "":
+        return None
+    try:
+        decoded = json.loads(base64.urlsafe_b64decode(str(raw) + "=" * (-len(str(raw)) % 4)))
+    except ValueError:  # binascii.Error and JSONDecodeError (and bad UTF-8) are ValueErrors
+        decoded = None
+    position = decoded.get("id") if isinstance(decoded, dict) else None
+    if not (isinstance(position, str) and valid(position) and decoded.get("q") == _digest(scope)):
+        message = "The cursor was not handed out by this list for these filters."
+        ctx.reject(Violation(422, Code.SCHEMA, message, field="cursor", location="query", rule="PER-14"))
+    return position
 
 
 def _member(member: Record) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any, ClassVar
+from urllib.parse import parse_qsl
 
 from mockserver.core.change import Change
 from mockserver.core.checks import merged_pair, missing_references, normalized, taken_by_other
@@ -530,8 +531,10 @@ class Zep(Vendor):
         current = _whole(query.get("page"), 1)
         chunk = found[(current - 1) * per_page : current * per_page]
         ctx.fire("ZEP-8")
-        path = f"http://{ctx.incoming.headers.get('host', 'localhost')}{ctx.incoming.path}"
-        page = laravel.paginator(path, query, len(found), per_page, current, len(chunk))
+        # absolute, like the list page's links, on the mock's own origin and session
+        path = ctx.incoming.link_base + ctx.incoming.path
+        sent = parse_qsl(ctx.incoming.query_string, keep_blank_values=True)
+        page = laravel.paginator(path, sent, len(found), per_page, current, len(chunk))
         ctx.fire("ZEP-7")
         form = FORMS["listProjects"]
         return Reply(200, {"data": [render(ctx, r, form) for r in chunk], **page})

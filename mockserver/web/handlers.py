@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -54,6 +55,9 @@ def _endpoint(mock: MockApp, vendor: Vendor, operation: str) -> Endpoint:
             param_violations=state.param_violations,
             body_violations=state.body_violations,
             identity=state.identity,
+            link_base=_link_base(scope, state),
+            query_string=scope.get("query_string", b"").decode("utf-8", "replace"),
+            unknown_params=state.unknown_params,
         )
         session = state.session
 
@@ -77,3 +81,18 @@ def _endpoint(mock: MockApp, vendor: Vendor, operation: str) -> Endpoint:
 
     endpoint.__name__ = f"{vendor.id}_{operation}"
     return endpoint
+
+
+_HOST = re.compile(r"[A-Za-z0-9.-]+(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?")
+
+
+def _link_base(scope: Scope, state: RequestState) -> str:
+    """The origin the client called, plus the session prefix the middleware stripped: links the
+    vendor hands out (paging) must lead back to this mock and this session. A Host header that is
+    not a plain host[:port] is not echoed into links; the server's own address is used then."""
+    host = Headers(scope=scope).get("host", "")
+    if not _HOST.fullmatch(host):
+        server = scope.get("server") or ("localhost", None)
+        name = f"[{server[0]}]" if ":" in str(server[0]) else str(server[0])
+        host = name if server[1] is None else f"{name}:{server[1]}"
+    return f"{scope.get('scheme', 'http')}://{host}{state.link_prefix}"

@@ -43,6 +43,7 @@ class MockMiddleware:
         mock = self.mock
         encoded_slash = _ENCODED_SLASH in (scope.get("raw_path") or b"").lower()
         path, session_name = _session_in_path(scope["path"])
+        session_prefix = scope["path"][: len(scope["path"]) - len(path)]
         path = mock.alias(path)
         if path != scope["path"]:
             scope = dict(scope, path=path, raw_path=path.encode())
@@ -55,7 +56,7 @@ class MockMiddleware:
             return
         vendor = mock.vendor_for(path)
         session = mock.store.session(session_name)
-        state = RequestState(vendor=vendor, session=session, offload=mock.offload)
+        state = RequestState(vendor=vendor, session=session, offload=mock.offload, link_prefix=session_prefix)
         scope[SCOPE_KEY] = state
         try:
             state.raw_body = await _read_body(receive, mock.config.max_body_bytes)

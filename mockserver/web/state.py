@@ -31,6 +31,9 @@ class RequestState:
     path_params: dict[str, Any] = field(default_factory=dict)
     query: dict[str, Any] = field(default_factory=dict)
     param_violations: list[Violation] = field(default_factory=list)
+    unknown_params: list[Violation] = field(default_factory=list)
+    link_prefix: str = ""
+    """The ``/__session/NAME`` prefix the middleware stripped: paging links must keep it."""
     body_violations: list[Violation] = field(default_factory=list)
     identity: Identity | None = None
     operation: str | None = None

@@ -6,6 +6,7 @@ error with its field, and GEN-6 needs body errors to wait until the 404 and 403 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -15,7 +16,7 @@ from connexion.validators import AbstractRequestBodyValidator, ParameterValidato
 from starlette.datastructures import QueryParams
 from starlette.types import Receive, Scope
 
-from mockserver.core.schema import BadJSONError, BodySchema, parse_json
+from mockserver.core.schema import BadJSONError, BodySchema, parse_json, undocumented_field
 from mockserver.core.violations import Code, Violation
 from mockserver.web.state import SCOPE_KEY, RequestState
 
@@ -56,6 +57,13 @@ def _not_an_integer(name: str, status: int) -> Violation:
     )
 
 
+def undocumented_parameter(name: str, status: int) -> Violation:
+    """A query parameter the operation does not document: GEN-7 as for a body field."""
+    found = undocumented_field(name, status)
+    message = f"'{name}' is not a documented query parameter of this operation"
+    return dataclasses.replace(found, message=message, location="query")
+
+
 class CollectingParameterValidator(ParameterValidator):  # type: ignore[misc]
     def validate(self, scope: Scope) -> None:
         state: RequestState | None = scope.get(SCOPE_KEY)
@@ -77,7 +85,11 @@ class CollectingParameterValidator(ParameterValidator):  # type: ignore[misc]
                     continue
                 value = values.get(name.replace("-", "_") if location == "path" else name)
                 found.extend(self._check(param, location, value, status))
+        documented = {param["name"] for param in self.parameters.get("query", [])}
+        documented |= self.security_query_params  # a query API key is documented too
+        unknown = [name for name in dict.fromkeys(raw_query.keys()) if name not in documented]
         if state is not None:
+            state.unknown_params = [undocumented_parameter(name, query_status) for name in unknown]
             state.param_violations.extend(found)
             state.path_params = dict(request.path_params)
             state.query = dict(request.query_params)

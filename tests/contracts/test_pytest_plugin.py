@@ -82,6 +82,31 @@ def test_spec_violations_and_warnings_fail_the_test_unless_allowed(pytester: pyt
     )
 
 
+def test_GEN_7_the_report_names_an_undocumented_query_parameter(pytester: pytest.Pytester) -> None:
+    """tap-ruddr sends ``dateOnAfter``, which Ruddr's list does not document (issue 15)."""
+    pytester.makepyfile(
+        """
+        import httpx
+
+        def test_tap(mock):
+            r = httpx.get(mock.url("ruddr") + "/projects?limit=2&dateOnAfter=2024-01-01",
+                          headers=mock.headers("ruddr"))
+            assert r.status_code == 200
+        """
+    )
+    result = pytester.runpytest_inprocess("-p", "no:randomly")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*1. GET /ruddr/api/workspace/projects?limit=2&dateOnAfter=2024-01-01 -> 200 (listProjects)",
+            "*undocumented field (GEN-7): query dateOnAfter: 'dateOnAfter' is not a documented query"
+            " parameter of this operation ?GEN-7?",
+            "*spec: specs/ruddr.yaml#/paths/~1projects/get/parameters",
+            "*documented here: clientId, code, endingBefore, limit, *",
+        ]
+    )
+
+
 @pytest.mark.parametrize(
     ("level", "outcomes"), [("off", {"passed": 5}), ("violations", {"passed": 4, "failed": 1})]
 )

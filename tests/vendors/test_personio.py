@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import pytest
@@ -270,3 +271,89 @@ def test_PER_14_members_rules(api: Api) -> None:
     )
     assert converted.status_code == 201
     assert api.call(V, "GET", "/v2/projects/1003").json()["assigned_to_all"] is False
+
+
+# -- PER-14: paging links reproduce the request (issue 15) --------------------------------------
+def _named(api: Api, name: str) -> tuple[str, dict[str, str]]:
+    """The base URL of session ``name`` as a client without custom headers uses it."""
+    headers = api.headers(V)
+    headers.pop("X-Mock-Session")
+    return f"http://testserver/__session/{name}/personio", headers
+
+
+def _pages(api: Api, url: str, headers: dict[str, str]) -> tuple[list[str], list[str]]:
+    """Follows ``_meta.links.next.href`` to the end: the ids seen and the links followed."""
+    ids: list[str] = []
+    links: list[str] = []
+    while True:
+        r = api.client.get(url, headers=headers)
+        assert r.status_code == 200, r.text
+        path = url.split("/personio", 1)[1]
+        errors = api.checkers[V].response_errors(
+            "GET", path, r.status_code, dict(r.headers), r.content, request_headers=headers
+        )
+        assert not errors, errors
+        body = r.json()
+        ids += [item["id"] if "id" in item else item["person"]["id"] for item in body["_data"]]
+        following = body["_meta"]["links"].get("next")
+        if following is None:
+            return ids, links
+        url = following["href"]
+        links.append(url)
+
+
+def test_PER_14_paging_in_a_named_session_keeps_prefix_and_filters(api: Api) -> None:
+    name = f"{api.session}-paging"
+    base, headers = _named(api, name)
+    created = []
+    for n in range(1, 13):
+        body = {"name": f"Paged {n}", "status": "ACTIVE", "project_code": f"PG-{n:02d}"}
+        r = api.client.post(f"{base}/v2/projects", json=body, headers=headers)
+        assert r.status_code == 201, r.text
+        created.append(r.json()["id"])
+    codes = ",".join(f"PG-{n:02d}" for n in (2, 3, 5, 7, 8, 11, 12))
+    ids, links = _pages(api, f"{base}/v2/projects?project_code={codes}&limit=2", headers)
+    assert ids == [created[n - 1] for n in (2, 3, 5, 7, 8, 11, 12)]
+    assert len(links) == 3
+    for link in links:  # absolute, as the list page's example; same session, path and filters
+        assert link.startswith(f"{base}/v2/projects?project_code={codes}&limit=2&cursor=")
+    everything, _ = _pages(api, f"{base}/v2/projects?limit=5", headers)
+    assert set(created) <= set(everything) and len(everything) == len(set(everything))
+    default = api.call(V, "GET", "/v2/projects?limit=200").json()["_data"]
+    assert not {p["id"] for p in default} & set(created)  # nothing leaked to another session
+
+
+def test_PER_14_cursors_are_opaque_and_an_invalid_one_is_422(api: Api) -> None:
+    first = api.call(V, "GET", "/v2/projects?status=ACTIVE&limit=1").json()
+    cursor = first["_meta"]["links"]["next"]["href"].rsplit("cursor=", 1)[1]
+    assert not cursor.isdigit()
+    tampered = base64.urlsafe_b64encode(b'{"id":"1001","q":"0000000000000000"}').decode()
+    for bad in ("zzz", "2", tampered, cursor[:-2]):
+        r = api.call(V, "GET", f"/v2/projects?status=ACTIVE&limit=1&cursor={bad}")
+        assert r.status_code == 422, (bad, r.text)
+        (error,) = r.json()["errors"]
+        assert error["title"] == "Invalid field value"
+        assert error["detail"] == "Invalid value for field: cursor. The value is not valid."
+    other_filters = api.call(V, "GET", f"/v2/projects?status=ARCHIVED&limit=1&cursor={cursor}")
+    assert other_filters.status_code == 422
+    assert api.call(V, "GET", f"/v2/projects?status=ACTIVE&limit=1&cursor={cursor}").status_code == 200
+
+
+def test_PER_14_members_page_like_projects(api: Api) -> None:
+    name = f"{api.session}-members"
+    base, headers = _named(api, name)
+    persons = ["501", "502", "503", "504"]
+    added = api.client.post(
+        f"{base}/v2/projects/1001/members",
+        json={"members": [{"person": {"id": p}} for p in persons]},
+        headers=headers,
+    )
+    assert added.status_code == 201, added.text
+    ids, links = _pages(api, f"{base}/v2/projects/1001/members?limit=1", headers)
+    assert ids == persons and len(links) == 3
+    assert all(link.startswith(f"{base}/v2/projects/1001/members?limit=1&cursor=") for link in links)
+    # a cursor of project 1001's members does not page another project's
+    cursor = links[0].rsplit("cursor=", 1)[1]
+    r = api.client.get(f"{base}/v2/projects/1003/members?limit=1&cursor={cursor}", headers=headers)
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["detail"] == "Invalid value for field: cursor. The value is not valid."

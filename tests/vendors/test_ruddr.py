@@ -6,9 +6,12 @@ from typing import Any
 
 import pytest
 
+from contracts.conformance import SpecChecker
+from mockserver.app import create_app
+from mockserver.config import ServerConfig
 from mockserver.core.spec import load_spec
 from mockserver.core.vendor import SPECS_DIR
-from tests.fixtures.mock import Api
+from tests.fixtures.mock import FROZEN_NOW, Api
 
 V = "ruddr"
 INVALID = "There was a problem processing your request. See errors for more details."
@@ -725,3 +728,28 @@ def test_RUD_7_patch_ignores_the_create_only_project_admin(api: Api) -> None:
     )
     assert r.status_code == 200
     assert api.journal()[-1]["warnings"][0]["field"] == "projectAdminId"
+
+
+# -- GEN-7 for query parameters (issue 15: tap-ruddr sends dateOnAfter) --------------------------
+def test_GEN_7_an_undocumented_query_parameter_is_a_journal_warning(api: Api) -> None:
+    r = api.call(V, "GET", "/projects?limit=2&dateOnAfter=2024-01-01")
+    assert r.status_code == 200 and len(r.json()["results"]) == 2  # ignored, as the real API does
+    entry = api.journal()[-1]
+    assert entry["violations"] == []
+    (warning,) = entry["warnings"]
+    assert warning["field"] == "dateOnAfter" and warning["location"] == "query"
+    assert (warning["code"], warning["rule"]) == ("unknown_field", "GEN-7")
+    assert "GEN-7" in entry["rules"]
+    api.call(V, "GET", "/projects?limit=2")
+    assert api.journal()[-1]["warnings"] == []  # documented parameters only: no warning
+
+
+def test_GEN_7_strict_mode_answers_an_undocumented_query_parameter_with_400() -> None:
+    app = create_app(ServerConfig(freeze_time=FROZEN_NOW, strict=True, vendors=(V,)))
+    strict = Api(app, {V: SpecChecker(app.vendors[V].spec_path)}, "strict")
+    r = strict.call(V, "GET", "/projects?dateOnAfter=2024-01-01&limit=0")
+    assert errors(r) == [  # with the documented parameter's own error (GEN-5)
+        "'limit' must be greater than or equal to 1",
+        "'dateOnAfter' is not a documented query parameter of this operation",
+    ]
+    assert strict.call(V, "GET", "/projects?limit=2").status_code == 200

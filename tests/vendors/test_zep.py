@@ -688,6 +688,41 @@ def test_ZEP_8_many_pages_get_laravels_window(api: Api) -> None:
     assert labels == ["1", "2", "...", "17", "18", "19", "20", "21", "22", "23", "...", "44", "45"]
 
 
+def test_ZEP_8_paging_in_a_named_session_keeps_prefix_and_filters(api: Api) -> None:
+    """Laravel's links are absolute (the list page's ``path`` is the full URL): on the mock they
+    lead back to the same host, session, path and filters (issue 15)."""
+    headers = api.headers(V)
+    headers.pop("X-Mock-Session")
+    base = f"http://testserver/__session/{api.session}-paging/zep/api/v1/projects"
+    created = []
+    for n in range(9):
+        body = {"name": f"Paged {n}", "department_id": 5, "start_date": "2024-03-01"}
+        r = api.client.post(base, json=body, headers=headers)
+        assert r.status_code == 201, r.text
+        created.append(r.json()["data"]["id"])
+    wanted = created[1::2] + created[:1]
+    query = "&".join(f"id[]={i}" for i in wanted)
+    url: str | None = f"{base}?{query}&limit=2"
+    seen, links = [], []
+    while url is not None:
+        r = api.client.get(url, headers=headers)
+        assert r.status_code == 200, r.text
+        errors = api.checkers[V].response_errors(
+            "GET", "/projects", r.status_code, dict(r.headers), r.content, request_headers=headers
+        )
+        assert not errors, errors
+        body = r.json()
+        assert body["meta"]["path"] == base
+        seen += [p["id"] for p in body["data"]]
+        url = body["links"]["next"]
+        links += [url] if url else []
+    assert seen == sorted(wanted) and len(links) == 2
+    encoded = "&".join(f"id%5B%5D={i}" for i in wanted)
+    assert links == [f"{base}?{encoded}&limit=2&page=2", f"{base}?{encoded}&limit=2&page=3"]
+    default = api.call(V, "GET", "/projects?limit=100").json()["data"]
+    assert not {p["id"] for p in default} & set(created)  # nothing leaked to another session
+
+
 # -- GEN-7 --strict: undocumented fields become a 422 ------------------------------------------
 @pytest.fixture(scope="module")
 def strict_api() -> Api:

@@ -100,6 +100,20 @@ def test_journal_records_each_call_and_can_be_cleared(api: Api) -> None:
     assert api.journal() == []
 
 
+def test_GEN_7_the_journal_names_undocumented_query_parameters_and_body_fields(api: Api) -> None:
+    """One call with both: each is a warning of its own location; the session prefix in the path
+    and the X-Mock-* headers are the mock's own, not parameters."""
+    headers = api.headers(V)
+    headers.pop("X-Mock-Session")
+    path = f"/__session/{api.session}-q/personio/v2/projects/1001?colour=blue&shade=dark"
+    r = api.client.patch(path, json={"name": "Fine", "extra": 1}, headers=headers)
+    assert r.status_code == 204, r.text
+    journal = api.admin("GET", "/requests", headers={"X-Mock-Session": f"{api.session}-q"}).json()
+    (entry,) = journal["requests"]
+    shown = [(w["location"], w["field"], w["rule"]) for w in entry["warnings"]]
+    assert shown == [("query", "colour", "GEN-7"), ("query", "shade", "GEN-7"), ("body", "extra", "GEN-7")]
+
+
 def test_rules_report_catalog_and_fire_counts(api: Api) -> None:
     def fired() -> int:
         rules = api.admin("GET", "/rules").json()["rules"]
