@@ -38,13 +38,23 @@ from mockserver.web.offload import Offloader
 from mockserver.web.responses import dumps, violation_for
 from mockserver.web.security import SECURITY_MAP
 from mockserver.web.state import SCOPE_KEY, RequestState
-from mockserver.web.validators import CollectingJSONBodyValidator, CollectingParameterValidator
+from mockserver.web.validators import (
+    CollectingFormBodyValidator,
+    CollectingJSONBodyValidator,
+    CollectingParameterValidator,
+)
 
 log = logging.getLogger("mockserver")
 
 VALIDATOR_MAP = {
     "parameter": CollectingParameterValidator,
-    "body": MediaTypeDict({"*/*json": CollectingJSONBodyValidator}),
+    "body": MediaTypeDict(
+        {
+            "*/*json": CollectingJSONBodyValidator,
+            # OAuth token endpoints (Personio's /v2/auth/token) take form bodies
+            "application/x-www-form-urlencoded": CollectingFormBodyValidator,
+        }
+    ),
 }
 
 

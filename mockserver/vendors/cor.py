@@ -13,6 +13,10 @@ references and ``YYYY-MM-DD`` dates; :meth:`Cor.render` shapes the response (COR
 
 from __future__ import annotations
 
+import binascii
+import hmac
+import uuid
+from base64 import b64decode
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import partial
@@ -37,6 +41,8 @@ SOURCES = (
     "GITHUB", "MICROSOFT_TEAMS", "VBS", "SAP", "GLOBANT"
 )  # fmt: skip
 DEFAULT_COMPANY_ID = 1234
+TOKEN_PAGE = "https://developers.projectcor.com/quickstart"
+TOKEN_LIFETIME = 3600  # the quickstart's example: "expires_in": 3600
 PROJECT_WRITES = ("updateProject", "createProject")
 CREATES = ("createProject", "createClient")
 
@@ -322,6 +328,19 @@ class Cor(Vendor):
         "tokens": CollectionSpec(
             id_field="token", record_schema=token_schema(company_id=typed("integer", "null"))
         ),
+        # POST /v1/oauth/token's API_KEY:CLIENT_SECRET; a token issued for them carries their
+        # subject, permissions and company, as the fixture token does
+        "credentials": CollectionSpec(
+            id_field="api_key",
+            record_schema=schema_of(
+                ("api_key", "client_secret"),
+                api_key=typed("string"),
+                client_secret=typed("string"),
+                subject=typed("string", "null"),
+                permissions=typed("array", items=typed("string")),
+                company_id=typed("integer", "null"),
+            ),
+        ),
         **{
             name: CollectionSpec(indexes={"external": _external_key}, record_schema=schema)
             for name, schema in (
@@ -340,6 +359,7 @@ class Cor(Vendor):
             "updateProject": self.update_project,
             "createProject": self.create_project,
             "createClient": self.create_client,
+            "createAccessToken": self.create_token,
         }
 
     def answer(self, violations: Sequence[Violation]) -> list[Violation]:
@@ -405,9 +425,46 @@ class Cor(Vendor):
         record = _create(ctx, "projects", dict.fromkeys(fields) | {"archived": False}, fields)
         return Reply(201, self.render(ctx, record))
 
+    def create_token(self, ctx: Context) -> Reply:
+        """POST /v1/oauth/token?grant_type=client_credentials with Basic API_KEY:CLIENT_SECRET
+        (TOKEN_PAGE): a bearer token stored in the session's tokens (GEN-8). Wrong credentials
+        get 401 in COR's envelope (inferred: COR shows no error body here)."""
+        ctx.fire("GEN-8")
+        if ctx.incoming.query.get("grant_type") != "client_credentials":
+            message = "The grant_type query parameter must be client_credentials"
+            ctx.reject(_error(400, "ValidationError", message, "grant_type", code=Code.SCHEMA, rule="GEN-8"))
+        key, secret = _basic_credentials(ctx.incoming.headers.get("authorization"))
+        client = ctx.state["credentials"].get(key) if key is not None else None
+        if client is None or not hmac.compare_digest(
+            str(secret).encode(), str(client["client_secret"]).encode()
+        ):
+            message = "Invalid API key or client secret"
+            ctx.reject(_error(401, "Unauthorized", message, code=Code.UNAUTHORIZED, rule="GEN-8"))
+        # one token per API key: repeated calls must not pile up records in the session
+        key_url = f"{TOKEN_PAGE}#{client['api_key']}"
+        token = f"cor-{uuid.uuid5(uuid.NAMESPACE_URL, key_url)}"
+        record = {k: client.get(k) for k in ("subject", "permissions", "company_id")}
+        ctx.state["tokens"].put({"token": token, **record, "permissions": record["permissions"] or []})
+        refresh = f"cor-refresh-{uuid.uuid5(uuid.NAMESPACE_URL, token)}"
+        body = {"access_token": token, "token_type": "Bearer", "expires_in": TOKEN_LIFETIME}
+        return Reply(200, body | {"refresh_token": refresh})
+
     def create_client(self, ctx: Context) -> Reply:
         record = _create(ctx, "clients", dict.fromkeys(CLIENT_FIELDS), CLIENT_FIELDS)
         return Reply(201, self.render_client(record))
+
+
+def _basic_credentials(header: str | None) -> tuple[str | None, str | None]:
+    """``Basic base64(API_KEY:CLIENT_SECRET)`` (RFC 7617), or (None, None) when it is not one."""
+    scheme, _, encoded = (header or "").partition(" ")
+    if scheme.lower() != "basic":
+        return None, None
+    try:
+        decoded = b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None, None
+    key, sep, secret = decoded.partition(":")
+    return (key, secret) if sep else (None, None)
 
 
 # -- wording ------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import json
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -36,6 +37,8 @@ WRITES = ("updateProject", "createProject")
 READ, WRITE = "projects:read", "projects:write"
 
 UPDATE_PAGE = "https://developer.personio.de/reference/patch_v2-projects-id"  # the seed
+TOKEN_PAGE = "https://developer.personio.de/reference/post_v2-auth-token"
+FORM = "application/x-www-form-urlencoded"
 CREATE_PAGE = "https://developer.personio.de/reference/post_v2-projects"
 PROVENANCE: dict[str, Provenance] = {  # GEN-12: the page each rule follows, or why it has none
     "PER-1": doc(UPDATE_PAGE),
@@ -70,6 +73,7 @@ _SPEC = load_spec(SPECS_DIR / "personio.yaml")
 PROJECT = "#/components/schemas/Project"
 PROJECT_MEMBER = "#/components/schemas/ProjectMember"
 _NAMED = schema_of(("id",), id=typed("string"), name=typed("string", "null"))
+_PERMISSIONS = typed("array", items=typed("string"))
 
 
 def _error(
@@ -281,6 +285,18 @@ class Personio(Vendor):
     )
     collections: ClassVar[Mapping[str, CollectionSpec]] = {
         "tokens": CollectionSpec(id_field="token", record_schema=token_schema()),
+        # POST /v2/auth/token's client credentials; a token issued for them carries their
+        # subject and permissions (the scopes available to the client)
+        "credentials": CollectionSpec(
+            id_field="client_id",
+            record_schema=schema_of(
+                ("client_id", "client_secret", "permissions"),
+                client_id=typed("string"),
+                client_secret=typed("string"),
+                subject=typed("string", "null"),
+                permissions=_PERMISSIONS,
+            ),
+        ),
         "projects": CollectionSpec(
             indexes={
                 "name": lambda r: normalized(r.get("name")),
@@ -311,6 +327,7 @@ class Personio(Vendor):
             "listProjectMembers": self.list_members,
             "addProjectMembers": self.add_members,
             "removeProjectMembers": self.remove_members,
+            "createAccessToken": self.create_token,
         }
 
     # -- rendering ----------------------------------------------------------------------------
@@ -336,6 +353,10 @@ class Personio(Vendor):
             )
 
     def format_errors(self, violations: Sequence[Violation], now: datetime) -> Reply:
+        oauth = _oauth_body(violations[0])
+        if oauth is not None:  # the token endpoint's own OAuth 2.0 error body, always 400
+            body = {"timestamp": iso_z(now, 0), "trace_id": str(uuid.uuid4()), **oauth}
+            return Reply(400, body, media_type=PROBLEM_JSON)
         errors = [self._error_item(v) for v in violations]
         body = {"personio_trace_id": str(uuid.uuid4()), "timestamp": iso_z(now, 0), "errors": errors}
         return Reply(violations[0].status, body, media_type=PROBLEM_JSON)
@@ -491,6 +512,33 @@ class Personio(Vendor):
             ctx.state["projects"].put({**project, "assigned_to_all": False, "updated_at": iso_z(ctx.now, 0)})
         return Reply(201, {"_data": self._member_list(ctx, project["id"]), "_meta": {"links": {}}})
 
+    def create_token(self, ctx: Context) -> Reply:
+        """POST /v2/auth/token: client credentials -> a bearer token with the client's
+        permissions, stored in the session's tokens (GEN-8). Each problem gets the error the
+        page's own example request for it gets (TOKEN_PAGE; all 400)."""
+        ctx.fire("GEN-8")
+        form = _token_form(ctx)
+        client = ctx.state["credentials"].get(form.get("client_id"))
+        secret = form.get("client_secret")
+        if client is None or not isinstance(secret, str):
+            ctx.reject(_oauth_error("invalid_client"))
+        if not hmac.compare_digest(secret.encode(), str(client["client_secret"]).encode()):
+            ctx.reject(_oauth_error("unauthorized_client"))
+        held = [p for p in SCOPES if p in client.get("permissions", ())]
+        asked = str(form.get("scope") or "").split()
+        if any(name not in SCOPES for name in asked):
+            ctx.reject(_oauth_error("invalid_scope"))
+        if any(name not in held for name in asked):
+            ctx.reject(_oauth_error("invalid_grant"))
+        granted = [p for p in held if p in asked] if asked else held
+        # "the token remains the same i.e. stable, for a period of 24 hours"
+        # (developer.personio.de/v2.0/reference/authentication): one token per client and scope
+        key = f"{TOKEN_PAGE}#{client['client_id']}#{' '.join(granted)}"
+        token = f"papi-{uuid.uuid5(uuid.NAMESPACE_URL, key)}"
+        ctx.state["tokens"].put({"token": token, "subject": client.get("subject"), "permissions": granted})
+        body = {"access_token": token, "token_type": "Bearer", "expires_in": TOKEN_LIFETIME}
+        return Reply(200, body | {"scope": " ".join(granted)})
+
     def remove_members(self, ctx: Context) -> Reply:
         project = self._members_target(ctx, managing=True)
         wanted = _as_set(ctx.incoming.query.get("person_id"))
@@ -592,6 +640,87 @@ def _read_cursor(ctx: Context, scope: Mapping[str, Any], valid: Callable[[str], 
         message = "The cursor was not handed out by this list for these filters."
         ctx.reject(Violation(422, Code.SCHEMA, message, field="cursor", location="query", rule="PER-14"))
     return position
+
+
+# -- POST /v2/auth/token ------------------------------------------------------------------------
+SCOPES = (READ, WRITE)  # the mock's permission names: Personio's project scope names were not found
+TOKEN_LIFETIME = 86400  # "The default value is 1 day." (TOKEN_PAGE, expires_in)
+# RFC 6749's grant types and the registered URN ones are "not supported"; anything else is a bad grant
+_KNOWN_GRANTS = ("authorization_code", "password", "refresh_token", "implicit")
+_GRANT_URN = "urn:ietf:params:oauth:grant-type:"
+_OAUTH: dict[str, tuple[str, str]] = {  # error -> (error_description, error_uri anchor), TOKEN_PAGE's
+    "invalid_request": (
+        "The request has missing or invalid required parameters.",
+        "invalid_request.required_parameters_missing",
+    ),
+    "invalid_client": (
+        "Client authentication failed (e.g., unknown client, wrong secret, no client authentication "
+        "included, or unsupported authentication method).",
+        "invalid_client",
+    ),
+    "invalid_grant": (
+        "Error in the authorization flow. Examples: client doesn't have access to all attributes in the "
+        "requested scope, refresh token has been revoked, authorization code has already been consumed...",
+        "invalid_grant",
+    ),
+    "unauthorized_client": (
+        "Client is not allowed to use the specified grant type flow.",
+        "unauthorized_client",
+    ),
+    "unsupported_grant_type": (
+        "The requested authorization grant type is not supported by the server.",
+        "unsupported_grant_type",
+    ),
+    "invalid_scope": ("One of the requested scopes is invalid.", "invalid_scope"),
+}
+_CONTENT_TYPE_ERROR = {
+    "error": "invalid_request",
+    "error_description": f'The content type of the request must be "{FORM}".',
+    "type": f"{ERRORS_DOC}#credentials.oauth2.invalid_request.invalid_request_content_type",
+}
+
+
+def _oauth_error(error: str, meta: Mapping[str, Any] | None = None) -> Violation:
+    description, anchor = _OAUTH[error]
+    body: dict[str, Any] = {
+        "error": error,
+        "error_description": description,
+        "error_uri": f"{ERRORS_DOC}#credentials.oauth2.{anchor}",
+    }
+    if meta is not None:
+        body["meta"] = dict(meta)
+    return Violation(400, Code.INVALID, description, rule="GEN-8", params={"oauth": body})
+
+
+def _oauth_body(v: Violation) -> dict[str, Any] | None:
+    if "oauth" in v.params:
+        return dict(v.params["oauth"])
+    if v.code is Code.UNSUPPORTED_MEDIA_TYPE and FORM in v.message.partition("expected")[2]:
+        # the 415 of an operation that takes forms (only the token endpoint does) is the
+        # page's documented 400; the message is connexion's "Invalid Content-type (...), expected [...]"
+        return dict(_CONTENT_TYPE_ERROR)
+    return None
+
+
+def _token_form(ctx: Context) -> Mapping[str, Any]:
+    """The form, or the first documented error it earns, in the page's order of examples."""
+    incoming = ctx.incoming
+    if any(v.code is not Code.SCHEMA for v in incoming.body_violations):  # undecodable (GEN-13)
+        ctx.reject(_oauth_error("invalid_request"))
+    found = ctx.body_violations()  # schema problems, and undocumented fields under --strict (GEN-7)
+    form: Mapping[str, Any] = incoming.body if isinstance(incoming.body, Mapping) else {}
+    grant = form.get("grant_type")
+    if grant is None:
+        ctx.reject(_oauth_error("invalid_request", {"missing_parameters": ["grant_type"]}))
+    if isinstance(grant, str) and grant != "client_credentials":
+        known = grant in _KNOWN_GRANTS or grant.startswith(_GRANT_URN)
+        if known:
+            ctx.reject(_oauth_error("unsupported_grant_type", {"grant_type": grant}))
+        ctx.reject(_oauth_error("invalid_grant"))
+    invalid = sorted({v.field for v in found if v.field and v.keyword != "required"})
+    if invalid:  # a field sent twice, or (strict) an undocumented one
+        ctx.reject(_oauth_error("invalid_request", {"invalid_parameters": invalid}))
+    return form
 
 
 def _member(member: Record) -> dict[str, Any]:

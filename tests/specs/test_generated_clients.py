@@ -31,6 +31,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -269,21 +270,34 @@ def _operation(spec: Mapping[str, Any], op: SpecOperation) -> dict[str, Any]:
     return found
 
 
-def _examples(spec: Mapping[str, Any], op: SpecOperation) -> Iterator[tuple[str, bytes | None]]:
-    """An operation's calls from its spec: the path parameters' examples, then each request body
-    example (named after the status it gets), or no body."""
+FORM = "application/x-www-form-urlencoded"
+TOKEN_AUTH = {  # the fixtures' credentials of COR's token endpoint (HTTP Basic, no body to carry them)
+    "cor": "Basic " + base64.b64encode(b"cor-api-key:cor-client-secret").decode(),
+}
+
+
+def _examples(spec: Mapping[str, Any], op: SpecOperation) -> Iterator[tuple[str, bytes | None, str]]:
+    """An operation's calls from its spec: the path parameters' and required query parameters'
+    examples, then each request body example (named after the status it gets) with its media
+    type (JSON, or a form for Personio's token endpoint), or no body."""
     operation = _operation(spec, op)
-    path = op.path
+    path, query = op.path, {}
     for written in [*spec["paths"][op.path].get("parameters", []), *operation.get("parameters", [])]:
         parameter = deref(spec, written)
         if parameter["in"] == "path":
             path = path.replace("{" + parameter["name"] + "}", str(parameter["example"]))
+        elif parameter["in"] == "query" and parameter.get("required"):
+            query[parameter["name"]] = str(parameter["example"])
+    path += f"?{urlencode(query)}" if query else ""
     if "requestBody" not in operation:
-        yield path, None
+        yield path, None, "application/json"
         return
-    media = deref(spec, operation["requestBody"])["content"]["application/json"]
-    for example in media.get("examples", {}).values():
-        yield path, json.dumps(deref(spec, example)["value"]).encode()
+    content = deref(spec, operation["requestBody"])["content"]
+    media_type = "application/json" if "application/json" in content else FORM
+    for example in content[media_type].get("examples", {}).values():
+        value = deref(spec, example)["value"]
+        encoded = urlencode(value) if media_type == FORM else json.dumps(value)
+        yield path, encoded.encode(), media_type
 
 
 def _record(server: LiveServer, vendor: Vendor, spec: Mapping[str, Any]) -> tuple[list[Exchange], list[str]]:
@@ -299,11 +313,15 @@ def _record(server: LiveServer, vendor: Vendor, spec: Mapping[str, Any]) -> tupl
             if outcome.status != "passed":  # the answers still count; test_scenarios says why
                 print(f"{vendor.id} scenario {outcome.scenario.rule} {outcome.status}: {outcome.reason}")
 
-        def call(method: str, path: str, content: bytes | None, session: str) -> httpx.Response:
+        def call(
+            method: str, path: str, content: bytes | None, session: str, media: str = "application/json"
+        ) -> httpx.Response:
             headers = {**vendor.sample_headers, "Authorization": f"Bearer {DEFAULT_TOKEN}"}
+            if "/oauth/token" in path and vendor.id in TOKEN_AUTH:
+                headers["Authorization"] = TOKEN_AUTH[vendor.id]
             headers["X-Mock-Session"] = session
             if content is not None:
-                headers["Content-Type"] = "application/json"
+                headers["Content-Type"] = media
             return client.request(method, server.url + vendor.prefix + path, content=content, headers=headers)
 
         def reset(session: str) -> None:
@@ -311,9 +329,9 @@ def _record(server: LiveServer, vendor: Vendor, spec: Mapping[str, Any]) -> tupl
 
         recorder.source = "spec example"
         for op in operations(dict(spec)):
-            for path, content in _examples(spec, op):
+            for path, content, media in _examples(spec, op):
                 session = f"generated-clients-{uuid.uuid4().hex[:12]}"
-                call(op.method, path, content, session)
+                call(op.method, path, content, session, media)
                 reset(session)
         session = f"generated-clients-{uuid.uuid4().hex[:12]}"
         for op in operations(dict(spec)):

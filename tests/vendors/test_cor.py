@@ -8,6 +8,7 @@ SALESFORCE SF-OPP-12346 -> 155694 (no dates); JIRA WEB-101 -> 155700 and GITHUB 
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import pytest
@@ -698,3 +699,58 @@ def test_COR_8_create_client_requires_id_and_name(api: Api) -> None:
     with api.unchanged(V):
         r = create_client(api, {"metadata": SF, "id": "SF-ACC-70000"})
     assert error(r) == (400, "ValidationError", "Missing required name field")
+
+
+# -- POST /v1/oauth/token (GEN-8; COR's quickstart: Basic API_KEY:CLIENT_SECRET, grant in the query) --
+TOKEN_PATH = "/v1/oauth/token?grant_type=client_credentials"
+
+
+def basic(key: str, secret: str) -> dict[str, str]:
+    return {"Authorization": "Basic " + base64.b64encode(f"{key}:{secret}".encode()).decode()}
+
+
+def cor_token(api: Api, headers: dict[str, str], path: str = TOKEN_PATH) -> Any:
+    return api.call(V, "POST", path, token=None, headers=headers)
+
+
+def test_GEN_8_cor_client_credentials_get_a_token_that_updates_projects(api: Api) -> None:
+    r = cor_token(api, basic("cor-api-key", "cor-client-secret"))
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["token_type"] == "Bearer" and body["expires_in"] == 3600 and body["refresh_token"]
+    update = {"metadata": SF, "name": "Renamed with an issued token"}
+    done = api.call(V, "PUT", f"/v2/integrations/projects/{SEED}", json=update, token=body["access_token"])
+    assert done.status_code == 200 and done.json()["name"] == "Renamed with an issued token"
+    assert done.json()["company_id"] == 1234  # the credentials' company, as the fixture token's
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        basic("cor-api-key", "wrong-secret"),
+        basic("unknown-key", "cor-client-secret"),
+        {},
+        {"Authorization": "Basic not-base64!"},
+        {"Authorization": "Bearer test-token"},
+    ],
+    ids=["wrong secret", "unknown key", "no header", "malformed", "bearer"],
+)
+def test_GEN_8_COR_1_cor_wrong_credentials_are_401_in_cor_envelope(api: Api, headers: dict[str, str]) -> None:
+    with api.unchanged(V):
+        r = cor_token(api, headers)
+    assert r.status_code == 401
+    assert r.json() == {"error": "Unauthorized", "message": "Invalid API key or client secret"}
+
+
+@pytest.mark.parametrize("path", ["/v1/oauth/token?grant_type=password", "/v1/oauth/token"])
+def test_GEN_8_COR_1_cor_token_needs_the_client_credentials_grant(api: Api, path: str) -> None:
+    r = cor_token(api, basic("cor-api-key", "cor-client-secret"), path)
+    assert r.status_code == 400 and r.json()["error"] == "ValidationError"
+
+
+def test_GEN_8_cor_token_from_one_session_is_401_in_another(api: Api) -> None:
+    token = cor_token(api, basic("cor-api-key", "cor-client-secret")).json()["access_token"]
+    other = Api(api.app, api.checkers, api.session + "-other")
+    update = {"metadata": SF, "name": "Elsewhere"}
+    r = other.call(V, "PUT", f"/v2/integrations/projects/{SEED}", json=update, token=token)
+    assert r.status_code == 401 and r.json()["error"] == "Unauthorized"

@@ -357,3 +357,124 @@ def test_PER_14_members_page_like_projects(api: Api) -> None:
     r = api.client.get(f"{base}/v2/projects/1003/members?limit=1&cursor={cursor}", headers=headers)
     assert r.status_code == 422
     assert r.json()["errors"][0]["detail"] == "Invalid value for field: cursor. The value is not valid."
+
+
+# -- POST /v2/auth/token (GEN-8: tokens, with the identities and permissions of the fixtures) -----
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+OAUTH_ERRORS = "https://developer.personio.de/reference/errors#credentials.oauth2."
+CLIENTS = {  # mockserver/fixtures/personio.json "credentials": the three fixture tokens' identities
+    "full": ("papi-client-full", "papi-secret-full"),
+    "read-only": ("papi-client-readonly", "papi-secret-readonly"),
+    "no access": ("papi-client-no-access", "papi-secret-no-access"),
+}
+
+
+def get_token(api: Api, form: str | bytes, **kw: Any) -> Any:
+    raw = form.encode() if isinstance(form, str) else form
+    return api.call(V, "POST", "/v2/auth/token", content=raw, token=None, headers=FORM, **kw)
+
+
+def credentials(client: str, **extra: str) -> str:
+    client_id, secret = CLIENTS[client]
+    fields = {"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret, **extra}
+    return "&".join(f"{k}={v}" for k, v in fields.items())
+
+
+@pytest.mark.parametrize(
+    ("client", "scope", "read", "write"),
+    [
+        ("full", "projects:read projects:write", 200, 204),
+        ("read-only", "projects:read", 200, 403),
+        ("no access", "", 403, 403),
+    ],
+)
+def test_GEN_8_personio_client_credentials_get_a_token_with_their_permissions(
+    api: Api, client: str, scope: str, read: int, write: int
+) -> None:
+    r = get_token(api, credentials(client))
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["token_type"] == "Bearer" and body["expires_in"] == 86400 and body["scope"] == scope
+    token = body["access_token"]
+    assert token.startswith("papi-")
+    assert api.call(V, "GET", "/v2/projects/1001", token=token).status_code == read
+    assert patch(api, "1001", {"description": "via an issued token"}, token=token).status_code == write
+
+
+def test_GEN_8_personio_token_is_stable_and_a_narrower_scope_narrows_it(api: Api) -> None:
+    first, again = (get_token(api, credentials("full")).json() for _ in range(2))
+    assert first["access_token"] == again["access_token"]  # "stable, for a period of 24 hours"
+    narrow = get_token(api, credentials("full", scope="projects:read")).json()
+    assert narrow["scope"] == "projects:read" and narrow["access_token"] != first["access_token"]
+    assert patch(api, "1001", {"description": "x"}, token=narrow["access_token"]).status_code == 403
+
+
+def test_GEN_8_personio_token_from_one_session_is_401_in_another(api: Api) -> None:
+    token = get_token(api, credentials("full")).json()["access_token"]
+    other = Api(api.app, api.checkers, api.session + "-other")
+    r = other.call(V, "GET", "/v2/projects/1001", token=token)
+    assert r.status_code == 401
+    assert (
+        other.call(V, "GET", "/v2/projects/1001", token=token).json()["errors"][0]["title"] == "Unauthorized"
+    )
+
+
+@pytest.mark.parametrize(
+    ("form", "error", "anchor", "meta"),
+    [  # the page's own example requests, with its error for each (all 400)
+        ("client_id=papi-client-full", "invalid_request", "invalid_request.required_parameters_missing",
+         {"missing_parameters": ["grant_type"]}),
+        ("grant_type=client_credentials&client_id=client_who", "invalid_client", "invalid_client", None),
+        ("grant_type=client_credentials&client_id=papi-client-full", "invalid_client", "invalid_client", None),
+        ("grant_type=lilu_dallas_multipass", "invalid_grant", "invalid_grant", None),
+        ("grant_type=urn:ietf:params:oauth:grant-type:device_code", "unsupported_grant_type",
+         "unsupported_grant_type", {"grant_type": "urn:ietf:params:oauth:grant-type:device_code"}),
+        (credentials("full").replace("papi-secret-full", "verY-wr0ng-p4ssw0rd"), "unauthorized_client",
+         "unauthorized_client", None),
+        (credentials("full", scope="personio:person:read+fake_scope:777"), "invalid_scope", "invalid_scope", None),
+        (credentials("read-only", scope="projects:write"), "invalid_grant", "invalid_grant", None),
+        ("grant_type=client_credentials&grant_type=client_credentials&client_id=papi-client-full"
+         "&client_secret=papi-secret-full", "invalid_request", "invalid_request.required_parameters_missing",
+         {"invalid_parameters": ["grant_type"]}),
+    ],
+)  # fmt: skip
+def test_GEN_8_personio_token_errors_are_the_documented_400s(
+    api: Api, form: str, error: str, anchor: str, meta: dict[str, Any] | None
+) -> None:
+    with api.unchanged(V):
+        r = get_token(api, form)
+    assert r.status_code == 400
+    assert r.headers["content-type"].startswith("application/problem+json")
+    body = r.json()
+    assert body["error"] == error and body["error_uri"] == OAUTH_ERRORS + anchor
+    assert body.get("meta") == meta
+    assert {"timestamp", "trace_id", "error_description"} <= set(body)
+
+
+def test_GEN_8_personio_token_in_json_is_the_documented_content_type_400(api: Api) -> None:
+    body = {"grant_type": "client_credentials", "client_id": "papi-client-full", "client_secret": "x"}
+    r = api.call(V, "POST", "/v2/auth/token", json=body, token=None)
+    assert r.status_code == 400
+    assert r.json()["error"] == "invalid_request"
+    assert r.json()["type"] == OAUTH_ERRORS + "invalid_request.invalid_request_content_type"
+
+
+def test_GEN_13_personio_token_form_with_a_lone_surrogate_is_invalid_request(api: Api) -> None:
+    r = get_token(api, credentials("full", scope="%ED%A0%80"))
+    assert r.status_code == 400 and r.json()["error"] == "invalid_request"
+
+
+def test_GEN_8_personio_credentials_are_validated_and_loaded_by_admin_state(api: Api) -> None:
+    document = api.state(V)
+    document["credentials"]["papi-client-new"] = {
+        "client_id": "papi-client-new",
+        "client_secret": "s3cret",
+        "subject": "api-client",
+        "permissions": ["projects:read"],
+    }
+    api.put_state(V, document)
+    r = get_token(api, "grant_type=client_credentials&client_id=papi-client-new&client_secret=s3cret")
+    assert r.status_code == 200 and r.json()["scope"] == "projects:read"
+    document["credentials"]["broken"] = {"client_id": "broken", "permissions": "all"}
+    refused = api.admin("PUT", f"/state/{V}", json=document, headers={"Content-Type": "application/json"})
+    assert 400 <= refused.status_code < 500, refused.text
