@@ -28,7 +28,7 @@ from mockserver.core.pipeline import NO_BODY, Reply
 from mockserver.core.spec import SpecOperation, load_spec, operations
 from mockserver.core.store import FixtureError, Persistence, StateError, StorageError, Store
 from mockserver.core.vendor import Vendor, discover_vendors
-from mockserver.core.violations import Violation
+from mockserver.core.violations import Code, Violation
 from mockserver.web.admin import ADMIN_SPEC, admin_endpoints
 from mockserver.web.faults import SERVER_SEND
 from mockserver.web.handlers import BoundResolver, vendor_endpoints
@@ -169,6 +169,17 @@ class MockApp:
                 if len(match[_group(name)].lstrip("+-")) > MAX_ID_DIGITS:  # type: ignore[index]
                     return name
         return None
+
+    def http_refusal(self, path: str, status: int, message: str) -> tuple[bytes, list[tuple[bytes, bytes]]]:
+        """How the HTTP layer's refusals (431, 408) read under ``path``: in the vendor's envelope
+        there (GEN-9), ``{status, message}`` elsewhere."""
+        code = Code.TOO_LARGE if status == 431 else Code.INVALID
+        violation = Violation(status, code, message, location="header", rule="GEN-9")
+        reply = self.error_reply(self.vendor_for(path), [violation])
+        headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in reply.headers.items()]
+        if reply.body is NO_BODY:
+            return b"", headers
+        return dumps(reply.body), [(b"content-type", reply.media_type.encode("latin-1")), *headers]
 
     def admin_allowed(self, path: str, authorization: str | None) -> bool:
         """With ``--admin-token`` every admin call but the health check must carry it."""

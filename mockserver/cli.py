@@ -404,5 +404,5 @@ def _run(app: Any, host: str, port: int, limits: HttpLimits, **options: Any) -> 
                     signal.signal(sig, handler)
 
     settings: dict[str, Any] = {"log_level": "warning", "lifespan": "off", **options}
-    settings.update(uvicorn_options(limits))
+    settings.update(uvicorn_options(limits, getattr(app, "http_refusal", None)))
     Server(uvicorn.Config(app, host=host, port=port, **settings)).run()

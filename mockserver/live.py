@@ -52,7 +52,7 @@ class LiveServer:
 
         self.app = app or create_app_quietly(config or ServerConfig())
         # the limits of `mockserver serve` (mockserver/web/http.py), from the app's settings
-        options = uvicorn_options(HttpLimits.of(self.app.config))
+        options = uvicorn_options(HttpLimits.of(self.app.config), self.app.http_refusal)
         self.server = uvicorn.Server(
             uvicorn.Config(self.app, host=host, port=port, log_level="warning", lifespan="off", **options)
         )

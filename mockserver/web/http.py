@@ -26,9 +26,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from http import HTTPStatus
 from typing import Any, ClassVar
+from urllib.parse import unquote
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
@@ -40,7 +42,14 @@ from mockserver.config import (
     ServerConfig,
 )
 
-__all__ = ["LINGER_SECONDS", "HttpLimits", "LimitedHttpProtocol", "connection_cap", "uvicorn_options"]
+__all__ = [
+    "LINGER_SECONDS",
+    "HttpLimits",
+    "LimitedHttpProtocol",
+    "Refusal",
+    "connection_cap",
+    "uvicorn_options",
+]
 
 LINGER_SECONDS = 1.0
 """How long a refused connection is drained before it is closed."""
@@ -73,7 +82,12 @@ def connection_cap(requested: int) -> int:
     return max(1, min(requested, (soft - _RESERVED_FDS) // 2))
 
 
-def uvicorn_options(limits: HttpLimits) -> dict[str, Any]:
+Refusal = Callable[[str, int, str], tuple[bytes, Sequence[tuple[bytes, bytes]]]]
+"""(path, status, message) -> (body, headers): how the app words a refusal of this layer, so a
+431 for a vendor path comes in that vendor's envelope (GEN-9)."""
+
+
+def uvicorn_options(limits: HttpLimits, refusal: Refusal | None = None) -> dict[str, Any]:
     """The ``uvicorn.Config`` settings that enforce ``limits``: every server of the project
     (``mockserver serve``, ``mockserver proxy``, ``LiveServer``) starts with them."""
 
@@ -83,6 +97,7 @@ def uvicorn_options(limits: HttpLimits) -> dict[str, Any]:
         pass
 
     Protocol.limits = limits
+    Protocol.refusal = (refusal,) if refusal is not None else ()
     # uvicorn 503s when connections *or* running tasks reach this (the connection counting
     # itself); connections are already capped on arrival, so this bounds left-behind tasks.
     return {"http": Protocol, "limit_concurrency": limits.max_connections + 1}
@@ -93,6 +108,8 @@ class LimitedHttpProtocol(HttpToolsProtocol):
     :func:`uvicorn_options`)."""
 
     limits: ClassVar[HttpLimits] = HttpLimits()
+    refusal: ClassVar[tuple[Refusal, ...]] = ()
+    """At most one; in a tuple, so that a plain function is not bound as a method."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -221,9 +238,14 @@ class LimitedHttpProtocol(HttpToolsProtocol):
             transport.close()  # a pipelined head while an answer is being written: no interleaving
             return
         body = json.dumps({"status": int(status), "message": message}).encode()
+        headers: Sequence[tuple[bytes, bytes]] = [(b"content-type", b"application/json")]
+        url: bytes = getattr(self, "url", b"")  # set by uvicorn once a request begins
+        path = unquote(url.partition(b"?")[0].decode("latin-1"))
+        for word in self.refusal if path else ():
+            body, headers = word(path, int(status), message)
         lines = [f"HTTP/1.1 {int(status)} {status.phrase}\r\n".encode()]
         lines.extend(name + b": " + value + b"\r\n" for name, value in self.server_state.default_headers)
-        lines.append(b"content-type: application/json\r\n")
+        lines.extend(name + b": " + value + b"\r\n" for name, value in headers)
         lines.append(b"content-length: %d\r\n" % len(body))
         if status == HTTPStatus.SERVICE_UNAVAILABLE:
             lines.append(b"retry-after: 1\r\n")

@@ -24,11 +24,14 @@ from typing import Any
 import httpx
 import pytest
 
+from contracts.conformance import SpecChecker
 from mockserver.cli import _http_limits, _parser, _run
 from mockserver.config import DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_HEADERS, ServerConfig
+from mockserver.core.vendor import discover_vendors
 from mockserver.live import LiveServer
 from mockserver.web.http import LINGER_SECONDS, HttpLimits, LimitedHttpProtocol, uvicorn_options
 from tests.test_cli import free_port, wait_healthy
+from tests.test_general import update_method
 
 HEALTH = b"GET /__admin/health HTTP/1.1\r\nHost: mock\r\n"
 
@@ -132,6 +135,22 @@ def test_GEN_9_more_headers_than_the_limit_get_431() -> None:
         answer = exchange(port_of(server), HEALTH + headers(DEFAULT_MAX_HEADERS) + b"\r\n")
     assert status_of(answer) == 431  # Host plus 100 more
     assert body_of(answer)["message"] == f"More than {DEFAULT_MAX_HEADERS} request headers."
+
+
+@pytest.mark.parametrize("vendor", sorted(discover_vendors()))
+def test_GEN_9_a_vendor_paths_431_comes_in_the_vendors_envelope(vendor: str) -> None:
+    # found by scripts/fuzz --hostile over HTTP: the layer's own {status, message} broke GEN-9
+    found = discover_vendors([vendor])[vendor]
+    method = update_method(found)
+    request = f"{method} {found.prefix}{found.sample.path} HTTP/1.1\r\nHost: 127.0.0.1\r\n".encode()
+    with LiveServer(config=ServerConfig(vendors=(vendor,))) as server:
+        answer = exchange(port_of(server), request + headers(DEFAULT_MAX_HEADERS) + b"\r\n")
+    assert status_of(answer) == 431
+    head, _, body = answer.partition(b"\r\n\r\n")
+    checker = SpecChecker(discover_vendors([vendor])[vendor].spec_path)
+    shown = dict(line.decode("latin-1").split(": ", 1) for line in head.split(b"\r\n")[1:] if b": " in line)
+    problems = checker.response_errors(method, found.sample.path, 431, shown, body)
+    assert not problems, problems  # the layer's own {status, message} fails Wethod's, COR's, Personio's
 
 
 def test_GEN_9_exactly_the_header_limit_is_served() -> None:
