@@ -5,10 +5,13 @@ the vendor registry; a rejection never changes state (GEN-4) and every read stil
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
+import mockserver
 from mockserver.core.schema import MAX_VIOLATIONS
 from tests.fixtures.mock import Api
 from tests.test_general import IDS, VENDORS, update, update_method
@@ -229,3 +232,21 @@ def test_GEN_5_zep_counts_the_unlisted_problems_in_its_message(api: Api) -> None
     listed = sum(len(texts) for texts in answer["errors"].values())
     assert listed < MAX_VIOLATIONS
     assert answer["message"].endswith(f"(and {listed} more errors)")
+
+
+# -- admin input found by scripts/fuzz --hostile ---------------------------------------------------------
+def test_GEN_5_a_fault_with_a_huge_latency_array_is_a_small_400(api: Api) -> None:
+    # 512 KiB of latency_ms took 3.3 s of CPU: every oneOf branch's error quoted the whole array
+    body = json.dumps({"action": "latency", "latency_ms": list(range(100_000))}).encode()
+    r = api.admin("POST", "/faults", content=body, headers={"Content-Type": "application/json"})
+    assert r.status_code == 400, r.text
+    assert len(r.content) < 2_000
+    assert api.admin("GET", "/faults").json()["faults"] == []
+
+
+def test_GEN_13_a_fault_with_headers_null_has_no_headers_as_the_admin_spec_allows(api: Api) -> None:
+    r = api.admin("POST", "/faults", json={"action": "status", "status": 429, "headers": None})
+    assert r.status_code == 201, r.text
+    assert r.json()["headers"] == {}
+    spec = yaml.safe_load((Path(mockserver.__file__).parent / "web" / "admin.yaml").read_text())
+    assert spec["components"]["schemas"]["FaultInput"]["properties"]["headers"]["nullable"] is True
