@@ -309,10 +309,19 @@ def test_reads_write_nothing(durable: Backend) -> None:
     assert "reader" not in durable.reopen().session_names()
 
 
-def test_a_write_that_cannot_be_saved_is_rolled_back(durable: Backend) -> None:
+def test_a_write_that_cannot_be_saved_is_rolled_back(
+    durable: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
     state = durable.store.session().states["acme"]
-    with pytest.raises(TypeError), state.transaction():
-        state["projects"].put({"id": 3, "name": "Gamma", "not json": {1, 2}})
+
+    def disk_full(*_args: Any) -> None:
+        raise StorageError("disk full")
+
+    monkeypatch.setattr(SqlitePersistence, "write", disk_full)
+    monkeypatch.setattr(SqlitePersistence, "replace", disk_full)
+    with pytest.raises(StorageError), state.transaction():
+        state["projects"].put({"id": 3, "name": "Gamma"})
+    monkeypatch.undo()
     assert acme(durable.store) == FIXTURES["acme"]
     assert state["projects"].find("name", "gamma") == set()
     assert acme(durable.reopen()) == FIXTURES["acme"]
