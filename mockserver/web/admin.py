@@ -79,15 +79,21 @@ def admin_endpoints(mock: MockApp) -> dict[str, Any]:
         if vendor not in mock.vendors:
             return _error(404, f"unknown vendor {vendor!r}; known: {sorted(mock.vendors)}")
         state = _state(scope)
-        try:
-            document = _document(state.raw_body)
-            with state.session.lock:
-                state.session.states[vendor].load(document, owned=True)
-        except StateError as exc:
-            return _json({"status": 400, "message": f"{exc}", "problems": exc.problems}, 400)
-        except StorageError as exc:
-            return _error(503, f"the state could not be saved, so nothing changed: {exc}")
-        return _json({"message": f"{vendor} state replaced"})
+
+        def replace() -> Response:
+            try:
+                document = _document(state.raw_body)
+                with state.session.lock:
+                    state.session.states[vendor].load(document, owned=True)
+            except StateError as exc:
+                return _json({"status": 400, "message": f"{exc}", "problems": exc.problems}, 400)
+            except StorageError as exc:
+                return _error(503, f"the state could not be saved, so nothing changed: {exc}")
+            return _json({"message": f"{vendor} state replaced"})
+
+        # a whole document is checked before it is applied: seconds for a large one, which must
+        # not stall every other session on the event loop
+        return await state.offload.run(len(state.raw_body), replace)
 
     async def getRequests(scope: Scope) -> Response:  # noqa: N802 - operationId
         vendor = QueryParams(scope["query_string"]).get("vendor")
