@@ -21,6 +21,7 @@ from openapi_schema_validator import OAS30WriteValidator
 from contracts._hostile_bodies import UNREPRESENTABLE, BodyContext, Mutation, mutate_body, where
 from contracts._hostile_json import each_string, encode, nodes, replace_at
 from contracts._hostile_values import UNICODE_DIGITS
+from mockserver.core.strict import has_lone_surrogate
 
 __all__ = ["FAULT_BASES", "fault_problem", "mutate_fault", "mutate_state"]
 
@@ -191,7 +192,7 @@ def mutate_fault(
 
 def fault_problem(fault: Any, schema: Mapping[str, Any] | None) -> str | None:
     """Why the admin API must refuse this fault, or None when it may store it."""
-    if any(not _encodable(s) for s in each_string(fault)):
+    if any(has_lone_surrogate(s) for s in each_string(fault)):
         return "GEN-13: a lone surrogate"
     if schema is not None:
         error = next(iter(OAS30WriteValidator(schema).iter_errors(fault)), None)
@@ -217,14 +218,6 @@ def fault_problem(fault: Any, schema: Mapping[str, Any] | None) -> str | None:
     if pair and isinstance(latency, list) and latency[0] > latency[1]:
         return f"latency range {latency} runs backwards"
     return None
-
-
-def _encodable(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _latin1(text: str) -> bool:

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
 
+from mockserver.core.strict import has_lone_surrogate
 from mockserver.core.violations import Code, Violation
 
 __all__ = [
@@ -162,15 +163,6 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _encodable(text: str) -> bool:
-    """UTF-8 can carry it: no lone surrogate (``"\\ud800"`` in JSON parses to one)."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
 def _problem(fault: Fault) -> str | None:
     action, status = fault.action, fault.status
     if action not in ACTIONS:
@@ -179,7 +171,7 @@ def _problem(fault: Fault) -> str | None:
         value = getattr(fault, name)
         if value is not None and (not isinstance(value, str) or not value):
             return f"{name} must be a non-empty string or null, not {_excerpt(value)}"
-        if value is not None and not _encodable(value):
+        if value is not None and has_lone_surrogate(value):
             return f"{name} holds a lone UTF-16 surrogate, which no request can carry: {_excerpt(value)}"
     if fault.method is not None and not _METHOD.fullmatch(fault.method):
         return f"method must be an HTTP method such as PATCH, not {_excerpt(fault.method)}"

@@ -12,6 +12,7 @@ from typing import Any
 from jsonschema.exceptions import ValidationError
 from openapi_schema_validator import OAS30WriteValidator, oas30_format_checker
 
+from mockserver.core.strict import has_lone_surrogate
 from mockserver.core.violations import Code, Violation
 
 MAX_DEPTH = 64
@@ -101,20 +102,12 @@ def _walk(value: Any, surrogates: bool, huge: bool) -> BadJSONError | None:
                     nxt.extend(item.keys())
             elif kind is list:
                 nxt.extend(item)
-            elif surrogates and kind is str and not _encodable(item):
+            elif surrogates and kind is str and has_lone_surrogate(item):
                 return StrictJSONError(f"string {_excerpt(item)} holds a lone UTF-16 surrogate")
             elif huge and kind is int and not -_DOUBLE_MAX <= item <= _DOUBLE_MAX:
                 return StrictJSONError(f"number {str(item)[:40]}... is outside the range of a double")
         level = nxt
     return None
-
-
-def _encodable(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _excerpt(text: str) -> str:

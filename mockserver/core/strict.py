@@ -45,7 +45,7 @@ def strict_json_problems(value: Any, limit: int = 100, where: str = "") -> list[
             for key, child in item.items():
                 if not isinstance(key, str | int | type(None)):  # json.dumps turns these into strings
                     problems.append(f"{path or 'the document'}: key {key!r} is not a string")
-                elif isinstance(key, str) and _has_lone_surrogate(key):
+                elif isinstance(key, str) and has_lone_surrogate(key):
                     problems.append(f"{path or 'the document'}: key {key!r} holds a lone surrogate")
                 children.append((_step(path, key), child))
             stack.extend(reversed(children))
@@ -70,14 +70,15 @@ def scalar_problem(value: Any) -> str | None:
         return f"{value!r} is not a finite number"
     if isinstance(value, int) and abs(value) > sys.float_info.max:
         return "an integer outside the range of a double"
-    if isinstance(value, str) and _has_lone_surrogate(value):
+    if isinstance(value, str) and has_lone_surrogate(value):
         return f"{_excerpt(value)} holds a lone surrogate"
     if not isinstance(value, _SCALARS):
         return f"a {type(value).__name__} is not a JSON value"
     return None
 
 
-def _has_lone_surrogate(text: str) -> bool:
+def has_lone_surrogate(text: str) -> bool:
+    """Whether UTF-8 cannot carry ``text`` (only a lone surrogate makes that so)."""
     if text.isascii():
         return False
     try:
