@@ -18,7 +18,16 @@ from typing import Any
 from mockserver.core.spec import SpecOperation, deref, load_spec, operations, resolve
 from mockserver.core.violations import Code
 
-__all__ = ["SPEC_CODES", "VIOLATION", "WARNING", "Problem", "client_problems", "render"]
+__all__ = [
+    "QUERY_WARNING",
+    "SPEC_CODES",
+    "VIOLATION",
+    "WARNING",
+    "WARNINGS",
+    "Problem",
+    "client_problems",
+    "render",
+]
 
 SPEC_CODES = frozenset(
     str(code)
@@ -37,6 +46,9 @@ SPEC_CODES = frozenset(
 _BODY_SHOWN = 300
 VIOLATION = "spec violation"
 WARNING = "undocumented field (GEN-7)"
+QUERY_WARNING = "undocumented query parameter (GEN-7)"
+WARNINGS = frozenset({WARNING, QUERY_WARNING})
+"""The kinds of GEN-7 warnings: a body field, or a query parameter (issue 15)."""
 
 
 @dataclass(frozen=True)
@@ -44,7 +56,8 @@ class Problem:
     """One thing a request did wrong, with where the spec says otherwise."""
 
     kind: str
-    """``spec violation`` or ``undocumented field (GEN-7)`` (:data:`VIOLATION`, :data:`WARNING`)."""
+    """:data:`VIOLATION`, or a GEN-7 warning: :data:`WARNING` for a body field, :data:`QUERY_WARNING`
+    for a query parameter."""
     entry: Mapping[str, Any]
     """The journal entry of the request."""
     violation: Mapping[str, Any]
@@ -67,7 +80,8 @@ def client_problems(entries: Iterable[Mapping[str, Any]], spec_paths: Mapping[st
             if violation.get("code") in SPEC_CODES:
                 found.append(_explain(VIOLATION, entry, violation, spec_path))
         for warning in entry.get("warnings", []):
-            found.append(_explain(WARNING, entry, warning, spec_path))
+            kind = QUERY_WARNING if warning.get("location") == "query" else WARNING
+            found.append(_explain(kind, entry, warning, spec_path))
     return found
 
 
@@ -225,7 +239,7 @@ def _near_routes(spec: Mapping[str, Any], entry: Mapping[str, Any]) -> tuple[str
 def _problem_lines(problem: Problem) -> list[str]:
     v = problem.violation
     where = v.get("field") or "(body)"
-    if v.get("location") not in (None, "body"):
+    if v.get("location") not in (None, "body") and problem.kind != QUERY_WARNING:  # its kind says query
         where = f"{v['location']} {where}"
     rule = f" [{v['rule']}]" if v.get("rule") else ""
     lines = [f"   {problem.kind}: {where}: {v.get('message')}{rule}"]

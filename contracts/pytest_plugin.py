@@ -5,8 +5,8 @@
 - ``mock`` (function scope): a :class:`contracts.mock_session.MockSession` of its own: base URLs
   per vendor, state seeding, the journal, faults and response fuzzing.
 - After the test body, the test fails if the client sent a request that broke the vendor spec
-  or drew a GEN-7 warning (an undocumented field), with the request, the field, the rule or
-  spec location and the near misses. ``@pytest.mark.mockserver(check=False)`` or
+  or drew a GEN-7 warning (an undocumented field or query parameter), with the request, the
+  field, the rule or spec location and the near misses. ``@pytest.mark.mockserver(check=False)`` or
   ``mock.allow_violations()`` / ``mock.allow_warnings()`` turn that off where a test means it.
 - ``mock_server_config`` builds the server's settings: override it in a ``conftest.py`` to serve
   other fixtures or vendors, like pytest-httpserver's ``httpserver_listen_address``.
@@ -80,7 +80,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "mockserver(check=True, warnings=True): check=False lets a test send spec-breaking "
-        "requests on purpose; warnings=False lets it send undocumented fields",
+        "requests on purpose; warnings=False lets it send undocumented fields and query parameters",
     )
 
 
