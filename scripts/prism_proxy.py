@@ -27,12 +27,8 @@ malformed JSON itself and adds a Content-Type to a body sent without one) but do
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import re
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -44,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from _servers import HOST, Server, free_port, http_status, start
 
 from contracts.scenarios import Target, run
 from mockserver.core.scenarios import DEFAULT_TOKEN
@@ -53,62 +50,22 @@ from mockserver.core.vendor import Vendor, discover_vendors
 ROOT = Path(__file__).resolve().parents[1]
 PRISM = ROOT / ".bench" / "node_modules" / ".bin" / "prism"
 PRISM_VERSION = "5.14.2"
-HOST = "127.0.0.1"
 FAULT_STATUSES = ("429", "500")
 FUZZ_SEEDS = 2
 START_TIMEOUT = 60.0
 
 
 # -- processes -------------------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-@dataclass
-class Process:
-    name: str
-    process: subprocess.Popen[bytes]
-    port: int
-    log: Path
-
-    @property
-    def url(self) -> str:
-        return f"http://{HOST}:{self.port}"
-
-    def tail(self, lines: int = 20) -> str:
-        with contextlib.suppress(OSError):
-            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
-        return ""
-
-    def stop(self) -> None:
-        with contextlib.suppress(ProcessLookupError):
-            self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=10)
-
-
-def start(name: str, command: Sequence[str], port: int, ready: str, logs: Path) -> Process:
-    """Launch and wait until ``ready`` (a URL) answers at all."""
-    log = logs / f"{name}.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    started = Process(name, process, port, log)
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"{name} exited with {process.returncode} before answering:\n{started.tail()}")
-        with contextlib.suppress(httpx.HTTPError):
-            httpx.get(ready, timeout=2)
-            return started
-        time.sleep(0.05)
-    started.stop()
-    raise SystemExit(f"{name} did not answer within {START_TIMEOUT:.0f} s:\n{started.tail()}")
+def start_server(name: str, command: Sequence[str], port: int, ready: str, logs: Path) -> Server:
+    """Launch and wait until ``ready`` (a path) answers at all."""
+    return start(
+        name,
+        command,
+        port,
+        lambda p: http_status(p, "GET", ready) > 0,
+        log=logs / f"{name}.log",
+        timeout=START_TIMEOUT,
+    )
 
 
 # -- what Prism says -------------------------------------------------------------------------------
@@ -300,13 +257,13 @@ def faults(calls: Vendorcall, recorder: Recorder, spec: Mapping[str, Any]) -> li
     return missed
 
 
-def check_vendor(vendor: Vendor, mock: Process, prism: Path, logs: Path) -> dict[str, Any]:
+def check_vendor(vendor: Vendor, mock: Server, prism: Path, logs: Path) -> dict[str, Any]:
     started = time.monotonic()
     spec = load_spec(vendor.spec_path)
     port = free_port()
     command = [str(prism), "proxy", str(vendor.spec_path), mock.url + vendor.prefix]
     command += ["-h", HOST, "-p", str(port), "--errors=false", "-v", "warn"]
-    proxy = start(f"prism-{vendor.id}", command, port, f"http://{HOST}:{port}/", logs)
+    proxy = start_server(f"prism-{vendor.id}", command, port, "/", logs)
     try:
         recorder = Recorder(proxy.url)
         with httpx.Client(timeout=30, event_hooks={"response": [recorder.hook]}) as client:
@@ -422,7 +379,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         command = [sys.executable, "-m", "mockserver", "serve", "--port", str(port)]
         for vid in sorted(vendors):
             command += ["--vendor", vid]
-        mock = start("mock", command, port, f"http://{HOST}:{port}/__admin/health", Path(logs))
+        mock = start_server("mock", command, port, "/__admin/health", Path(logs))
         try:
             for vid in sorted(vendors):
                 reports.append(check_vendor(vendors[vid], mock, args.prism, Path(logs)))

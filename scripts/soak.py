@@ -25,13 +25,11 @@ Two hostile phases follow (issue 11; ``--skip-hostile`` leaves them out):
 from __future__ import annotations
 
 import argparse
-import contextlib
 import http.client
 import json
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -43,11 +41,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from _servers import HOST, Server, free_port, http_status, start
+
 from mockserver.core.spec import load_spec, operations
 from mockserver.core.vendor import Vendor, discover_vendors
 
 ROOT = Path(__file__).resolve().parents[1]
-HOST = "127.0.0.1"
 TOKEN = "test-token"
 
 
@@ -95,34 +94,6 @@ def request_mix(vendors: Sequence[Vendor], sessions: int) -> list[Request]:
 
 
 # -- the server ------------------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-@dataclass
-class Server:
-    process: subprocess.Popen[bytes]
-    port: int
-
-    def rss_mib(self) -> float:
-        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-        raise RuntimeError("no VmRSS for the server process")
-
-    def stop(self) -> None:
-        with contextlib.suppress(ProcessLookupError):
-            self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-
-
 def start_server(journal_size: int) -> Server:
     port = free_port()
     command = [
@@ -137,25 +108,9 @@ def start_server(journal_size: int) -> Server:
         "--journal-size",
         str(journal_size),
     ]
-    process = subprocess.Popen(
-        command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    return start(
+        "soak: the server", command, port, lambda p: http_status(p, "GET", "/__admin/health") == 200, cwd=ROOT
     )
-    server = Server(process, port)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"soak: the server exited with {process.returncode} before answering")
-        with contextlib.suppress(OSError, http.client.HTTPException):
-            connection = http.client.HTTPConnection(HOST, port, timeout=2)
-            try:
-                connection.request("GET", "/__admin/health")
-                if connection.getresponse().status == 200:
-                    return server
-            finally:
-                connection.close()
-        time.sleep(0.05)
-    server.stop()
-    raise SystemExit("soak: the server did not answer within 60 s")
 
 
 # -- clients ---------------------------------------------------------------------------------------
