@@ -1,8 +1,18 @@
-# Sourced by scripts/serve, scripts/test and scripts/bench: makes .venv with the project installed.
-# Re-installs only when pyproject.toml changed, so the second run starts at once.
+# Sourced by scripts/serve, scripts/test and scripts/bench: makes .venv with every dependency at the
+# version pinned, with hashes, in requirements.lock, and the project installed editable without its
+# dependencies (the lock holds them all), so `mockserver` and the pytest plugin are entry points.
+# Re-installs only when requirements.lock or pyproject.toml changed, so the second run starts at once.
+#
+# The installer is uv, pinned with hashes in requirements-uv.lock and installed by pip into .venv/.uv.
+# If uv cannot be installed or fails, or BOOTSTRAP_INSTALLER=pip, pip installs from the same lock.
+# scripts/lock sources this file with BOOTSTRAP_UV_ONLY=1: a venv and uv, nothing else.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$ROOT/.venv"
+LOCK="$ROOT/requirements.lock"
+UV_LOCK="$ROOT/requirements-uv.lock"
+UV_DIR="$VENV/.uv"
+UV="$UV_DIR/bin/uv"
 
 find_python() {
   for candidate in "${PYTHON:-}" python3.13 python3.12 python3.11 python3; do
@@ -16,17 +26,85 @@ find_python() {
   return 1
 }
 
+say() { echo "bootstrap: $*" >&2; }
+
+# The venv starts without pip (uv installs the locked pip); ensurepip gives it one when pip must run.
+venv_pip() {
+  if ! "$VENV/bin/python" -m pip --version >/dev/null 2>&1; then
+    "$VENV/bin/python" -m ensurepip --default-pip >/dev/null
+  fi
+  "$VENV/bin/python" -m pip --disable-pip-version-check "$@"
+}
+
+# uv, from PyPI, at the version and hashes of requirements-uv.lock (wheels only). The venv's pip
+# installs it; before the venv has one, the machine's pip, which saves running ensurepip.
+ensure_uv() {
+  local stamp
+  stamp="$UV_DIR/.installed-$(sha256sum "$UV_LOCK" | cut -c1-16)"
+  if [ -f "$stamp" ] && [ -x "$UV" ]; then return 0; fi
+  rm -rf "$UV_DIR"
+  say "installing uv (requirements-uv.lock)"
+  local args=(install --quiet --no-deps --only-binary :all: --require-hashes --target "$UV_DIR" -r "$UV_LOCK")
+  local py=""
+  "$VENV/bin/python" -m pip --version >/dev/null 2>&1 || py="$(find_python 2>/dev/null)" || py=""
+  if { [ -n "$py" ] && "$py" -m pip --disable-pip-version-check "${args[@]}" >/dev/null 2>&1; } ||
+     { rm -rf "$UV_DIR"; venv_pip "${args[@]}" >&2; }; then
+    if "$UV" --version >/dev/null 2>&1; then touch "$stamp"; return 0; fi
+  fi
+  rm -rf "$UV_DIR"
+  return 1
+}
+
+install_with_uv() {
+  "$UV" pip sync --quiet --python "$VENV/bin/python" --require-hashes "$LOCK" &&
+  "$UV" pip install --quiet --python "$VENV/bin/python" --no-deps --no-build-isolation -e "$ROOT"
+}
+
+# pip has no sync: install the lock, then remove what the lock no longer lists.
+install_with_pip() {
+  local log
+  venv_pip install --quiet --require-hashes --no-deps -r "$LOCK" &&
+  log="$(venv_pip install --quiet --no-deps --no-build-isolation -e "$ROOT" 2>&1)" ||
+    { echo "$log" >&2; return 1; }  # quiet unless it fails: setuptools warns on every editable build
+  "$VENV/bin/python" - "$LOCK" <<'PY'
+import re, subprocess, sys
+from importlib.metadata import distributions
+norm = lambda name: re.sub(r"[-_.]+", "-", name).lower()
+with open(sys.argv[1]) as f:
+    locked = {norm(m[1]) for m in re.finditer(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==", f.read(), re.M)}
+locked.add("vendor-contract-mocks")
+extra = sorted({norm(d.metadata["Name"]) for d in distributions() if d.metadata["Name"]} - locked)
+if extra:
+    subprocess.run([sys.executable, "-m", "pip", "uninstall", "--quiet", "--yes", *extra], check=True)
+PY
+}
+
 if [ ! -x "$VENV/bin/python" ]; then
   py="$(find_python)"
   echo "bootstrap: creating $VENV with $py" >&2
-  "$py" -m venv "$VENV"
+  "$py" -m venv --without-pip "$VENV"
 fi
 
-stamp="$VENV/.installed-$(sha256sum "$ROOT/pyproject.toml" | cut -c1-16)"
+if [ "${BOOTSTRAP_UV_ONLY:-}" = 1 ]; then
+  ensure_uv || { echo "error: could not install uv (requirements-uv.lock)" >&2; exit 1; }
+  return 0
+fi
+
+stamp="$VENV/.installed-$(cat "$LOCK" "$ROOT/pyproject.toml" | sha256sum | cut -c1-16)"
 if [ ! -f "$stamp" ]; then
-  echo "bootstrap: installing the project and its dependencies (first run only)" >&2
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip >&2 2>/dev/null || true
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e "$ROOT[dev]" >&2
+  say "installing requirements.lock and the project (first run, or the lock changed)"
+  if [ "${BOOTSTRAP_INSTALLER:-uv}" != pip ] && ensure_uv && install_with_uv >&2; then
+    check=("$UV" pip check --quiet --python "$VENV/bin/python")
+  else
+    [ "${BOOTSTRAP_INSTALLER:-uv}" = pip ] || say "uv failed; installing with pip instead"
+    install_with_pip >&2
+    check=(venv_pip check)
+  fi
+  if ! log="$("${check[@]}" 2>&1)"; then
+    echo "$log" >&2
+    echo "error: requirements.lock does not satisfy pyproject.toml; refresh it with scripts/lock" >&2
+    exit 1
+  fi
   rm -f "$VENV"/.installed-*
   touch "$stamp"
 fi
