@@ -1,10 +1,11 @@
 """The validation proxy: a client's calls forwarded to the real API, both directions checked.
 
 Prism's shape: mock and proxy share one pipeline (route, check security, validate input, mock or
-forward, validate output). The shared parts are the spec checker (:mod:`contracts.conformance`,
-openapi-core), the violation record, the vendor's error formatter and the journal
-(:mod:`mockserver.core`); only "mock" becomes "forward" here. The proxy listens under the same
-vendor prefix as the mock (``/personio/v2/...``), so a client switches between them by port alone.
+forward, validate output). The shared parts are the core's: the operation table (the router),
+the request check, the response check, the violation record, the vendor's error formatter and
+the journal; only "mock" becomes "forward" here, so the two cannot disagree on a request. The
+proxy listens under the same vendor prefix as the mock (``/personio/v2/...``), so a client
+switches between them by port alone.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import unquote
 
 import httpx
 from starlette.requests import Request
@@ -25,11 +27,15 @@ from starlette.responses import Response
 from starlette.routing import Route, Router
 from starlette.types import Receive, Scope, Send
 
-from contracts.conformance import RequestCheck, SpecChecker
 from mockserver.config import DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_PROXY_PORT
+from mockserver.core.change import Identity
 from mockserver.core.journal import Exchange, Journal
-from mockserver.core.pipeline import NO_BODY, Reply
+from mockserver.core.operations import OperationTable
+from mockserver.core.request_check import check_request, route_violation
+from mockserver.core.response_check import response_violations
 from mockserver.core.schema import undocumented_field
+from mockserver.core.spec import load_spec
+from mockserver.core.values import NO_BODY, Reply
 from mockserver.core.vendor import Vendor, discover_vendors
 from mockserver.core.violations import Code, Violation
 
@@ -56,6 +62,7 @@ _NOT_RETURNED_RAW = frozenset({b"content-length", b"content-encoding"})
 """httpx hands over the decoded body: its length and encoding are no longer the upstream's."""
 
 _ROUTE_CODES = frozenset({Code.ROUTE_NOT_FOUND, Code.METHOD_NOT_ALLOWED})
+_PARAMETER_LOCATIONS = frozenset({"path", "query", "header"})
 
 
 @dataclass(frozen=True)
@@ -81,6 +88,18 @@ class _TooLargeError(Exception):
     pass
 
 
+@dataclass(frozen=True)
+class RequestCheck:
+    """What the spec says about one request: its operation, every violation, undocumented fields."""
+
+    operation: str | None
+    """The operationId, or ``None`` when no operation of the spec has this method and path."""
+    violations: list[Violation]
+    """Route, security, parameter and body problems, each tagged with the rule that claims it."""
+    undocumented: list[Violation]
+    """Body fields and query parameters the operation does not document (GEN-7 warnings)."""
+
+
 class ValidationProxy:
     """An ASGI app: ``uvicorn.run(create_proxy(config))``. Every call lands in :attr:`journal`."""
 
@@ -89,7 +108,7 @@ class ValidationProxy:
     ) -> None:
         self.config = config
         self.vendor = vendor
-        self.checker = SpecChecker(vendor.spec_path)
+        self.table = OperationTable(load_spec(vendor.spec_path))
         self.upstream = config.upstream.rstrip("/")
         self.journal = Journal(config.journal_size)
         self._transport = transport
@@ -148,7 +167,7 @@ class ValidationProxy:
         response.raw_headers.extend(raw_headers)
         await response(scope, receive, send)
         check = outcome.check
-        warnings = [undocumented_field(name, self.vendor.validation_status) for name in check.undocumented]
+        warnings = check.undocumented
         rules = [v.rule for v in (*check.violations, *warnings) if v.rule]
         self.journal.record(
             Exchange(
@@ -179,7 +198,7 @@ class ValidationProxy:
             return self._refused(Violation(404, Code.ROUTE_NOT_FOUND, message, location="path"))
         query = request.scope.get("query_string", b"").decode("latin-1")
         target = rest + (f"?{query}" if query else "")
-        check = self._check(request.method, target, request.headers, body)
+        check = self._check(request.method, unquote(rest), query, request.scope["headers"], body)
         if self.config.errors and check.violations:
             return _Outcome(check, self._error(_answered(self.vendor, check.violations)))
         reply, found = await self._call(request, target, body)
@@ -197,18 +216,31 @@ class ValidationProxy:
             return None
         return path[len(prefix) :]
 
-    def _check(self, method: str, target: str, headers: Mapping[str, str], body: bytes) -> RequestCheck:
-        check = self.checker.check_request(
-            method, target, dict(headers), body, body_status=self.vendor.validation_status
+    def _check(
+        self, method: str, path: str, query: str, raw_headers: Sequence[tuple[bytes, bytes]], body: bytes
+    ) -> RequestCheck:
+        """The mock's own check (``core.request_check``), with any bearer token taken as valid:
+        only the upstream knows its tokens."""
+        route = self.table.route(method, path)
+        op = route.operation
+        if op is None:
+            return RequestCheck(None, [route_violation(route)], [])
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in reversed(raw_headers)}
+        checked = check_request(op, route.path_params, query, headers, body, self.vendor.request_policy, _any)
+        if checked.refusal is not None:
+            return RequestCheck(op.operation_id, [checked.refusal], [])
+        found = [*checked.param_violations, *checked.body_violations]
+        tagged = [self.vendor.rules.tagged(v, op.operation_id) for v in found]
+        return RequestCheck(
+            op.operation_id, tagged, [*checked.unknown_params, *self._unknown_fields(checked)]
         )
-        pattern = self.vendor.dynamic_fields
-        tagged = [self._tag(v, check.operation) for v in check.violations]
-        undocumented = [n for n in check.undocumented if not (pattern and pattern.fullmatch(n))]
-        return RequestCheck(check.operation, tagged, undocumented)
 
-    def _tag(self, violation: Violation, operation: str | None) -> Violation:
-        """The violation with the vendor's rule that claims it, as the mock's journal shows it."""
-        return self.vendor.rules.tagged(violation, operation) if operation else violation
+    def _unknown_fields(self, checked: Any) -> list[Violation]:
+        schema, pattern = checked.body_schema, self.vendor.dynamic_fields
+        if schema is None or not isinstance(checked.body, dict):
+            return []
+        names = [n for n in schema.unknown_fields(checked.body) if not (pattern and pattern.fullmatch(n))]
+        return [undocumented_field(name, self.vendor.validation_status) for name in names]
 
     def _error(self, violations: Sequence[Violation]) -> Reply:
         return self.vendor.format_errors(list(violations), datetime.now(UTC))
@@ -237,14 +269,11 @@ class ValidationProxy:
                 502, f"The upstream {self.upstream} failed on {where}: {_reason(exc)}"
             )
         content = answer.content
-        found = self.checker.response_violations(
-            method,
-            target,
-            answer.status_code,
-            dict(answer.headers),
-            content,
-            request_headers=dict(request.headers),
-            request_body=body,
+        route = self.table.route(method, unquote(target.split("?", 1)[0]))
+        found = (
+            response_violations(route.operation, answer.status_code, dict(answer.headers), content)
+            if route.operation is not None
+            else []  # a request on no route: that is the request's violation
         )
         headers = tuple((k, v) for k, v in _kept(answer.headers.raw) if k.lower() not in _NOT_RETURNED_RAW)
         return Reply(answer.status_code, _Raw(content, headers)), found
@@ -332,12 +361,17 @@ def _reason(exc: BaseException) -> str:
     return str(inner) or str(exc) or type(exc).__name__
 
 
+def _any(token: str) -> Identity:
+    return Identity(token=token, subject=None, permissions=frozenset(), record={})
+
+
 def _answered(vendor: Vendor, violations: Sequence[Violation]) -> list[Violation]:
     """What ``--errors`` answers, in the mock's order (GEN-6): an unknown route, then missing
-    credentials, then the parameter and body violations of the lowest status (GEN-5)."""
+    credentials, then the parameters, then the body, each of the lowest status (GEN-5)."""
     for picked in (
         [v for v in violations if v.code in _ROUTE_CODES],
         [v for v in violations if v.code is Code.UNAUTHORIZED],
+        [v for v in violations if v.location in _PARAMETER_LOCATIONS],
     ):
         if picked:
             return vendor.answer(picked)

@@ -20,8 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from contracts.conformance import SpecChecker
 from mockserver.adversarial import FuzzedResponse, documented_statuses, fuzzed_reply, response_strategy
 from mockserver.adversarial._values import compile_schema
-from mockserver.core.pipeline import NO_BODY, Reply
 from mockserver.core.spec import SpecOperation, load_spec, operations
+from mockserver.core.values import NO_BODY, Reply
 from mockserver.core.vendor import discover_vendors
 
 ROOT = Path(__file__).resolve().parents[1]

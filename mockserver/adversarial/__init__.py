@@ -25,8 +25,8 @@ from random import Random
 from typing import TYPE_CHECKING
 
 from mockserver.adversarial._responses import FuzzedResponse, compiled_operation, operation_at
-from mockserver.core.pipeline import Reply
 from mockserver.core.spec import SpecOperation
+from mockserver.core.values import Reply
 from mockserver.core.vendor import Vendor
 
 if TYPE_CHECKING:

@@ -23,8 +23,8 @@ from typing import Any
 from openapi_schema_validator import OAS30ReadValidator, oas30_format_checker
 
 from mockserver.adversarial._values import Gen, compile_schema, enum_of, header_text, pick, properties_of
-from mockserver.core.pipeline import NO_BODY, Reply
 from mockserver.core.spec import SpecOperation, inlined, load_spec, operations
+from mockserver.core.values import NO_BODY, Reply
 
 __all__ = ["CompiledOperation", "FuzzedResponse", "compiled_operation", "operation_at"]
 

@@ -123,7 +123,7 @@ class Fault:
         if self.path is not None:  # fnmatch semantics: `*` also crosses `/`
             object.__setattr__(self, "pattern", re.compile(fnmatch.translate(self.path)))
         if self.action == "status" and self.status in _NO_CONTENT and not self.has_body:
-            from mockserver.core.pipeline import NO_BODY  # pipeline -> store -> faults: import late
+            from mockserver.core.values import NO_BODY
 
             object.__setattr__(self, "body", NO_BODY)  # answered as it is: status and headers
 
@@ -152,7 +152,7 @@ class Fault:
             "seed": self.seed,
             "times": self.times,
         }
-        from mockserver.core.pipeline import NO_BODY  # pipeline -> store -> faults: import late
+        from mockserver.core.values import NO_BODY
 
         if self.has_body and self.body is not NO_BODY:
             shown["body"] = self.body
@@ -190,7 +190,7 @@ def _body_problem(fault: Fault) -> str | None:
     status = fault.status
     if fault.action != "status" or status is None:
         return None
-    from mockserver.core.pipeline import NO_BODY  # pipeline -> store -> faults: import late
+    from mockserver.core.values import NO_BODY
 
     if status in _NO_CONTENT:
         if fault.has_body and fault.body is not NO_BODY:

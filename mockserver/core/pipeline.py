@@ -10,75 +10,19 @@ from __future__ import annotations
 import dataclasses
 import itertools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NoReturn
-from urllib.parse import parse_qsl, quote, urlencode
 
 from mockserver.core.change import Change, Identity
 from mockserver.core.general import GENERAL
 from mockserver.core.rules import Kind
-from mockserver.core.schema import MAX_VIOLATIONS, BodySchema, capped, pruned, undocumented_field
+from mockserver.core.schema import MAX_VIOLATIONS, capped, pruned, undocumented_field
 from mockserver.core.store import Collection, Record, StorageError, UnstorableError, VendorState
+from mockserver.core.values import NO_BODY, Incoming, Outcome, Reply
 from mockserver.core.vendor import Vendor
 from mockserver.core.violations import Code, Phase, Rejection, Violation
 
-
-class _NoBody:
-    def __repr__(self) -> str:
-        return "NO_BODY"
-
-
-NO_BODY: Any = _NoBody()
 _UNSET: Any = object()
-
-
-@dataclass
-class Reply:
-    status: int
-    body: Any = NO_BODY
-    headers: dict[str, str] = field(default_factory=dict)
-    media_type: str = "application/json"
-
-
-@dataclass
-class Incoming:
-    """A routed request, as the web layer (connexion, the proxy, a test) hands it to the core."""
-
-    method: str
-    path: str
-    path_params: Mapping[str, Any] = field(default_factory=dict)
-    query: Mapping[str, str] = field(default_factory=dict)
-    headers: Mapping[str, str] = field(default_factory=dict)
-    body: Any = None
-    has_body: bool = False
-    body_schema: BodySchema | None = None
-    param_violations: list[Violation] = field(default_factory=list)
-    body_violations: list[Violation] = field(default_factory=list)
-    identity: Identity | None = None
-    link_base: str = ""
-    """Where the client's URL starts, up to ``path``: scheme, Host and the session prefix the
-    middleware stripped (``http://h:8000/__session/NAME``), so paging links lead back here."""
-    query_string: str = ""
-    """The query as the client sent it (``query`` holds the parsed, documented values)."""
-    unknown_params: list[Violation] = field(default_factory=list)
-    """Query parameters the operation does not document (GEN-7)."""
-
-    def link(self, changes: Mapping[str, Any], safe: str = ",") -> str:
-        """The URL of this request with the query parameters in ``changes`` set (or removed, for
-        None) in place, every other parameter kept as sent: a paging link reproduces the request."""
-        pairs = [(k, v) for k, v in parse_qsl(self.query_string, keep_blank_values=True) if k not in changes]
-        pairs += [(k, str(v)) for k, v in changes.items() if v is not None]
-        query = urlencode(pairs, safe=safe, quote_via=quote)
-        return f"{self.link_base}{self.path}" + (f"?{query}" if query else "")
-
-
-@dataclass
-class Outcome:
-    reply: Reply
-    fired: list[str]
-    violations: list[Violation]
-    warnings: list[Violation]
 
 
 class Context:
@@ -282,7 +226,15 @@ def handle(
         if len(violations) > 1:
             ctx.fire("GEN-5")
         reply = vendor.format_errors(violations, now)
-    return Outcome(reply, ctx.fired, violations, ctx.warnings)
+    return Outcome(reply, ctx.fired, violations, ctx.warnings, operation)
+
+
+def refuse(vendor: Vendor, violation: Violation, now: datetime) -> Outcome:
+    """A call answered before any rule can run: no route (404, 405), no token (401), a media
+    type the operation does not take (415), a body over the limit (413). Nothing was read or
+    written, so only the violation's rule and the envelope's fire."""
+    fired = [r for r in (violation.rule, vendor.envelope_rule) if r]
+    return Outcome(vendor.format_errors([violation], now), fired, [violation], [])
 
 
 def _stopped_by(stop: Exception) -> list[Violation]:
@@ -317,4 +269,5 @@ __all__ = [
     "error_reply",
     "handle",
     "known_rule_ids",
+    "refuse",
 ]

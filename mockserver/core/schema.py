@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from jsonschema.exceptions import ValidationError
-from openapi_schema_validator import OAS30WriteValidator, oas30_format_checker
+from openapi_schema_validator import OAS30ReadValidator, OAS30WriteValidator, oas30_format_checker
 
 from mockserver.core.strict import has_lone_surrogate
 from mockserver.core.violations import Code, Violation
@@ -244,11 +244,13 @@ def undocumented_field(name: str, status: int) -> Violation:
 
 
 class BodySchema:
-    """A compiled request-body schema (OpenAPI 3.0 dialect: ``nullable``, ``readOnly``...)."""
+    """A compiled body schema (OpenAPI 3.0 dialect: ``nullable``, ``readOnly``...): of a request,
+    or with ``response`` of a response, where ``writeOnly`` fields may not appear instead."""
 
-    def __init__(self, schema: Mapping[str, Any]) -> None:
+    def __init__(self, schema: Mapping[str, Any], *, response: bool = False) -> None:
         self.schema = schema
-        self._validator = OAS30WriteValidator(schema, format_checker=oas30_format_checker)
+        validator = OAS30ReadValidator if response else OAS30WriteValidator
+        self._validator = validator(schema, format_checker=oas30_format_checker)
 
     def violations(self, body: Any, status: int) -> list[Violation]:
         """Every violation, sorted by field, but no more than GEN-5 reports (plus one, so the

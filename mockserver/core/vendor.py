@@ -7,6 +7,7 @@ module exposes ``VENDOR``. A sixth vendor is ``specs/<id>.yaml``, a module and a
 from __future__ import annotations
 
 import abc
+import functools
 import importlib
 import json
 import pkgutil
@@ -21,13 +22,15 @@ from mockserver.core.change import Identity
 from mockserver.core.faults import fault_violation
 from mockserver.core.records import schema_of, typed
 from mockserver.core.renders import Rendering, rendering_problems
+from mockserver.core.request_check import Policy
 from mockserver.core.rules import RuleRegistry
 from mockserver.core.scenarios import Scenario
 from mockserver.core.store import CollectionSpec, VendorState
 from mockserver.core.violations import Violation, pick_answer
 
 if TYPE_CHECKING:
-    from mockserver.core.pipeline import Context, Reply
+    from mockserver.core.pipeline import Context
+    from mockserver.core.values import Reply
 
 Handler = Callable[["Context"], "Reply"]
 
@@ -107,6 +110,11 @@ class Vendor(abc.ABC):
     @abc.abstractmethod
     def operations(self) -> Mapping[str, Handler]:
         """Handler for every operationId of the vendor's spec."""
+
+    @functools.cached_property
+    def request_policy(self) -> Policy:
+        """What ``core.request_check`` needs to know of the vendor."""
+        return Policy(self.query_status, self.validation_status, self.decode_body)
 
     def decode_body(self, body: Any) -> Any:
         """The parsed body as the vendor reads it, before any validation: the identity, unless a

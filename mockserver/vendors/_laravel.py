@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from typing import Any
 from urllib.parse import urlencode
 
-from mockserver.core.pipeline import Reply
+from mockserver.core.values import Reply
 from mockserver.core.violations import Code, Violation
 from mockserver.vendors._common import iso_z
 

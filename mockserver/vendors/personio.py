@@ -19,12 +19,13 @@ from typing import Any, ClassVar
 from mockserver.core.change import Change
 from mockserver.core.checks import normalized, taken_by_other
 from mockserver.core.faults import RETRY_AFTER_SECONDS
-from mockserver.core.pipeline import NO_BODY, Context, Incoming, Reply
+from mockserver.core.pipeline import Context
 from mockserver.core.records import from_openapi, schema_of, typed
 from mockserver.core.renders import Rendering
 from mockserver.core.rules import Provenance, RuleRegistry, doc
 from mockserver.core.spec import load_spec
 from mockserver.core.store import CollectionSpec, Record, VendorState
+from mockserver.core.values import NO_BODY, Incoming, Reply
 from mockserver.core.vendor import SPECS_DIR, Handler, Sample, Vendor, token_schema
 from mockserver.core.violations import Code, Violation
 from mockserver.vendors._common import as_int, iso_z

@@ -3,37 +3,40 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-from starlette.datastructures import QueryParams
-from starlette.responses import Response
-from starlette.types import Scope
 
 from mockserver.core.faults import MAX_FAULTS, FaultLimitError, fault_from_json
 from mockserver.core.rules import RuleRegistry
 from mockserver.core.schema import BadJSONError, parse_json
-from mockserver.core.store import StateError, StorageError
-from mockserver.web.responses import dumps
-from mockserver.web.state import SCOPE_KEY, RequestState
+from mockserver.core.store import Session, StateError, StorageError
+from mockserver.core.values import Reply
 
 if TYPE_CHECKING:
-    from mockserver.app import MockApp
+    from mockserver.web.runtime import Runtime
 
 ADMIN_SPEC = Path(__file__).with_name("admin.yaml")
 
 
-def _json(body: Any, status: int = 200) -> Response:
-    return Response(dumps(body), status, media_type="application/json")
+@dataclass(frozen=True)
+class AdminCall:
+    session: Session
+    raw_body: bytes
+    path_params: Mapping[str, Any]
+    query: Mapping[str, Any]
 
 
-def _error(status: int, message: str) -> Response:
+Task = Callable[["Runtime", AdminCall], Awaitable[Reply]]
+
+
+def _json(body: Any, status: int = 200) -> Reply:
+    return Reply(status, body)
+
+
+def _error(status: int, message: str) -> Reply:
     return _json({"status": status, "message": message}, status)
-
-
-def _state(scope: Scope) -> RequestState:
-    state: RequestState = scope[SCOPE_KEY]
-    return state
 
 
 def _document(raw: bytes) -> Any:
@@ -50,41 +53,46 @@ def _document(raw: bytes) -> Any:
         raise StateError(f"unreadable JSON: {str(exc)[:120]}") from None
 
 
-def _vendor(scope: Scope) -> str:
-    return str(scope["path_params"]["vendor"])
+def _vendor(call: AdminCall) -> str:
+    return str(call.path_params["vendor"])
 
 
-def admin_endpoints(mock: MockApp) -> dict[str, Any]:
-    async def health(scope: Scope) -> Response:
+async def admin_answer(mock: Runtime, operation_id: str, call: AdminCall) -> Reply:
+    """Run the admin task ``operation_id`` (an operationId of ``web/admin.yaml``)."""
+    task: Task = _TASKS[operation_id]
+    return await task(mock, call)
+
+
+def _tasks() -> dict[str, Task]:
+    async def health(mock: Runtime, call: AdminCall) -> Reply:
         return _json({"status": "ok", "vendors": sorted(mock.vendors)})
 
-    async def reset(scope: Scope) -> Response:
-        session = _state(scope).session
+    async def reset(mock: Runtime, call: AdminCall) -> Reply:
+        session = call.session
         try:  # the store clears the old session's faults too, once the reset is saved
             mock.store.reset(session.name)
         except StorageError as exc:
             return _error(503, f"the reset could not be saved, so the session is unchanged: {exc}")
         return _json({"message": f"session {session.name!r} restored from the fixtures"})
 
-    async def getState(scope: Scope) -> Response:  # noqa: N802 - operationId
-        vendor = _vendor(scope)
+    async def getState(mock: Runtime, call: AdminCall) -> Reply:  # noqa: N802 - operationId
+        vendor = _vendor(call)
         if vendor not in mock.vendors:
             return _error(404, f"unknown vendor {vendor!r}; known: {sorted(mock.vendors)}")
-        session = _state(scope).session
+        session = call.session
         with session.lock:
             return _json(session.states[vendor].dump())
 
-    async def putState(scope: Scope) -> Response:  # noqa: N802 - operationId
-        vendor = _vendor(scope)
+    async def putState(mock: Runtime, call: AdminCall) -> Reply:  # noqa: N802 - operationId
+        vendor = _vendor(call)
         if vendor not in mock.vendors:
             return _error(404, f"unknown vendor {vendor!r}; known: {sorted(mock.vendors)}")
-        state = _state(scope)
 
-        def replace() -> Response:
+        def replace() -> Reply:
             try:
-                document = _document(state.raw_body)
-                with state.session.lock:
-                    state.session.states[vendor].load(document, owned=True)
+                document = _document(call.raw_body)
+                with call.session.lock:
+                    call.session.states[vendor].load(document, owned=True)
             except StateError as exc:
                 return _json({"status": 400, "message": f"{exc}", "problems": exc.problems}, 400)
             except StorageError as exc:
@@ -93,20 +101,20 @@ def admin_endpoints(mock: MockApp) -> dict[str, Any]:
 
         # a whole document is checked before it is applied: seconds for a large one, which must
         # not stall every other session on the event loop
-        return await state.offload.run(len(state.raw_body), replace)
+        return await mock.offload.run(len(call.raw_body), replace)
 
-    async def getRequests(scope: Scope) -> Response:  # noqa: N802 - operationId
-        vendor = QueryParams(scope["query_string"]).get("vendor")
-        entries = _state(scope).session.journal.entries()
+    async def getRequests(mock: Runtime, call: AdminCall) -> Reply:  # noqa: N802 - operationId
+        vendor = call.query.get("vendor")
+        entries = call.session.journal.entries()
         if vendor:
             entries = [e for e in entries if e["vendor"] == vendor]
         return _json({"requests": entries})
 
-    async def clearRequests(scope: Scope) -> Response:  # noqa: N802 - operationId
-        _state(scope).session.journal.clear()
+    async def clearRequests(mock: Runtime, call: AdminCall) -> Reply:  # noqa: N802 - operationId
+        call.session.journal.clear()
         return _json({"message": "journal cleared"})
 
-    async def getRules(scope: Scope) -> Response:  # noqa: N802 - operationId
+    async def getRules(mock: Runtime, call: AdminCall) -> Reply:  # noqa: N802 - operationId
         registries: list[RuleRegistry] = [mock.general_rules]
         registries.extend(v.rules for v in mock.vendors.values())
         rules = [
@@ -125,30 +133,29 @@ def admin_endpoints(mock: MockApp) -> dict[str, Any]:
         ]
         return _json({"rules": rules})
 
-    async def getFaults(scope: Scope) -> Response:  # noqa: N802 - operationId
-        return _json({"faults": _state(scope).session.faults.list()})
+    async def getFaults(mock: Runtime, call: AdminCall) -> Reply:  # noqa: N802 - operationId
+        return _json({"faults": call.session.faults.list()})
 
-    async def addFault(scope: Scope) -> Response:  # noqa: N802 - operationId
-        state = _state(scope)
+    async def addFault(mock: Runtime, call: AdminCall) -> Reply:  # noqa: N802 - operationId
         try:
-            fault = fault_from_json(parse_json(state.raw_body))
+            fault = fault_from_json(parse_json(call.raw_body))
         except (BadJSONError, ValueError) as exc:
             return _error(400, str(exc))
         if fault.vendor is not None and fault.vendor not in mock.vendors:
             return _error(400, f"unknown vendor {fault.vendor[:40]!r}; known: {sorted(mock.vendors)}")
         try:  # the count is checked under the book's lock: concurrent posts cannot pass it
-            stored = state.session.faults.add(fault, limit=MAX_FAULTS)
+            stored = call.session.faults.add(fault, limit=MAX_FAULTS)
         except FaultLimitError as exc:
             return _error(400, str(exc))
         return _json({**stored.as_dict(), "remaining": stored.times, "served": 0}, 201)
 
-    async def clearFaults(scope: Scope) -> Response:  # noqa: N802 - operationId
-        _state(scope).session.faults.clear()
+    async def clearFaults(mock: Runtime, call: AdminCall) -> Reply:  # noqa: N802 - operationId
+        call.session.faults.clear()
         return _json({"message": "faults cleared"})
 
-    async def deleteFault(scope: Scope) -> Response:  # noqa: N802 - operationId
-        fault_id = str(scope["path_params"]["id"])
-        if not _state(scope).session.faults.remove(fault_id):
+    async def deleteFault(mock: Runtime, call: AdminCall) -> Reply:  # noqa: N802 - operationId
+        fault_id = str(call.path_params["id"])
+        if not call.session.faults.remove(fault_id):
             return _error(404, f"no fault {fault_id!r} in this session")
         return _json({"message": f"fault {fault_id} removed"})
 
@@ -165,3 +172,6 @@ def admin_endpoints(mock: MockApp) -> dict[str, Any]:
         "clearFaults": clearFaults,
         "deleteFault": deleteFault,
     }
+
+
+_TASKS = _tasks()

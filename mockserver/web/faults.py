@@ -30,9 +30,9 @@ from typing import Any
 from starlette.types import Message, Receive, Scope, Send
 
 from mockserver.core.faults import Fault
-from mockserver.core.pipeline import Reply
+from mockserver.core.values import Reply
 from mockserver.core.vendor import Vendor
-from mockserver.web.responses import to_response
+from mockserver.web.responses import encoded
 
 __all__ = [
     "FAULT_HEADER",
@@ -107,7 +107,9 @@ async def carry_out(
     reply = _reply(fault, served, vendor, scope["method"], path, now)
     recorder = _Recorder(None if fault.action == "truncate" else send)
     if reply is not None:
-        await to_response(reply)(scope, receive, recorder)
+        status, headers, body = encoded(reply)
+        await recorder({"type": "http.response.start", "status": status, "headers": headers})
+        await recorder({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
     else:
         await handle(recorder)
     if fault.action == "truncate":

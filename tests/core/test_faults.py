@@ -74,7 +74,7 @@ def test_GEN_9_a_1xx_status_in_the_header_is_refused() -> None:
 
 @pytest.mark.parametrize("status", [204, 304])
 def test_GEN_9_no_content_statuses_are_answered_without_a_body(status: int) -> None:
-    from mockserver.core.pipeline import NO_BODY
+    from mockserver.core.values import NO_BODY
 
     fault = Fault(status=status)
     assert fault.body is NO_BODY and "body" not in fault.as_dict()
@@ -398,7 +398,7 @@ def test_a_planned_answer_without_body_renders_as_json() -> None:
     # fuzz_client plans a 204 as a canned answer whose body is NO_BODY; the journal must render it
     import json
 
-    from mockserver.core.pipeline import NO_BODY
+    from mockserver.core.values import NO_BODY
 
     shown = Fault(vendor="personio", status=204, body=NO_BODY).as_dict()
     assert "body" not in shown

@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from mockserver.core.pipeline import Context, Incoming, Reply, handle
+from mockserver.core.pipeline import Context, handle
 from mockserver.core.store import CollectionSpec, StorageError, Store
+from mockserver.core.values import Incoming, Reply
 from mockserver.core.vendor import Handler, discover_vendors
 
 PERSONIO = discover_vendors(["personio"])["personio"]

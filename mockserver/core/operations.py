@@ -1,0 +1,213 @@
+"""The operation table: every operation of one spec, compiled once.
+
+It is the one router of the project. The mock, the proxy, the 405 answers and the response
+fuzzer all find an operation here, so they cannot disagree on which operation a call reaches.
+Each operation carries what checking a call needs, already prepared: typed parameters with their
+OpenAPI style, whether a bearer token is required, a compiled validator per body media type, and
+the documented response statuses.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from mockserver.core.schema import BodySchema
+from mockserver.core.spec import HTTP_METHODS, deref, inlined
+
+MAX_ID_DIGITS = 18
+"""An integer path id longer than this fits no vendor's 64-bit ids (GEN-13)."""
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    location: str
+    """``path``, ``query`` or ``header``."""
+    required: bool
+    schema: Mapping[str, Any]
+    explode: bool
+    validator: BodySchema
+
+    @property
+    def type(self) -> str | None:
+        kind = self.schema.get("type")
+        return kind if isinstance(kind, str) else None
+
+    @property
+    def item_type(self) -> str | None:
+        items = self.schema.get("items")
+        kind = items.get("type") if isinstance(items, Mapping) else None
+        return kind if isinstance(kind, str) else None
+
+
+@dataclass(frozen=True)
+class Operation:
+    operation_id: str
+    method: str
+    path: str
+    """The path template, relative to where the spec is mounted."""
+    path_params: tuple[Parameter, ...]
+    query_params: tuple[Parameter, ...]
+    header_params: tuple[Parameter, ...]
+    bearer: bool
+    """A bearer token is required (the spec's security, or the operation's own)."""
+    bodies: Mapping[str, BodySchema]
+    """Media type -> validator of the request body, in the spec's order."""
+    body_required: bool
+    responses: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    """Status (``404``, ``4XX`` or ``default``) -> the documented response, ``$ref``s inlined."""
+    response_bodies: Mapping[str, Mapping[str, BodySchema]] = field(default_factory=dict)
+    """Status key -> media type -> validator of the documented response body."""
+
+    @property
+    def statuses(self) -> tuple[str, ...]:
+        return tuple(self.responses)
+
+    def response_key(self, status: int) -> str | None:
+        """Which documented response answers ``status``: its own, its class's, or the default."""
+        for key in (str(status), f"{str(status)[0]}XX", "default"):
+            if key in self.responses:
+                return key
+        return None
+
+    @property
+    def documented_query(self) -> frozenset[str]:
+        return frozenset(p.name for p in self.query_params)
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where a method and a path lead: an operation, or why none (404, 405 with the allowed
+    methods, or a path id too long to be one)."""
+
+    operation: Operation | None
+    path_params: Mapping[str, str] = field(default_factory=dict)
+    allowed: tuple[str, ...] = ()
+    too_long: str | None = None
+    """The integer path parameter whose value has more than ``MAX_ID_DIGITS`` digits."""
+
+
+_INTEGER_SEGMENT = "[+-]?[0-9]+"
+
+
+class OperationTable:
+    """The operations of one spec, each path template compiled to one regex."""
+
+    def __init__(self, spec: Mapping[str, Any]) -> None:
+        self.operations: list[Operation] = list(_compile(spec))
+        self.by_id = {op.operation_id: op for op in self.operations}
+        templates: dict[str, list[Operation]] = {}
+        for op in self.operations:
+            templates.setdefault(op.path, []).append(op)
+        self._static = {path: ops for path, ops in templates.items() if "{" not in path}
+        self._dynamic = [(_pattern(ops[0]), ops) for path, ops in templates.items() if "{" in path]
+
+    def __iter__(self) -> Iterator[Operation]:
+        return iter(self.operations)
+
+    def route(self, method: str, path: str) -> Route:
+        """The operation ``method path`` reaches (``path`` relative to the mount point). HEAD
+        reaches the GET operation, as on every HTTP framework the vendors run."""
+        ops = self._static.get(path)
+        params: Mapping[str, str] = {}
+        if ops is None:
+            for pattern, candidates in self._dynamic:
+                match = pattern.fullmatch(path)
+                if match is not None:
+                    ops, params = candidates, match.groupdict()
+                    break
+            else:
+                return Route(None)
+        wanted = "GET" if method == "HEAD" else method
+        for op in ops:
+            if op.method == wanted:
+                for p in op.path_params:
+                    if p.type == "integer" and len(params[p.name].lstrip("+-")) > MAX_ID_DIGITS:
+                        return Route(None, params, too_long=p.name)
+                return Route(op, params)
+        return Route(None, params, allowed=tuple(sorted(op.method for op in ops)))
+
+
+def _pattern(op: Operation) -> re.Pattern[str]:
+    """A path template as a regex: an integer parameter takes digits (anything else is no route,
+    as on the vendors' frameworks), any other parameter one path segment."""
+    kinds = {p.name: p.type for p in op.path_params}
+    parts = re.split(r"\{([^}]+)\}", op.path)
+    regex = "".join(
+        re.escape(part)
+        if i % 2 == 0
+        else f"(?P<{part}>{_INTEGER_SEGMENT if kinds.get(part) == 'integer' else '[^/]+'})"
+        for i, part in enumerate(parts)
+    )
+    return re.compile(regex)
+
+
+def _compile(spec: Mapping[str, Any]) -> Iterator[Operation]:
+    default_security = spec.get("security") or []
+    schemes = (spec.get("components") or {}).get("securitySchemes") or {}
+    for path, item in (spec.get("paths") or {}).items():
+        shared = item.get("parameters", [])
+        for method in HTTP_METHODS:
+            op = item.get(method)
+            if op is None:
+                continue
+            params = [_parameter(spec, deref(spec, p)) for p in [*shared, *op.get("parameters", [])]]
+            by_location: dict[str, dict[str, Parameter]] = {"path": {}, "query": {}, "header": {}}
+            for param in params:  # an operation's parameter overrides the path item's
+                if param.location in by_location:
+                    by_location[param.location][param.name] = param
+            body = deref(spec, op.get("requestBody") or {})
+            bodies = {
+                media: BodySchema(inlined(spec, content.get("schema") or {}))
+                for media, content in (body.get("content") or {}).items()
+            }
+            security = op.get("security", default_security)
+            responses = {str(s): inlined(spec, r) for s, r in (op.get("responses") or {}).items()}
+            yield Operation(
+                operation_id=op["operationId"],
+                method=method.upper(),
+                path=path,
+                path_params=tuple(by_location["path"].values()),
+                query_params=tuple(by_location["query"].values()),
+                header_params=tuple(by_location["header"].values()),
+                bearer=_needs_bearer(security, schemes),
+                bodies=bodies,
+                body_required=bool(body.get("required", False)),
+                responses=responses,
+                response_bodies={
+                    key: {
+                        media: BodySchema(content.get("schema") or {}, response=True)
+                        for media, content in (response.get("content") or {}).items()
+                    }
+                    for key, response in responses.items()
+                },
+            )
+
+
+def _parameter(spec: Mapping[str, Any], raw: Mapping[str, Any]) -> Parameter:
+    schema = inlined(spec, raw.get("schema") or {})
+    location = raw["in"]
+    style = raw.get("style", "form" if location == "query" else "simple")
+    return Parameter(
+        name=raw["name"],
+        location=location,
+        required=bool(raw.get("required", False)),
+        schema=schema,
+        explode=bool(raw.get("explode", style == "form")),
+        validator=BodySchema(schema),
+    )
+
+
+def _needs_bearer(security: list[Mapping[str, Any]], schemes: Mapping[str, Any]) -> bool:
+    """Only HTTP bearer schemes are used by the vendors; an empty requirement (``security: []``,
+    or one alternative that is ``{}``) means the operation is public."""
+    if not security or any(not requirement for requirement in security):
+        return False
+    return all(
+        schemes.get(name, {}).get("type") == "http" and schemes.get(name, {}).get("scheme") == "bearer"
+        for requirement in security
+        for name in requirement
+    )

@@ -1,0 +1,294 @@
+"""The one request check: security, parameters and body of a routed call, every violation
+collected (up to GEN-5's cap) and none raised, so the pipeline answers them in GEN-6's order.
+
+The mock and the proxy both run it, so they give the same verdict on the same call.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from mockserver.core.change import Identity
+from mockserver.core.operations import Operation, Parameter, Route
+from mockserver.core.schema import BadJSONError, BodySchema, parse_json, undocumented_field
+from mockserver.core.violations import Code, Violation
+
+MAX_FORM_FIELDS = 100  # token requests carry four; the body's size is already capped (413)
+
+NO_ROUTE = "The requested route does not exist."
+NOT_ALLOWED = "This method is not allowed on this route."
+NO_TOKEN = "No authorization token provided"
+BAD_HEADER = "Invalid authorization header"
+BAD_TOKEN = "Provided token is not valid"
+
+
+@dataclass(frozen=True)
+class Policy:
+    """What the check needs from the vendor of the call."""
+
+    query_status: int = 400
+    validation_status: int = 400
+    decode_body: Callable[[Any], Any] = lambda body: body
+
+
+@dataclass
+class Checked:
+    """A call as the check found it. ``refusal`` is a problem answered before any rule runs (a
+    401 of GEN-8, a 415 of GEN-9); the other violations wait for the pipeline."""
+
+    refusal: Violation | None = None
+    path_params: dict[str, Any] = field(default_factory=dict)
+    query: dict[str, Any] = field(default_factory=dict)
+    body: Any = None
+    has_body: bool = False
+    body_schema: BodySchema | None = None
+    identity: Identity | None = None
+    param_violations: list[Violation] = field(default_factory=list)
+    body_violations: list[Violation] = field(default_factory=list)
+    unknown_params: list[Violation] = field(default_factory=list)
+
+
+def route_violation(route: Route) -> Violation:
+    """Why a call reached no operation (GEN-9): no route (404), a method the route does not take
+    (405), or an integer path id no vendor could hold (404, GEN-13: every id fits in 64 bits)."""
+    if route.too_long is not None:
+        message = f"Path parameter '{route.too_long}' is too long to be an id"
+        field = route.too_long
+        return Violation(404, Code.ROUTE_NOT_FOUND, message, field=field, location="path", rule="GEN-13")
+    if route.allowed:
+        return Violation(405, Code.METHOD_NOT_ALLOWED, NOT_ALLOWED, rule="GEN-9")
+    return Violation(404, Code.ROUTE_NOT_FOUND, NO_ROUTE, rule="GEN-9")
+
+
+def check_request(
+    op: Operation,
+    path_params: Mapping[str, str],
+    query_string: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    policy: Policy,
+    identify: Callable[[str], Identity | None],
+) -> Checked:
+    """``headers`` must answer lower-case names; ``query_string`` is the raw query; ``identify``
+    looks a bearer token up in the caller's session."""
+    checked = Checked()
+    if op.bearer:
+        identity, problem = _bearer(headers.get("authorization"), identify)
+        if problem is not None:
+            checked.refusal = Violation(401, Code.UNAUTHORIZED, problem, rule="GEN-8")
+            return checked
+        checked.identity = identity
+    _check_parameters(op, path_params, query_string, headers, policy, checked)
+    if op.bodies:
+        media = _media_type(headers.get("content-type")) or next(iter(op.bodies))
+        schema = op.bodies.get(media)
+        if schema is None:
+            accepted = list(op.bodies)
+            message = f"Invalid Content-type ({media}), expected {accepted}"
+            checked.refusal = Violation(
+                415, Code.UNSUPPORTED_MEDIA_TYPE, message, rule="GEN-9", params={"accepted": accepted}
+            )
+            return checked
+        _check_body(schema, media, op.body_required, body, policy, checked)
+    return checked
+
+
+def _bearer(
+    authorization: str | None, identify: Callable[[str], Identity | None]
+) -> tuple[Identity | None, str | None]:
+    if not authorization:
+        return None, NO_TOKEN
+    parts = authorization.split(None, 1)
+    if len(parts) < 2:
+        return None, BAD_HEADER
+    scheme, token = parts
+    if scheme.lower() != "bearer":
+        return None, NO_TOKEN
+    identity = identify(token)
+    return (identity, None) if identity is not None else (None, BAD_TOKEN)
+
+
+def _media_type(content_type: str | None) -> str | None:
+    """The media type, lower-cased (RFC 9110 8.3.1), without its parameters."""
+    if not content_type:
+        return None
+    return content_type.partition(";")[0].strip().lower() or None
+
+
+# -- parameters -----------------------------------------------------------------------------------
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_BOOLEANS = {"true": True, "false": False}
+
+
+def _check_parameters(
+    op: Operation,
+    path_params: Mapping[str, str],
+    query_string: str,
+    headers: Mapping[str, str],
+    policy: Policy,
+    checked: Checked,
+) -> None:
+    found = checked.param_violations
+    for param in op.path_params:
+        value = _coerce(param.type, path_params.get(param.name))
+        checked.path_params[param.name] = value
+        found.extend(_violations(param, value, 400))
+    raw_query: dict[str, list[str]] = {}
+    for name, value in parse_qsl(query_string, keep_blank_values=True):
+        raw_query.setdefault(name, []).append(value)
+    documented = op.documented_query
+    for param in op.query_params:
+        values = raw_query.get(param.name)
+        if values is None:
+            found.extend(_violations(param, None, policy.query_status))
+            continue
+        value = _query_value(param, values)
+        if not _ascii_integers(param, value):
+            found.append(_not_an_integer(param.name, policy.query_status))
+            continue
+        value = _coerce_query(param, value)
+        checked.query[param.name] = value
+        found.extend(_violations(param, value, policy.query_status))
+    for name, values in raw_query.items():
+        if name not in documented:
+            checked.query[name] = values
+            checked.unknown_params.append(undocumented_parameter(name, policy.query_status))
+    for param in op.header_params:
+        found.extend(_violations(param, headers.get(param.name.lower()), 400))
+
+
+def _query_value(param: Parameter, values: list[str]) -> str | list[str]:
+    """OpenAPI's form style: an array is comma-separated, and with ``explode`` its repetitions
+    are joined; any other parameter sent twice keeps its last value."""
+    if param.type != "array":
+        return values[-1]
+    joined = ",".join(values) if param.explode else values[-1]
+    return joined.split(",")
+
+
+def _ascii_integers(param: Parameter, value: str | list[str]) -> bool:
+    """Python's int() reads Arabic-Indic and fullwidth digits; the vendors' frameworks do not (GEN-13)."""
+    if param.type == "integer":
+        return _INTEGER.fullmatch(value) is not None  # type: ignore[arg-type]
+    if param.type == "array" and param.item_type == "integer":
+        return all(_INTEGER.fullmatch(v) for v in value)
+    return True
+
+
+def _coerce_query(param: Parameter, value: str | list[str]) -> Any:
+    if isinstance(value, list):
+        return [_coerce(param.item_type, v) for v in value]
+    return _coerce(param.type, value)
+
+
+def _coerce(kind: str | None, value: str | None) -> Any:
+    """A parameter's text as its schema's type; text that is not one stays text, for the schema
+    to report."""
+    if value is None:
+        return None
+    if kind == "integer" and _INTEGER.fullmatch(value):
+        return int(value)
+    if kind == "number":
+        try:
+            return float(value)
+        except ValueError:
+            return value
+    if kind == "boolean":
+        return _BOOLEANS.get(value.lower(), value)
+    return value
+
+
+def _violations(param: Parameter, value: Any, status: int) -> list[Violation]:
+    name, location = param.name, param.location
+    if value is None:
+        if not param.required:
+            return []
+        message = f"Missing {location} parameter '{name}'"
+        return [Violation(status, Code.SCHEMA, message, field=name, location=location, keyword="required")]
+    return [
+        Violation(
+            status=status,
+            code=Code.SCHEMA,
+            message=f"{location} parameter '{name}': {v.message}",
+            field=name,
+            location=location,
+            keyword=v.keyword,
+            params=v.params,
+        )
+        for v in param.validator.violations(value, status)
+    ]
+
+
+def _not_an_integer(name: str, status: int) -> Violation:
+    return Violation(
+        status=status,
+        code=Code.SCHEMA,
+        message=f"query parameter '{name}': must be of type integer",
+        field=name,
+        location="query",
+        keyword="type",
+        params={"limit": "integer"},
+        rule="GEN-13",
+    )
+
+
+def undocumented_parameter(name: str, status: int) -> Violation:
+    """A query parameter the operation does not document: GEN-7 as for a body field."""
+    found = undocumented_field(name, status)
+    message = f"'{name}' is not a documented query parameter of this operation"
+    return dataclasses.replace(found, message=message, location="query")
+
+
+# -- body -----------------------------------------------------------------------------------------
+FORM = "application/x-www-form-urlencoded"
+
+
+def _check_body(
+    schema: BodySchema, media: str, required: bool, raw: bytes, policy: Policy, checked: Checked
+) -> None:
+    """Parses strictly (GEN-9, GEN-13) and validates against the whole schema (GEN-5)."""
+    checked.body_schema = schema
+    form = media == FORM
+    if not raw.strip() and not form:  # an empty body is a missing body, or a form without fields
+        if required:
+            checked.body_violations.append(
+                Violation(400, Code.BAD_JSON, "Request body is required", keyword="required")
+            )
+        return
+    try:
+        body = parse_form(raw) if form else parse_json(raw)
+    except BadJSONError as exc:
+        checked.body_violations.append(Violation(400, Code.BAD_JSON, str(exc), rule=exc.rule))
+        return
+    body = policy.decode_body(body)
+    checked.body, checked.has_body = body, True
+    checked.body_violations.extend(schema.violations(body, policy.validation_status))
+
+
+def parse_form(raw: bytes) -> dict[str, Any]:
+    """``application/x-www-form-urlencoded`` as strictly as JSON (GEN-13): UTF-8 only, no
+    percent-encoded lone surrogate or invalid byte, at most ``MAX_FORM_FIELDS`` fields. A field
+    sent twice becomes a list, so the schema (``type: string``) reports it instead of one value
+    silently winning."""
+    try:
+        pairs = parse_qsl(
+            raw.decode("utf-8").strip(),
+            keep_blank_values=True,
+            strict_parsing=True,
+            errors="strict",
+            max_num_fields=MAX_FORM_FIELDS,
+        )
+    except (UnicodeDecodeError, ValueError) as exc:
+        error = BadJSONError(f"The form body cannot be decoded: {exc}")
+        error.rule = "GEN-13"
+        raise error from None
+    form: dict[str, Any] = {}
+    for name, value in pairs:
+        held = form.get(name)
+        form[name] = value if held is None else [*(held if isinstance(held, list) else [held]), value]
+    return form

@@ -1,0 +1,76 @@
+"""The value types a request turns into: what the web layer hands the core (``Incoming``) and
+what the core answers (``Reply``, ``Outcome``). They import nothing above them, so every layer
+can use them without an import cycle."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, quote, urlencode
+
+from mockserver.core.change import Identity
+from mockserver.core.violations import Violation
+
+if TYPE_CHECKING:
+    from mockserver.core.schema import BodySchema
+
+
+class _NoBody:
+    def __repr__(self) -> str:
+        return "NO_BODY"
+
+
+NO_BODY: Any = _NoBody()
+
+
+@dataclass
+class Reply:
+    status: int
+    body: Any = NO_BODY
+    headers: dict[str, str] = field(default_factory=dict)
+    media_type: str = "application/json"
+
+
+@dataclass
+class Incoming:
+    """A routed and checked request, as the web layer (the mock, the proxy, a test) hands it to
+    the core."""
+
+    method: str
+    path: str
+    path_params: Mapping[str, Any] = field(default_factory=dict)
+    query: Mapping[str, Any] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: Any = None
+    has_body: bool = False
+    body_schema: BodySchema | None = None
+    param_violations: list[Violation] = field(default_factory=list)
+    body_violations: list[Violation] = field(default_factory=list)
+    identity: Identity | None = None
+    link_base: str = ""
+    """Where the client's URL starts, up to ``path``: scheme, Host and the session prefix the
+    web layer stripped (``http://h:8000/__session/NAME``), so paging links lead back here."""
+    query_string: str = ""
+    """The query as the client sent it (``query`` holds the parsed, documented values)."""
+    unknown_params: list[Violation] = field(default_factory=list)
+    """Query parameters the operation does not document (GEN-7)."""
+
+    def link(self, changes: Mapping[str, Any], safe: str = ",") -> str:
+        """The URL of this request with the query parameters in ``changes`` set (or removed, for
+        None) in place, every other parameter kept as sent: a paging link reproduces the request."""
+        pairs = [(k, v) for k, v in parse_qsl(self.query_string, keep_blank_values=True) if k not in changes]
+        pairs += [(k, str(v)) for k, v in changes.items() if v is not None]
+        query = urlencode(pairs, safe=safe, quote_via=quote)
+        return f"{self.link_base}{self.path}" + (f"?{query}" if query else "")
+
+
+@dataclass
+class Outcome:
+    """A request's answer, with what the journal records of it."""
+
+    reply: Reply
+    fired: list[str]
+    violations: list[Violation]
+    warnings: list[Violation]
+    operation: str | None = None

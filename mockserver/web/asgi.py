@@ -1,0 +1,452 @@
+"""The one ASGI app: session, body limit, faults, dispatch and journal of every call.
+
+A vendor call is routed by the vendor's operation table, checked by ``core.request_check`` and
+answered by ``core.pipeline.handle``; the admin API goes through the same router and check.
+Only each spec's Swagger UI is left to connexion (``web/docs.py``), off the request path.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+from urllib.parse import unquote
+
+from starlette.types import Message, Receive, Scope, Send
+
+from mockserver.core.faults import parse_fault_header
+from mockserver.core.journal import Exchange
+from mockserver.core.operations import Route
+from mockserver.core.pipeline import handle, refuse
+from mockserver.core.request_check import NO_ROUTE, NOT_ALLOWED, Checked, check_request, route_violation
+from mockserver.core.store import Session
+from mockserver.core.values import Incoming, Outcome, Reply
+from mockserver.core.vendor import Vendor
+from mockserver.core.violations import Code, Violation
+from mockserver.web.admin import AdminCall, admin_answer
+from mockserver.web.faults import FAULT_HEADER, SERVER_SEND, carry_out
+from mockserver.web.responses import encoded
+from mockserver.web.runtime import Runtime
+
+log = logging.getLogger("mockserver")
+
+SESSION_HEADER = "x-mock-session"
+SESSION_PREFIX = "/__session/"
+ADMIN_PREFIX = "/__admin"
+_ENCODED_SLASH = b"%2f"
+
+Sender = Callable[[Message], Awaitable[None]]
+
+
+class BodyTooLargeError(Exception):
+    pass
+
+
+class Call:
+    """One call's state, from the first byte to its journal entry."""
+
+    __slots__ = (
+        "fired",
+        "link_prefix",
+        "operation",
+        "raw_body",
+        "session",
+        "vendor",
+        "violations",
+        "warnings",
+    )
+
+    def __init__(self, vendor: Vendor | None, session: Session, link_prefix: str) -> None:
+        self.vendor = vendor
+        self.session = session
+        self.link_prefix = link_prefix
+        self.raw_body = b""
+        self.operation: str | None = None
+        self.fired: list[str] = []
+        self.violations: list[Violation] = []
+        self.warnings: list[Violation] = []
+
+    def outcome(self, outcome: Outcome) -> Reply:
+        self.operation = outcome.operation
+        self.fired = outcome.fired
+        self.violations = outcome.violations
+        self.warnings = outcome.warnings
+        return outcome.reply
+
+
+class MockASGI:
+    def __init__(self, runtime: Runtime, docs: Callable[[Scope, Receive, Send], Awaitable[None]]) -> None:
+        self.rt = runtime
+        self.docs = docs
+        self._by_prefix = sorted(runtime.vendors.values(), key=lambda v: len(v.prefix), reverse=True)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await _lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return  # no websockets: the server closes the connection
+        scope[SERVER_SEND] = send  # reset/truncate faults reach the socket through it (web/faults.py)
+        full_path: str = scope["path"]
+        path, session_name = _session_in_path(full_path)
+        link_prefix = full_path[: len(full_path) - len(path)]
+        path = self.alias(path)
+        headers = _headers(scope)
+        session_name = session_name or headers.get(SESSION_HEADER)
+        if path.startswith(ADMIN_PREFIX) and not self.rt.admin_allowed(path, headers.get("authorization")):
+            refusal = {"status": 401, "message": "The admin API needs 'Authorization: Bearer <admin token>'."}
+            await _send(send, Reply(401, refusal, {"WWW-Authenticate": "Bearer"}), scope["method"])
+            return
+        vendor = self.vendor_for(path)
+        if self.is_docs(path, vendor):
+            await self.docs(dict(scope, path=path), receive, send)
+            return
+        call = Call(vendor, self.rt.store.session(session_name), link_prefix)
+        try:
+            call.raw_body = await _read_body(receive, self.rt.config.max_body_bytes)
+        except BodyTooLargeError:
+            limit = self.rt.config.max_body_bytes
+            violation = Violation(413, Code.TOO_LARGE, f"Request body exceeds {limit} bytes", rule="GEN-9")
+            await self._refuse(call, scope, send, path, violation)
+            return
+        if vendor is None:
+            await self._admin_or_nothing(call, scope, send, path, headers)
+            return
+        unroutable = _unroutable(path, _ENCODED_SLASH in (scope.get("raw_path") or b"").lower())
+        if unroutable is not None:
+            await self._refuse(call, scope, send, path, unroutable)
+            return
+        relative = path[len(vendor.prefix) :]
+        fault_header = headers.get(FAULT_HEADER)
+        if fault_header is not None or call.session.faults.active:
+            answered = await self._fault(
+                vendor, call, scope, receive, send, path, relative, headers, fault_header
+            )
+            if answered:
+                return
+        status, raw_headers, sent = await self._answer(vendor, call, scope, send, path, relative, headers)
+        self._journal(call, scope, path, status, raw_headers, sent)
+
+    # -- vendor calls ---------------------------------------------------------------------------
+    async def _answer(
+        self,
+        vendor: Vendor,
+        call: Call,
+        scope: Scope,
+        send: Sender,
+        path: str,
+        relative: str,
+        headers: dict[str, str],
+    ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+        method: str = scope["method"]
+        try:
+            reply = await self._reply(vendor, call, scope, path, relative, headers)
+        except Exception as exc:  # a bug of ours: the vendor's 500, never a framework page
+            log.error("unexpected error on %s %s", method, path, exc_info=exc)
+            violation = Violation(500, Code.INTERNAL, "internal error")
+            reply = call.outcome(refuse(vendor, violation, self.rt.clock.now()))
+        return await _send(send, reply, method)
+
+    async def _reply(
+        self, vendor: Vendor, call: Call, scope: Scope, path: str, relative: str, headers: dict[str, str]
+    ) -> Reply:
+        rt = self.rt
+        method: str = scope["method"]
+        route = rt.tables[vendor.id].route(method, relative)
+        if route.operation is None:
+            reply = call.outcome(refuse(vendor, route_violation(route), rt.clock.now()))
+            if route.allowed:  # RFC 9110: say what the route supports
+                reply.headers = {**reply.headers, "Allow": ", ".join(route.allowed)}
+            return reply
+        op = route.operation
+        session, body = call.session, call.raw_body
+        query_string = scope["query_string"].decode("latin-1")
+        state = session.states[vendor.id]
+        link_base = _origin(scope, headers) + call.link_prefix
+
+        def run() -> Outcome:
+            # the check holds no lock: parsing a large body must not stall the session's other calls
+            checked = check_request(
+                op,
+                route.path_params,
+                query_string,
+                headers,
+                body,
+                vendor.request_policy,
+                lambda token: vendor.identify(token, state),
+            )
+            if checked.refusal is not None:
+                return refuse(vendor, checked.refusal, rt.clock.now())
+            incoming = _incoming(method, path, headers, checked, link_base, query_string)
+            with session.lock:
+                return handle(vendor, op.operation_id, incoming, state, rt.clock.now(), rt.config.strict)
+
+        return call.outcome(await rt.offload.run(len(body), run))
+
+    async def _fault(
+        self,
+        vendor: Vendor,
+        call: Call,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        path: str,
+        relative: str,
+        headers: dict[str, str],
+        header: str | None,
+    ) -> bool:
+        """Answer the call as an injected fault says (the header wins over the session's faults);
+        False when no fault applies. A fault that cannot apply is answered as the vendor's 400."""
+        try:
+            if header is not None:
+                fault, served, via = parse_fault_header(header), 0, "header"
+            else:
+                taken = call.session.faults.take_counted(vendor.id, scope["method"], relative)
+                if taken is None:
+                    return False
+                (fault, served), via = taken, "admin"
+
+            async def run_handler(recorder: Send) -> None:
+                await self._answer(vendor, call, scope, recorder, path, relative, headers)
+
+            answer = await carry_out(
+                fault,
+                served,
+                vendor=vendor,
+                path=relative,
+                now=self.rt.clock.now(),
+                scope=scope,
+                receive=receive,
+                send=send,
+                handle=run_handler,
+            )
+        except ValueError as exc:  # a malformed header, or a fuzz fault for an undocumented status
+            field = "X-Mock-Fault" if header is not None else None
+            violation = Violation(400, Code.INVALID, str(exc), field=field, location="header")
+            await self._refuse(call, scope, send, path, violation)
+            return True
+        shown = {**fault.as_dict(), "via": via}
+        self._journal(call, scope, path, answer.status, answer.headers, bytes(answer.body), shown)
+        return True
+
+    # -- the admin API and unknown paths --------------------------------------------------------
+    async def _admin_or_nothing(
+        self, call: Call, scope: Scope, send: Send, path: str, headers: dict[str, str]
+    ) -> None:
+        method: str = scope["method"]
+        rt = self.rt
+        admin = path.startswith(ADMIN_PREFIX)
+        route = rt.admin_table.route(method, path[len(ADMIN_PREFIX) :]) if admin else Route(None)
+        if route.operation is None:
+            status = 405 if route.allowed else 404
+            reply = Reply(status, {"status": status, "message": NOT_ALLOWED if route.allowed else NO_ROUTE})
+            if route.allowed:
+                reply.headers["Allow"] = ", ".join(route.allowed)
+            await _send(send, reply, method)
+            return
+        op = route.operation
+        query_string = scope["query_string"].decode("latin-1")
+        checked = check_request(op, route.path_params, query_string, headers, b"", rt.admin_policy, _nobody)
+        if checked.refusal is not None:
+            refusal = checked.refusal
+            await _send(
+                send, Reply(refusal.status, {"status": refusal.status, "message": refusal.message}), method
+            )
+            return
+        admin_call = AdminCall(call.session, call.raw_body, checked.path_params, checked.query)
+        try:
+            reply = await admin_answer(rt, op.operation_id, admin_call)
+        except Exception as exc:
+            log.error("unexpected error on %s %s", method, path, exc_info=exc)
+            reply = Reply(500, {"status": 500, "message": "internal error"})
+        await _send(send, reply, method)
+
+    # -- helpers ----------------------------------------------------------------------------------
+    def vendor_for(self, path: str) -> Vendor | None:
+        for vendor in self._by_prefix:
+            if path == vendor.prefix or path.startswith(vendor.prefix + "/"):
+                return vendor
+        first = "/" + path.strip("/").split("/", 1)[0]
+        return next((v for v in self.rt.vendors.values() if first == f"/{v.id}"), None)
+
+    def alias(self, path: str) -> str:
+        """``/<vendor>/openapi.json`` and ``/<vendor>/ui/`` wherever the vendor is mounted."""
+        for vendor in self.rt.vendors.values():
+            short = f"/{vendor.id}"
+            if vendor.prefix != short and (path == f"{short}/openapi.json" or path.startswith(f"{short}/ui")):
+                return vendor.prefix + path[len(short) :]
+        return path
+
+    @staticmethod
+    def is_docs(path: str, vendor: Vendor | None) -> bool:
+        """A spec document or Swagger UI: ``<base>/openapi.json|yaml`` and ``<base>/ui...``."""
+        base = vendor.prefix if vendor is not None else ADMIN_PREFIX
+        if not path.startswith(base):
+            return False
+        rest = path[len(base) :]
+        return rest in ("/openapi.json", "/openapi.yaml") or rest == "/ui" or rest.startswith("/ui/")
+
+    async def _refuse(self, call: Call, scope: Scope, send: Send, path: str, violation: Violation) -> None:
+        """Answer before any handler runs, in the vendor's envelope, and journal the call."""
+        vendor = call.vendor
+        if vendor is None:
+            reply = Reply(violation.status, {"status": violation.status, "message": violation.message})
+            await _send(send, reply, scope["method"])
+            return
+        reply = call.outcome(refuse(vendor, violation, self.rt.clock.now()))
+        status, raw_headers, body = await _send(send, reply, scope["method"])
+        self._journal(call, scope, path, status, raw_headers, body)
+
+    def _journal(
+        self,
+        call: Call,
+        scope: Scope,
+        path: str,
+        status: int,
+        raw_headers: list[tuple[bytes, bytes]],
+        body: bytes,
+        fault: dict[str, Any] | None = None,
+    ) -> None:
+        if call.vendor is None:
+            return
+        self.rt.coverage.update(call.fired)
+        call.session.journal.record(
+            Exchange(
+                session=call.session.name,
+                vendor=call.vendor.id,
+                method=scope["method"],
+                path=path,
+                query=scope.get("query_string", b""),
+                status=status,
+                request_headers=scope["headers"],
+                request_body=call.raw_body,
+                response_headers=raw_headers,
+                response_body=body,
+                operation=call.operation,
+                rules=call.fired,
+                violations=call.violations,
+                warnings=call.warnings,
+                fault=fault,
+            )
+        )
+
+
+def _nobody(token: str) -> None:
+    return None
+
+
+def _unroutable(path: str, encoded_slash: bool) -> Violation | None:
+    """Routing works on the raw path: ``1001%2fmembers`` is one segment, which no route of any
+    vendor takes, and a trailing slash names no documented route (no redirect built from the
+    client's Host header)."""
+    if encoded_slash or (path.endswith("/") and len(path) > 1):
+        return Violation(404, Code.ROUTE_NOT_FOUND, NO_ROUTE, rule="GEN-9")
+    return None
+
+
+def _incoming(
+    method: str, path: str, headers: dict[str, str], checked: Checked, link_base: str, query_string: str
+) -> Incoming:
+    return Incoming(
+        method=method,
+        path=path,
+        path_params=checked.path_params,
+        query=checked.query,
+        headers=headers,
+        body=checked.body,
+        has_body=checked.has_body,
+        body_schema=checked.body_schema,
+        param_violations=checked.param_violations,
+        body_violations=checked.body_violations,
+        identity=checked.identity,
+        link_base=link_base,
+        query_string=query_string,
+        unknown_params=checked.unknown_params,
+    )
+
+
+class _Headers(dict[str, str]):
+    """Request headers by lower-case name (the first of repeated ones, as Starlette answers);
+    a lookup by any case works, as on every HTTP framework."""
+
+    def __missing__(self, key: str) -> str:
+        lower = key.lower()
+        if lower == key:
+            raise KeyError(key)
+        return self[lower]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+    def __contains__(self, key: object) -> bool:
+        return dict.__contains__(self, key) or (isinstance(key, str) and dict.__contains__(self, key.lower()))
+
+
+def _headers(scope: Scope) -> dict[str, str]:
+    found = _Headers()
+    for name, value in reversed(scope["headers"]):
+        found[name.decode("latin-1").lower()] = value.decode("latin-1")
+    return found
+
+
+_HOST = re.compile(r"[A-Za-z0-9.-]+(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?")
+
+
+def _origin(scope: Scope, headers: dict[str, str]) -> str:
+    """The origin the client called: links the vendor hands out (paging) must lead back to this
+    mock. A Host header that is not a plain host[:port] is not echoed into links; the server's
+    own address is used then."""
+    host = headers.get("host", "")
+    if not _HOST.fullmatch(host):
+        server = scope.get("server") or ("localhost", None)
+        name = f"[{server[0]}]" if ":" in str(server[0]) else str(server[0])
+        host = name if server[1] is None else f"{name}:{server[1]}"
+    return f"{scope.get('scheme', 'http')}://{host}"
+
+
+async def _send(send: Sender, reply: Reply, method: str) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    """Send ``reply``; what was sent, for the journal. A HEAD answer has the GET's headers only."""
+    status, raw_headers, body = encoded(reply)
+    await send({"type": "http.response.start", "status": status, "headers": raw_headers})
+    await send({"type": "http.response.body", "body": b"" if method == "HEAD" else body})
+    return status, raw_headers, body
+
+
+def _session_in_path(path: str) -> tuple[str, str | None]:
+    """``/__session/NAME/<path>`` is ``<path>`` with ``X-Mock-Session: NAME``: a client that cannot
+    add headers gets an isolated session from its base URL alone."""
+    if not path.startswith(SESSION_PREFIX):
+        return path, None
+    name, _, rest = path[len(SESSION_PREFIX) :].partition("/")
+    return "/" + rest, unquote(name) or None
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    more = True
+    while more:
+        message: MutableMapping[str, Any] = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLargeError
+        chunks.append(chunk)
+        more = message.get("more_body", False)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+async def _lifespan(receive: Receive, send: Send) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
