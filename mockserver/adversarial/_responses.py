@@ -23,6 +23,7 @@ from typing import Any
 from openapi_schema_validator import OAS30ReadValidator, oas30_format_checker
 
 from mockserver.adversarial._values import Gen, compile_schema, enum_of, header_text, pick, properties_of
+from mockserver.core.operations import OperationTable
 from mockserver.core.spec import SpecOperation, inlined, load_spec, operations
 from mockserver.core.values import NO_BODY, Reply
 
@@ -147,21 +148,17 @@ def compiled_operation(spec_path: Path, operation_id: str) -> CompiledOperation:
 
 
 def operation_at(spec_path: Path, method: str, path: str) -> SpecOperation:
-    """The operation a vendor-relative call reaches; literal segments win over parameters."""
+    """The operation a vendor-relative call reaches, as the mock routes it (``core.operations``)."""
     route = path.partition("?")[0]
-    for pattern, op in _routes(spec_path):
-        if op.method == method.upper() and pattern.fullmatch(route):
-            return op
-    raise LookupError(f"{spec_path.name} documents no operation for {method.upper()} {route}")
+    found = _table(spec_path).route(method.upper(), route).operation
+    if found is None:
+        raise LookupError(f"{spec_path.name} documents no operation for {method.upper()} {route}")
+    return next(op for op in operations(load_spec(spec_path)) if op.operation_id == found.operation_id)
 
 
 @functools.cache
-def _routes(spec_path: Path) -> list[tuple[re.Pattern[str], SpecOperation]]:
-    routes = [
-        (re.compile(re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(op.path))), op)
-        for op in operations(load_spec(spec_path))
-    ]
-    return sorted(routes, key=lambda route: route[1].path.count("{"))
+def _table(spec_path: Path) -> OperationTable:
+    return OperationTable(load_spec(spec_path))
 
 
 def _compile_response(key: str, response: Mapping[str, Any], echoes: frozenset[str]) -> _Response:

@@ -30,6 +30,8 @@ from mockserver.core.journal import DEFAULT_BODY_BYTES, DEFAULT_BUDGET_BYTES, Jo
 from mockserver.core.records import Check, compile_schema, short
 from mockserver.core.strict import strict_json_problems, strict_json_text
 
+_ABSENT: Any = object()
+
 Record = dict[str, Any]
 Document = dict[str, dict[str, Record]]
 """A vendor's whole state: collection name -> record id (``str``) -> record."""
@@ -140,12 +142,15 @@ class Collection:
 
     def put(self, record: Record) -> Record:
         key = str(record[self.spec.id_field])
-        # GEN-13, once for every vendor: nothing is stored that cannot be sent back as JSON
-        if strict_json_text(record) is None:
+        # GEN-13, once for every vendor: nothing is stored that cannot be sent back as JSON. The
+        # values the stored version already holds were checked when it was stored.
+        held = self._records.get(key)
+        fresh = record if held is None else {k: v for k, v in record.items() if held.get(k, _ABSENT) is not v}
+        if strict_json_text(fresh) is None:
             problems = strict_json_problems(record, 5, f"{self.name}[{key!r}]")
             if problems:
                 raise UnstorableError(problems)
-        self._owner._remember(self, key, self._records.get(key))
+        self._owner._remember(self, key, held)
         self._store(key, record)
         return record
 
@@ -612,6 +617,12 @@ class Store:
     def session_names(self) -> list[str]:
         """The sessions in memory (with a persistence, saved ones may be in the file only)."""
         return sorted(self._sessions)
+
+    def sessions(self) -> list[Session]:
+        """The sessions in memory, by name, without creating one or counting it as used (the
+        admin API's session list must not keep sessions alive)."""
+        with self._lock:
+            return [self._sessions[name] for name in sorted(self._sessions)]
 
     def close(self) -> None:
         """Close the persistence, if any (the in-memory state stays readable)."""
