@@ -28,14 +28,13 @@ from starlette.routing import Route, Router
 from starlette.types import Receive, Scope, Send
 
 from mockserver.config import DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_PROXY_PORT
-from mockserver.core.change import Identity
 from mockserver.core.journal import Exchange, Journal
 from mockserver.core.operations import OperationTable
 from mockserver.core.request_check import check_request, route_violation
 from mockserver.core.response_check import response_violations
 from mockserver.core.schema import undocumented_field
 from mockserver.core.spec import load_spec
-from mockserver.core.values import NO_BODY, Reply
+from mockserver.core.values import NO_BODY, Identity, Reply
 from mockserver.core.vendor import Vendor, discover_vendors
 from mockserver.core.violations import Code, Violation
 

@@ -8,19 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from mockserver.core.store import Record, VendorState
-
-
-@dataclass(frozen=True)
-class Identity:
-    """Who is calling: built from the vendor's ``tokens`` collection (GEN-8)."""
-
-    token: str
-    subject: Any = None
-    permissions: frozenset[str] = frozenset()
-    record: Mapping[str, Any] = field(default_factory=dict)
-
-    def can(self, permission: str) -> bool:
-        return permission in self.permissions
+from mockserver.core.values import Identity
 
 
 @dataclass

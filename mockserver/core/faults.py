@@ -29,6 +29,7 @@ from http import HTTPStatus
 from typing import Any
 
 from mockserver.core.strict import has_lone_surrogate
+from mockserver.core.values import NO_BODY
 from mockserver.core.violations import Code, Violation
 
 __all__ = [
@@ -123,8 +124,6 @@ class Fault:
         if self.path is not None:  # fnmatch semantics: `*` also crosses `/`
             object.__setattr__(self, "pattern", re.compile(fnmatch.translate(self.path)))
         if self.action == "status" and self.status in _NO_CONTENT and not self.has_body:
-            from mockserver.core.values import NO_BODY
-
             object.__setattr__(self, "body", NO_BODY)  # answered as it is: status and headers
 
     @property
@@ -152,8 +151,6 @@ class Fault:
             "seed": self.seed,
             "times": self.times,
         }
-        from mockserver.core.values import NO_BODY
-
         if self.has_body and self.body is not NO_BODY:
             shown["body"] = self.body
         return shown
@@ -190,8 +187,6 @@ def _body_problem(fault: Fault) -> str | None:
     status = fault.status
     if fault.action != "status" or status is None:
         return None
-    from mockserver.core.values import NO_BODY
-
     if status in _NO_CONTENT:
         if fault.has_body and fault.body is not NO_BODY:
             return f"status {status} ends at the headers: leave the body out (a client reads none)"

@@ -13,12 +13,12 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, NoReturn
 
-from mockserver.core.change import Change, Identity
+from mockserver.core.change import Change
 from mockserver.core.general import GENERAL
 from mockserver.core.rules import Kind
 from mockserver.core.schema import MAX_VIOLATIONS, capped, pruned, undocumented_field
 from mockserver.core.store import Collection, Record, StorageError, UnstorableError, VendorState
-from mockserver.core.values import NO_BODY, Incoming, Outcome, Reply
+from mockserver.core.values import NO_BODY, Identity, Incoming, Outcome, Reply
 from mockserver.core.vendor import Vendor
 from mockserver.core.violations import Code, Phase, Rejection, Violation
 

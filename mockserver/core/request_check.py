@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
-from mockserver.core.change import Identity
 from mockserver.core.operations import Operation, Parameter, Route
 from mockserver.core.schema import BadJSONError, BodySchema, parse_json, undocumented_field
+from mockserver.core.values import Identity
 from mockserver.core.violations import Code, Violation
 
 MAX_FORM_FIELDS = 100  # token requests carry four; the body's size is already capped (413)

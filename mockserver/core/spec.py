@@ -11,6 +11,8 @@ from typing import Any
 import yaml
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
+SPECS_DIR = Path(__file__).resolve().parents[2] / "specs"
+"""Where ``specs/<vendor>.yaml`` live, beside the package."""
 
 
 # libyaml's loader parses the specs ~10x faster than the pure-Python one: startup time is a target.
@@ -91,6 +93,4 @@ def inlined(spec: Mapping[str, Any], node: Any, trail: tuple[str, ...] = ()) -> 
 
 def spec_files() -> list[Path]:
     """Every vendor spec shipped in ``specs/``."""
-    from mockserver.core.vendor import SPECS_DIR
-
     return sorted(SPECS_DIR.glob("*.yaml"))

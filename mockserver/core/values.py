@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, quote, urlencode
 
-from mockserver.core.change import Identity
 from mockserver.core.violations import Violation
 
 if TYPE_CHECKING:
@@ -22,6 +21,19 @@ class _NoBody:
 
 
 NO_BODY: Any = _NoBody()
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who is calling: built from the vendor's ``tokens`` collection (GEN-8)."""
+
+    token: str
+    subject: Any = None
+    permissions: frozenset[str] = frozenset()
+    record: Mapping[str, Any] = field(default_factory=dict)
+
+    def can(self, permission: str) -> bool:
+        return permission in self.permissions
 
 
 @dataclass

@@ -16,27 +16,24 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
-from mockserver.core.change import Identity
 from mockserver.core.faults import fault_violation
 from mockserver.core.records import schema_of, typed
 from mockserver.core.renders import Rendering, rendering_problems
 from mockserver.core.request_check import Policy
 from mockserver.core.rules import RuleRegistry
 from mockserver.core.scenarios import Scenario
+from mockserver.core.spec import SPECS_DIR
 from mockserver.core.store import CollectionSpec, VendorState
+from mockserver.core.values import Identity, Reply
 from mockserver.core.violations import Violation, pick_answer
 
-if TYPE_CHECKING:
-    from mockserver.core.pipeline import Context
-    from mockserver.core.values import Reply
+Handler = Callable[[Any], Reply]
+"""A vendor's endpoint: it takes the call's ``core.pipeline.Context``. The pipeline runs vendors,
+so this module cannot name a type of it without an import cycle."""
 
-Handler = Callable[["Context"], "Reply"]
-
-PACKAGE_DIR = Path(__file__).resolve().parent.parent
-SPECS_DIR = PACKAGE_DIR.parent / "specs"
-FIXTURES_DIR = PACKAGE_DIR / "fixtures"
+FIXTURES_DIR = Path(__file__).resolve().parents[1] / "fixtures"
 
 
 @dataclass(frozen=True)

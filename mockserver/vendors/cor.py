@@ -29,10 +29,10 @@ from mockserver.core.pipeline import Context
 from mockserver.core.records import from_openapi, schema_of, typed
 from mockserver.core.renders import Rendering
 from mockserver.core.rules import Provenance, RuleRegistry, decision, doc, inferred
-from mockserver.core.spec import load_spec
+from mockserver.core.spec import SPECS_DIR, load_spec
 from mockserver.core.store import Collection, CollectionSpec, Record, VendorState
 from mockserver.core.values import Incoming, Reply
-from mockserver.core.vendor import SPECS_DIR, Handler, Sample, Vendor, token_schema
+from mockserver.core.vendor import Handler, Sample, Vendor, token_schema
 from mockserver.core.violations import Code, Violation
 from mockserver.vendors._common import iso_z
 from mockserver.vendors._cor_scenarios import SCENARIOS

@@ -14,17 +14,17 @@ from datetime import UTC, date, datetime
 from functools import partial
 from typing import Any, ClassVar
 
-from mockserver.core.change import Change, Identity
+from mockserver.core.change import Change
 from mockserver.core.checks import missing_references, taken_by_other
 from mockserver.core.faults import RETRY_AFTER_SECONDS
 from mockserver.core.pipeline import Context
 from mockserver.core.records import from_openapi, schema_of, typed
 from mockserver.core.renders import Rendering
 from mockserver.core.rules import Provenance, RuleRegistry, decision, doc, inferred
-from mockserver.core.spec import load_spec
+from mockserver.core.spec import SPECS_DIR, load_spec
 from mockserver.core.store import CollectionSpec, Record, VendorState
-from mockserver.core.values import Incoming, Reply
-from mockserver.core.vendor import SPECS_DIR, Handler, Sample, Vendor, token_schema
+from mockserver.core.values import Identity, Incoming, Reply
+from mockserver.core.vendor import Handler, Sample, Vendor, token_schema
 from mockserver.core.violations import Code, Phase, Rejection, Violation
 from mockserver.vendors import _symfony as symfony
 from mockserver.vendors._common import as_int, iso_z, page

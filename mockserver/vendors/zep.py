@@ -22,10 +22,10 @@ from mockserver.core.pipeline import Context
 from mockserver.core.records import from_openapi, schema_of, typed
 from mockserver.core.renders import Rendering
 from mockserver.core.rules import Provenance, RuleRegistry, doc
-from mockserver.core.spec import load_spec
+from mockserver.core.spec import SPECS_DIR, load_spec
 from mockserver.core.store import CollectionSpec, Record, VendorState
 from mockserver.core.values import Incoming, Reply
-from mockserver.core.vendor import SPECS_DIR, Handler, Sample, Vendor, token_schema
+from mockserver.core.vendor import Handler, Sample, Vendor, token_schema
 from mockserver.core.violations import Code, Violation
 from mockserver.vendors import _laravel as laravel
 from mockserver.vendors._common import as_int

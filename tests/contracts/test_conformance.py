@@ -8,7 +8,7 @@ import json
 import pytest
 
 from contracts.conformance import SpecChecker
-from mockserver.core.vendor import SPECS_DIR
+from mockserver.core.spec import SPECS_DIR
 from mockserver.core.violations import Violation
 
 WETHOD_HEADERS = {"Authorization": "Bearer t", "Wethod-Company": "acme", "Wethod-Version": "2024-06-15"}

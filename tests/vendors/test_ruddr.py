@@ -9,8 +9,7 @@ import pytest
 from contracts.conformance import SpecChecker
 from mockserver.app import create_app
 from mockserver.config import ServerConfig
-from mockserver.core.spec import load_spec
-from mockserver.core.vendor import SPECS_DIR
+from mockserver.core.spec import SPECS_DIR, load_spec
 from tests.fixtures.mock import FROZEN_NOW, Api
 
 V = "ruddr"
