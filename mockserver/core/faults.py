@@ -40,6 +40,7 @@ __all__ = [
     "UNSET",
     "Fault",
     "FaultBook",
+    "FaultError",
     "FaultLimitError",
     "fault_from_json",
     "fault_violation",
@@ -71,6 +72,15 @@ _NO_CONTENT = (204, 304)
 _METHOD = re.compile(r"^[A-Za-z]+$")
 _DIGITS = re.compile(r"-?[0-9]{1,18}")
 _FIELDS = ("vendor", "method", "path", "action", "status", "body", "headers", "latency_ms", "seed", "times")
+
+
+class FaultError(ValueError):
+    """A fault that cannot be stored: the message for the person who wrote it, and the field it is
+    about (``None`` when no one field is to blame), so a form can point at it."""
+
+    def __init__(self, field: str | None, message: str) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class _Unset:
@@ -114,8 +124,8 @@ class Fault:
 
     def __post_init__(self) -> None:
         problem = _problem(self)
-        if problem:
-            raise ValueError(problem)
+        if problem is not None:
+            raise problem
         if self.method is not None:
             object.__setattr__(self, "method", self.method.upper())
         object.__setattr__(self, "headers", dict(self.headers))  # a private copy: the fault is frozen
@@ -160,95 +170,125 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _problem(fault: Fault) -> str | None:
+def _problem(fault: Fault) -> FaultError | None:
     action, status = fault.action, fault.status
     if action not in ACTIONS:
-        return f"action must be one of {', '.join(ACTIONS)}, not {_excerpt(action)}"
+        return FaultError("action", f"action must be one of {', '.join(ACTIONS)}, not {_excerpt(action)}")
     for name in ("vendor", "method", "path"):
         value = getattr(fault, name)
         if value is not None and (not isinstance(value, str) or not value):
-            return f"{name} must be a non-empty string or null, not {_excerpt(value)}"
+            return FaultError(name, f"{name} must be a non-empty string or null, not {_excerpt(value)}")
         if value is not None and has_lone_surrogate(value):
-            return f"{name} holds a lone UTF-16 surrogate, which no request can carry: {_excerpt(value)}"
+            return FaultError(
+                name, f"{name} holds a lone UTF-16 surrogate, which no request can carry: {_excerpt(value)}"
+            )
     if fault.method is not None and not _METHOD.fullmatch(fault.method):
-        return f"method must be an HTTP method such as PATCH, not {_excerpt(fault.method)}"
+        return FaultError(
+            "method", f"method must be an HTTP method such as PATCH, not {_excerpt(fault.method)}"
+        )
     if fault.path is not None and len(fault.path) > MAX_PATH_LENGTH:
-        return f"path must be a glob of at most {MAX_PATH_LENGTH} characters, not {len(fault.path)}"
+        return FaultError(
+            "path", f"path must be a glob of at most {MAX_PATH_LENGTH} characters, not {len(fault.path)}"
+        )
     if status is not None and (not _is_int(status) or not 200 <= status <= 599):
         interim = _is_int(status) and 100 <= status <= 199
         why = " (a 1xx is an interim answer: the server's to send, never a final one)" if interim else ""
-        return f"status must be an HTTP status code (200-599), not {_excerpt(status)}{why}"
+        return FaultError(
+            "status", f"status must be an HTTP status code (200-599), not {_excerpt(status)}{why}"
+        )
     if action == "status" and status is None:
-        return "action 'status' needs a status, e.g. 429"
+        return FaultError("status", "action 'status' needs a status, e.g. 429")
     return _body_problem(fault) or _rest_problem(fault)
 
 
-def _body_problem(fault: Fault) -> str | None:
+def _body_problem(fault: Fault) -> FaultError | None:
     status = fault.status
     if fault.action != "status" or status is None:
         return None
     if status in _NO_CONTENT:
         if fault.has_body and fault.body is not NO_BODY:
-            return f"status {status} ends at the headers: leave the body out (a client reads none)"
+            return FaultError(
+                "body", f"status {status} ends at the headers: leave the body out (a client reads none)"
+            )
         return None
     if not fault.has_body and status < 400:
-        return f"status {status} has no vendor error body: give a canned body, or a status from 400 to 599"
+        return FaultError(
+            "body",
+            f"status {status} has no vendor error body: give a canned body, or a status from 400 to 599",
+        )
     if fault.has_body and fault.body is not NO_BODY:
         try:
             json.dumps(fault.body, ensure_ascii=False, allow_nan=False).encode("utf-8")
         except UnicodeEncodeError:
-            return "body holds a lone UTF-16 surrogate, which JSON text cannot carry"
+            return FaultError("body", "body holds a lone UTF-16 surrogate, which JSON text cannot carry")
         except (ValueError, TypeError, RecursionError) as exc:
-            return f"body must be JSON the server can send ({exc})"
+            return FaultError("body", f"body must be JSON the server can send ({exc})")
     return None
 
 
-def _rest_problem(fault: Fault) -> str | None:
+def _rest_problem(fault: Fault) -> FaultError | None:
     action, status = fault.action, fault.status
     if action in ("latency", "reset", "truncate") and status is not None:
-        return f"status does not go with action {_excerpt(action)} (use action 'status' with latency_ms)"
+        return FaultError(
+            "status",
+            f"status does not go with action {_excerpt(action)} (use action 'status' with latency_ms)",
+        )
     if action != "status" and fault.has_body:
-        return f"a canned body goes with action 'status' only, not {_excerpt(action)}"
+        return FaultError("body", f"a canned body goes with action 'status' only, not {_excerpt(action)}")
     if fault.seed is not None and (action != "fuzz" or not _is_int(fault.seed)):
-        return "seed must be an integer, and goes with action 'fuzz' only"
+        return FaultError("seed", "seed must be an integer, and goes with action 'fuzz' only")
     if fault.seed is not None and not -(2**63) <= fault.seed < 2**63:
-        return f"seed must fit in 64 bits, not {fault.seed}"
+        return FaultError("seed", f"seed must fit in 64 bits, not {fault.seed}")
     if fault.times is not None and (not _is_int(fault.times) or fault.times < 1):
-        return f"times must be a positive integer or null (until removed), not {_excerpt(fault.times)}"
+        return FaultError(
+            "times", f"times must be a positive integer or null (until removed), not {_excerpt(fault.times)}"
+        )
     return _latency_problem(fault) or _headers_problem(fault.headers)
 
 
-def _latency_problem(fault: Fault) -> str | None:
+def _latency_problem(fault: Fault) -> FaultError | None:
     latency = fault.latency_ms
     if latency is None:
-        return "action 'latency' needs latency_ms" if fault.action == "latency" else None
+        return (
+            FaultError("latency_ms", "action 'latency' needs latency_ms")
+            if fault.action == "latency"
+            else None
+        )
     if not isinstance(latency, tuple | list) or len(latency) != 2 or not all(_is_int(v) for v in latency):
-        return f"latency_ms must be two integers (lo, hi), not {_excerpt(latency)}"
+        return FaultError("latency_ms", f"latency_ms must be two integers (lo, hi), not {_excerpt(latency)}")
     low, high = latency
     if not 0 <= low <= high <= MAX_LATENCY_MS:
-        return f"latency_ms must satisfy 0 <= lo <= hi <= {MAX_LATENCY_MS}, not {low}-{high}"
+        return FaultError(
+            "latency_ms", f"latency_ms must satisfy 0 <= lo <= hi <= {MAX_LATENCY_MS}, not {low}-{high}"
+        )
     return None
 
 
-def _headers_problem(headers: Any) -> str | None:
+def _headers_problem(headers: Any) -> FaultError | None:
     if not isinstance(headers, Mapping):
-        return f"headers must be an object of header names to strings, not {_excerpt(headers)}"
+        return FaultError(
+            "headers", f"headers must be an object of header names to strings, not {_excerpt(headers)}"
+        )
     for name, value in headers.items():
         if not isinstance(name, str) or not _HEADER_NAME.fullmatch(name):
-            return f"headers: {_excerpt(name)} is not a valid header name"
+            return FaultError("headers", f"headers: {_excerpt(name)} is not a valid header name")
         if name.lower() in _SERVER_HEADERS:
-            return (
+            return FaultError(
+                "headers",
                 f"headers: {name} is the server's to set (it frames the answer or manages the"
-                " connection); use action 'truncate' for a cut body, 'reset' for a dropped connection"
+                " connection); use action 'truncate' for a cut body, 'reset' for a dropped connection",
             )
         if not isinstance(value, str):
-            return f"headers: the value of {name} must be a string, not {_excerpt(value)}"
+            return FaultError(
+                "headers", f"headers: the value of {name} must be a string, not {_excerpt(value)}"
+            )
         bad = _HEADER_VALUE_BAD.search(value)
         if bad:
             char = bad.group()
-            return (
+            return FaultError(
+                "headers",
                 f"headers: the value of {name} holds {char!r} (U+{ord(char):04X}), which a header"
-                " cannot carry: Latin-1 text without line breaks or control characters only"
+                " cannot carry: Latin-1 text without line breaks or control characters only",
             )
     return None
 
@@ -257,16 +297,20 @@ def _headers_problem(headers: Any) -> str | None:
 def fault_from_json(data: Any) -> Fault:
     """A fault from the admin API's JSON body; ValueError names the field that is wrong."""
     if not isinstance(data, Mapping):
-        raise ValueError("the fault must be a JSON object")
+        raise FaultError(None, "the fault must be a JSON object")
     if "id" in data:
-        raise ValueError("id is assigned by the server; leave it out")
+        raise FaultError("id", "id is assigned by the server; leave it out")
     unknown = sorted(_shown(str(name))[:40] for name in set(data) - set(_FIELDS))
     if unknown:
         more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
-        raise ValueError(f"unknown field(s) {', '.join(unknown[:5])}{more}; known: {', '.join(_FIELDS)}")
+        raise FaultError(
+            None, f"unknown field(s) {', '.join(unknown[:5])}{more}; known: {', '.join(_FIELDS)}"
+        )
     values = {name: data[name] for name in _FIELDS if name in data and name != "latency_ms"}
     if "action" in values and not isinstance(values["action"], str):
-        raise ValueError(f"action must be one of {', '.join(ACTIONS)}, not {_excerpt(values['action'])}")
+        raise FaultError(
+            "action", f"action must be one of {', '.join(ACTIONS)}, not {_excerpt(values['action'])}"
+        )
     if "headers" in values and values["headers"] is None:
         values["headers"] = {}
     latency = data.get("latency_ms")
@@ -275,7 +319,9 @@ def fault_from_json(data: Any) -> Fault:
     elif isinstance(latency, list) and len(latency) == 2:
         values["latency_ms"] = tuple(latency)
     elif latency is not None:
-        raise ValueError(f"latency_ms must be a number of milliseconds or [lo, hi], not {_excerpt(latency)}")
+        raise FaultError(
+            "latency_ms", f"latency_ms must be a number of milliseconds or [lo, hi], not {_excerpt(latency)}"
+        )
     return Fault(**values)
 
 

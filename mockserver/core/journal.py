@@ -16,7 +16,7 @@ import json
 import math
 import re
 import threading
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -163,6 +163,10 @@ class Journal:
         """The cost of the entries kept."""
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
+        self._last_id = 0
+        self.fired: Counter[str] = Counter()
+        """How often each rule fired in this session's calls: kept when the journal is cleared or
+        its entries fall out, so the dashboard's per-session coverage counts every call."""
 
     def record(self, exchange: Exchange) -> None:
         limit = self._body_bytes
@@ -180,7 +184,9 @@ class Journal:
             + ENTRY_OVERHEAD
         )
         with self._lock:
-            exchange.id = next(self._ids)
+            exchange.id = self._last_id = next(self._ids)
+            if exchange.rules:
+                self.fired.update(exchange.rules)
             entries = self._entries
             if len(entries) == entries.maxlen:
                 self._held -= entries[0].cost  # about to fall out of the ring
@@ -193,6 +199,21 @@ class Journal:
         with self._lock:
             kept = list(self._entries)
         return [e.render() for e in kept]
+
+    def since(self, after: int, limit: int) -> list[dict[str, Any]]:
+        """The entries with an id above ``after``, oldest first, at most ``limit`` (the newest):
+        a poller renders only what is new, not the whole ring."""
+        with self._lock:
+            # ids grow along the ring: walk back from the newest until the first one seen
+            kept = list(
+                itertools.islice(itertools.takewhile(lambda e: e.id > after, reversed(self._entries)), limit)
+            )
+        return [e.render() for e in reversed(kept)]
+
+    @property
+    def last_id(self) -> int:
+        """The id of the latest entry recorded (0 before the first), even if it was cleared since."""
+        return self._last_id
 
     def clear(self) -> None:
         with self._lock:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mockserver.core.faults import MAX_FAULTS, FaultLimitError, fault_from_json
+from mockserver.core.faults import MAX_FAULTS, FaultError, FaultLimitError, fault_from_json
 from mockserver.core.rules import RuleRegistry
 from mockserver.core.schema import BadJSONError, parse_json
 from mockserver.core.store import Session, StateError, StorageError
@@ -53,6 +53,11 @@ def _document(raw: bytes) -> Any:
         raise StateError(f"unreadable JSON: {str(exc)[:120]}") from None
 
 
+def journal_capacity(mock: Runtime) -> int:
+    """The most entries a session's journal keeps (``--journal-size``)."""
+    return max(mock.config.journal_size, 1)
+
+
 def _vendor(call: AdminCall) -> str:
     return str(call.path_params["vendor"])
 
@@ -61,6 +66,50 @@ async def admin_answer(mock: Runtime, operation_id: str, call: AdminCall) -> Rep
     """Run the admin task ``operation_id`` (an operationId of ``web/admin.yaml``)."""
     task: Task = _TASKS[operation_id]
     return await task(mock, call)
+
+
+async def getRequests(mock: Runtime, call: AdminCall) -> Reply:  # noqa: N802 - operationId
+    vendor = call.query.get("vendor")
+    after, limit = call.query.get("after"), call.query.get("limit")
+    journal = call.session.journal
+    last_id = journal.last_id  # read first: an entry recorded meanwhile comes on the next poll
+    if after is None and limit is None:
+        entries = journal.entries()
+    else:  # a poller's call: render only what is new
+        entries = journal.since(after or 0, limit or journal_capacity(mock))
+    if vendor:
+        entries = [e for e in entries if e["vendor"] == vendor]
+    return _json({"requests": entries, "last_id": last_id})
+
+
+async def getSessions(mock: Runtime, call: AdminCall) -> Reply:  # noqa: N802 - operationId
+    found = [
+        {"name": s.name, "requests": s.journal.last_id, "faults": len(s.faults)}
+        for s in mock.store.sessions()
+    ]
+    return _json({"sessions": found})
+
+
+async def addFault(mock: Runtime, call: AdminCall) -> Reply:  # noqa: N802 - operationId
+    try:
+        fault = fault_from_json(parse_json(call.raw_body))
+    except FaultError as exc:  # names its field, so the dashboard's form can point at it
+        body = {"status": 400, "message": str(exc)}
+        return _json(body if exc.field is None else {**body, "field": exc.field}, 400)
+    except (BadJSONError, ValueError) as exc:
+        return _error(400, str(exc))
+    if fault.vendor is not None and fault.vendor not in mock.vendors:
+        unknown = f"unknown vendor {fault.vendor[:40]!r}; known: {sorted(mock.vendors)}"
+        return _json({"status": 400, "message": unknown, "field": "vendor"}, 400)
+    if call.query.get("dry_run"):
+        if len(call.session.faults) >= MAX_FAULTS:
+            return _error(400, f"a session holds at most {MAX_FAULTS} faults; remove some first")
+        return _json({**fault.as_dict(), "remaining": fault.times, "served": 0})
+    try:  # the count is checked under the book's lock: concurrent posts cannot pass it
+        stored = call.session.faults.add(fault, limit=MAX_FAULTS)
+    except FaultLimitError as exc:
+        return _error(400, str(exc))
+    return _json({**stored.as_dict(), "remaining": stored.times, "served": 0}, 201)
 
 
 def _tasks() -> dict[str, Task]:
@@ -103,13 +152,6 @@ def _tasks() -> dict[str, Task]:
         # not stall every other session on the event loop
         return await mock.offload.run(len(call.raw_body), replace)
 
-    async def getRequests(mock: Runtime, call: AdminCall) -> Reply:  # noqa: N802 - operationId
-        vendor = call.query.get("vendor")
-        entries = call.session.journal.entries()
-        if vendor:
-            entries = [e for e in entries if e["vendor"] == vendor]
-        return _json({"requests": entries})
-
     async def clearRequests(mock: Runtime, call: AdminCall) -> Reply:  # noqa: N802 - operationId
         call.session.journal.clear()
         return _json({"message": "journal cleared"})
@@ -117,6 +159,7 @@ def _tasks() -> dict[str, Task]:
     async def getRules(mock: Runtime, call: AdminCall) -> Reply:  # noqa: N802 - operationId
         registries: list[RuleRegistry] = [mock.general_rules]
         registries.extend(v.rules for v in mock.vendors.values())
+        session_fired = call.session.journal.fired
         rules = [
             {
                 "id": r.id,
@@ -124,6 +167,7 @@ def _tasks() -> dict[str, Task]:
                 "kind": str(r.kind),
                 "summary": r.summary,
                 "fired": mock.coverage.get(r.id, 0),
+                "session_fired": session_fired.get(r.id, 0),
                 "basis": str(r.basis),  # GEN-12: what the rule rests on, and the page or the why
                 "source": r.source,
                 "urls": list(r.provenance.urls),
@@ -135,19 +179,6 @@ def _tasks() -> dict[str, Task]:
 
     async def getFaults(mock: Runtime, call: AdminCall) -> Reply:  # noqa: N802 - operationId
         return _json({"faults": call.session.faults.list()})
-
-    async def addFault(mock: Runtime, call: AdminCall) -> Reply:  # noqa: N802 - operationId
-        try:
-            fault = fault_from_json(parse_json(call.raw_body))
-        except (BadJSONError, ValueError) as exc:
-            return _error(400, str(exc))
-        if fault.vendor is not None and fault.vendor not in mock.vendors:
-            return _error(400, f"unknown vendor {fault.vendor[:40]!r}; known: {sorted(mock.vendors)}")
-        try:  # the count is checked under the book's lock: concurrent posts cannot pass it
-            stored = call.session.faults.add(fault, limit=MAX_FAULTS)
-        except FaultLimitError as exc:
-            return _error(400, str(exc))
-        return _json({**stored.as_dict(), "remaining": stored.times, "served": 0}, 201)
 
     async def clearFaults(mock: Runtime, call: AdminCall) -> Reply:  # noqa: N802 - operationId
         call.session.faults.clear()
@@ -165,6 +196,7 @@ def _tasks() -> dict[str, Task]:
         "getState": getState,
         "putState": putState,
         "getRequests": getRequests,
+        "getSessions": getSessions,
         "clearRequests": clearRequests,
         "getRules": getRules,
         "getFaults": getFaults,

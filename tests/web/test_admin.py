@@ -331,3 +331,124 @@ def test_GEN_4_a_state_that_cannot_be_saved_is_a_503_and_changes_nothing(
     assert r.status_code == 503
     assert r.json()["message"].startswith("the state could not be saved, so nothing changed")
     assert client.get("/__admin/state/personio").json() == before
+
+
+# -- what the dashboard (/__admin/ui/) reads: sessions, new journal entries, per-session counts --
+def _admin_schema(path: str, method: str, status: str) -> dict[str, Any]:
+    response = load_spec(ADMIN_SPEC)["paths"][path][method]["responses"][status]
+    schema: dict[str, Any] = response["content"]["application/json"]["schema"]
+    return schema
+
+
+def _resolved(schema: dict[str, Any]) -> dict[str, Any]:
+    """The schema with the admin spec's components beside it, so its $refs resolve."""
+    return {**schema, "components": load_spec(ADMIN_SPEC)["components"]}
+
+
+def test_sessions_lists_the_live_sessions_without_creating_any(api: Api) -> None:
+    api.call(V, "PATCH", "/v2/projects/1001", json=RENAME)
+    api.call(V, "PATCH", "/v2/projects/1001", json={"name": "Internal Tools"})
+    api.admin("POST", "/faults", json={"vendor": V, "status": 429})
+    body = api.client.get("/__admin/sessions").json()
+    OAS30Validator(_admin_schema("/sessions", "get", "200")).validate(body)
+    mine = next(s for s in body["sessions"] if s["name"] == api.session)
+    assert mine == {"name": api.session, "requests": 2, "faults": 1}
+    assert "default" in [s["name"] for s in body["sessions"]]
+    before = set(api.app.store.session_names())
+    api.client.get("/__admin/sessions")
+    assert set(api.app.store.session_names()) == before
+
+
+def test_reset_drops_the_session_from_the_list(api: Api) -> None:
+    api.call(V, "GET", "/v2/projects/1001")
+    assert api.session in api.app.store.session_names()
+    api.client.post(f"/__session/{api.session}/__admin/reset")
+    names = [s["name"] for s in api.client.get("/__admin/sessions").json()["sessions"]]
+    assert api.session not in names
+
+
+def test_requests_after_an_id_returns_only_the_new_entries(api: Api) -> None:
+    for name in ("A", "B", "C"):
+        api.call(V, "PATCH", "/v2/projects/1001", json={"name": name})
+    everything = api.admin("GET", "/requests").json()
+    OAS30Validator(_resolved(_admin_schema("/requests", "get", "200"))).validate(everything)
+    ids = [e["id"] for e in everything["requests"]]
+    assert everything["last_id"] == ids[-1]
+    newer = api.admin("GET", f"/requests?after={ids[0]}").json()
+    assert [e["id"] for e in newer["requests"]] == ids[1:]
+    assert api.admin("GET", f"/requests?after={ids[-1]}").json()["requests"] == []
+    newest = api.admin("GET", "/requests?limit=1").json()["requests"]
+    assert [e["request"]["body"]["name"] for e in newest] == ["C"]
+
+
+def test_last_id_survives_a_cleared_journal_and_restarts_after_a_reset(api: Api) -> None:
+    api.call(V, "GET", "/v2/projects/1001")
+    api.admin("DELETE", "/requests")
+    assert api.admin("GET", "/requests?after=0").json() == {"requests": [], "last_id": 1}
+    api.admin("POST", "/reset")
+    assert api.admin("GET", "/requests?after=0").json() == {"requests": [], "last_id": 0}
+
+
+def test_PER_6_rules_count_the_callers_session_apart_from_all_sessions(api: Api) -> None:
+    other = Api(api.app, api.checkers, api.session + "-other")
+
+    def counts(who: Api) -> tuple[int, int]:
+        rules = who.admin("GET", "/rules").json()["rules"]
+        rule = next(r for r in rules if r["id"] == "PER-6")
+        return rule["fired"], rule["session_fired"]
+
+    total, _ = counts(api)
+    api.call(V, "PATCH", "/v2/projects/1001", json={"cost_center": {"id": "nope"}})
+    api.call(V, "PATCH", "/v2/projects/1001", json={"cost_center": {"id": "nope"}})
+    other.call(V, "PATCH", "/v2/projects/1001", json={"cost_center": {"id": "nope"}})
+    assert counts(api) == (total + 3, 2)
+    assert counts(other) == (total + 3, 1)
+    api.admin("DELETE", "/requests")  # the log is cleared, the session's coverage stays
+    assert counts(api) == (total + 3, 2)
+    api.admin("POST", "/reset")
+    assert counts(api) == (total + 3, 0)
+
+
+@pytest.mark.parametrize(
+    ("fault", "field"),
+    [
+        ({"status": 99}, "status"),
+        ({"action": "latency"}, "latency_ms"),
+        ({"status": 429, "latency_ms": [500, 100]}, "latency_ms"),
+        ({"status": 429, "times": 0}, "times"),
+        ({"vendor": "nobody", "status": 429}, "vendor"),
+        ({"status": 429, "headers": {"Content-Length": "1"}}, "headers"),
+        ({"status": 204, "body": {}}, "body"),
+        ({"action": "reset", "status": 500}, "status"),
+        ({"status": 429, "method": "PA TCH"}, "method"),
+    ],
+)
+def test_a_rejected_fault_names_its_field_and_a_dry_run_answers_alike(
+    api: Api, fault: dict[str, Any], field: str
+) -> None:
+    stored = api.admin("POST", "/faults", json=fault)
+    checked = api.admin("POST", "/faults?dry_run=true", json=fault)
+    assert stored.status_code == checked.status_code == 400
+    assert stored.json() == checked.json()
+    assert stored.json()["field"] == field
+    assert api.admin("GET", "/faults").json()["faults"] == []
+
+
+def test_a_dry_run_checks_a_good_fault_and_stores_nothing(api: Api) -> None:
+    fault = {"vendor": V, "method": "patch", "path": "/v2/projects/*", "status": 429, "times": 2}
+    checked = api.admin("POST", "/faults?dry_run=true", json=fault)
+    assert checked.status_code == 200
+    shown = checked.json()
+    OAS30Validator(_resolved(_admin_schema("/faults", "post", "200"))).validate(shown)
+    assert shown["method"] == "PATCH" and shown["times"] == 2 and shown["id"] == ""
+    assert api.admin("GET", "/faults").json()["faults"] == []
+    assert api.admin("POST", "/faults?dry_run=false", json=fault).status_code == 201
+    assert len(api.admin("GET", "/faults").json()["faults"]) == 1
+
+
+def test_a_dry_run_counts_the_session_limit(api: Api) -> None:
+    for _ in range(100):
+        assert api.admin("POST", "/faults", json={"status": 500}).status_code == 201
+    checked = api.admin("POST", "/faults?dry_run=true", json={"status": 500})
+    assert checked.status_code == 400
+    assert "at most 100" in checked.json()["message"]
