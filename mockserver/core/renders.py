@@ -1,6 +1,7 @@
 """The render probe: a state the store adopts must be readable. Each :class:`Rendering` (what one
 read answers for one record, from ``Vendor.renders``) must run, be strict JSON (GEN-13) and fit
-its schema in the vendor's spec, as openapi-core checks a response (``OAS30ReadValidator``).
+its schema in the vendor's spec, as openapi-core checks a response (OpenAPI 3.0's read direction,
+``BodySchema(response=True)``).
 
 jsonschema takes ~150 µs per rendered project, 15 s for 100,000. Most of that is spent on parts
 whose exact value cannot change the verdict: a field the schema only types is valid for any
@@ -19,10 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from openapi_schema_validator import OAS30ReadValidator, oas30_format_checker
-
 from mockserver.core.records import short
-from mockserver.core.schema import schema_violations
+from mockserver.core.schema import BodySchema, schema_violations
 from mockserver.core.spec import inlined, load_spec, resolve
 from mockserver.core.strict import strict_json_problems, strict_json_text
 
@@ -77,7 +76,7 @@ class _Probe:
         self.spec_path = spec_path
         self.problems: list[str] = []
         self.valid: dict[tuple[str, Hashable], bool] = {}
-        self.compiled: dict[str, tuple[OAS30ReadValidator, Reduce]] = {}
+        self.compiled: dict[str, tuple[BodySchema, Reduce]] = {}
 
     def report(self, rendering: Rendering, found: list[str]) -> None:
         self.problems += [f"{rendering.where}: as {rendering.read} answers it, {p}" for p in found]
@@ -101,16 +100,16 @@ class _Probe:
             return []
         # OAS30ReadValidator reports a missing field once per missing field, each error naming
         # all of them: one line per distinct problem
-        violations = (v for e in validator.iter_errors(value) for v in schema_violations(e, 500))
+        violations = (v for e in validator.exact.iter_errors(value) for v in schema_violations(e, 500))
         distinct = dict.fromkeys(f"{v.field or 'body'} {v.message}" for v in violations)
         return list(itertools.islice(distinct, limit))
 
 
 @functools.cache
-def _compiled(spec_path: Path, pointer: str) -> tuple[OAS30ReadValidator, Reduce]:
+def _compiled(spec_path: Path, pointer: str) -> tuple[BodySchema, Reduce]:
     spec = load_spec(spec_path)
     schema = inlined(spec, resolve(spec, pointer))
-    return OAS30ReadValidator(schema, format_checker=oas30_format_checker), _reduction(schema)
+    return BodySchema(schema, response=True), _reduction(schema)
 
 
 Reduce = Callable[[Any], Hashable]

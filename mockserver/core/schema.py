@@ -6,15 +6,21 @@ import functools
 import itertools
 import json
 import math
+import re
 import sys
+import threading
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from datetime import date
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 import jsonschema_rs
-from jsonschema.exceptions import ValidationError
-from openapi_schema_validator import OAS30ReadValidator, OAS30WriteValidator, oas30_format_checker
+from rfc3339_validator import validate_rfc3339
 
 from mockserver.core.strict import has_lone_surrogate
+
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
 from mockserver.core.violations import Code, Violation
 
 MAX_DEPTH = 64
@@ -258,17 +264,34 @@ class BodySchema:
 
     def __init__(self, schema: Mapping[str, Any], *, response: bool = False) -> None:
         self.schema = schema
-        validator = OAS30ReadValidator if response else OAS30WriteValidator
-        self._validator = validator(schema, format_checker=oas30_format_checker)
-        self._fast = _fast_validator(schema)
+        self.response = response
+        self.fast: Any = _fast_validator(schema)
+        """The jsonschema-rs validator, or None where it could be more lenient than the exact one."""
+        self._exact: Any = None
+
+    @property
+    def exact(self) -> Any:
+        """The exact engine, built on first use: importing it costs half a second of start-up,
+        and a mock whose calls are all valid never needs it (``warm_up`` imports it early)."""
+        if self._exact is None:
+            from openapi_schema_validator import OAS30ReadValidator, OAS30WriteValidator
+
+            validator = OAS30ReadValidator if self.response else OAS30WriteValidator
+            self._exact = validator(self.schema, format_checker=_oas30_formats())
+        return self._exact
+
+    def is_valid(self, value: Any) -> bool:
+        if self.fast is not None and _fast_accepts(self.fast, value):
+            return True
+        return bool(self.exact.is_valid(value))
 
     def violations(self, body: Any, status: int) -> list[Violation]:
         """Every violation, sorted by field, but no more than GEN-5 reports (plus one, so the
         answer can say more were found): jsonschema finds errors lazily, so a body of a million
         wrong items costs as much as one of a hundred and one."""
-        if self._fast is not None and _fast_accepts(self._fast, body):
+        if self.fast is not None and _fast_accepts(self.fast, body):
             return []
-        errors = self._validator.iter_errors(_emptied(self.schema, body))
+        errors = self.exact.iter_errors(_emptied(self.schema, body))
         found = list(itertools.islice(_each_violation(errors, status), MAX_VIOLATIONS + 1))
         return sorted(found, key=lambda v: (v.field or "", v.keyword or ""))
 
@@ -279,8 +302,6 @@ class BodySchema:
 
 
 _INT_BOUNDS = {"int32": 31, "int64": 63}
-_NO_CHECK_FORMATS = frozenset({"float", "double", "password"})
-"""Formats oas30_format_checker accepts every value of (a number is a float or a double)."""
 
 
 class _FastEngineUnsuitableError(Exception):
@@ -291,15 +312,16 @@ def _fast_validator(schema: Mapping[str, Any]) -> Any:
     """``schema`` for jsonschema-rs, or None where it could accept what the exact engine does not.
 
     JSON Schema draft 4 is what OpenAPI 3.0's schema object extends. The differences, each made
-    stricter or exact: ``nullable`` is unknown to draft 4, so a null is refused (the exact engine
-    then decides); string formats call the exact engine's own format checks; ``int32``/``int64``
-    become bounds (stricter: they also bound floats); read-only and write-only fields, which
-    depend on the direction, keep the exact engine alone.
+    exact or stricter: ``nullable`` beside a ``type`` adds ``null`` to it, and elsewhere is unknown
+    to draft 4, so a null is refused (the exact engine then decides); string formats are checked
+    as the exact engine checks them, and an unknown one keeps the exact engine alone;
+    ``int32``/``int64`` become bounds (stricter: they also bound floats); read-only and
+    write-only fields, which depend on the direction, keep the exact engine alone.
     """
     formats: set[str] = set()
     try:
         converted = _for_fast_engine(schema, formats)
-        checks = {name: functools.partial(oas30_format_checker.conforms, format=name) for name in formats}
+        checks = {name: _FAST_FORMATS[name] for name in formats}
         return jsonschema_rs.Draft4Validator(converted, validate_formats=True, formats=checks)
     except (_FastEngineUnsuitableError, ValueError, jsonschema_rs.ValidationError):
         return None
@@ -313,17 +335,65 @@ def _for_fast_engine(node: Any, formats: set[str]) -> Any:
     if "readOnly" in node or "writeOnly" in node or "$ref" in node:
         raise _FastEngineUnsuitableError
     converted = {key: _for_fast_engine(value, formats) for key, value in node.items()}
+    if converted.pop("nullable", False) is True and isinstance(converted.get("type"), str):
+        converted["type"] = [converted["type"], "null"]  # what nullable means (an enum still decides)
     fmt = converted.get("format")
     if isinstance(fmt, str):
         if fmt in _INT_BOUNDS:
             del converted["format"]
             bits = _INT_BOUNDS[fmt]
             return {"allOf": [converted, {"minimum": -(1 << bits), "maximum": (1 << bits) - 1}]}
-        if fmt in _NO_CHECK_FORMATS:
+        if fmt in _UNCHECKED_FORMATS:
             del converted["format"]
-        else:
+        elif fmt in _FAST_FORMATS:
             formats.add(fmt)
+        else:
+            raise _FastEngineUnsuitableError(fmt)
     return converted
+
+
+@functools.cache
+def _oas30_formats() -> Any:
+    from openapi_schema_validator import oas30_format_checker
+
+    return oas30_format_checker
+
+
+def warm_up() -> None:
+    """Import the exact engine on a daemon thread, so the first invalid call does not wait for it."""
+    threading.Thread(target=_oas30_formats, name="import-exact-validator", daemon=True).start()
+
+
+# The exact engine's checks of the string formats the specs use, as jsonschema 4 defines them
+# (``jsonschema._format``: is_date, is_datetime, is_uuid), so the fast engine needs neither its
+# import (a fifth of a second of start-up) nor jsonschema-rs' own checks, which accept dates such
+# as 0000-01-01 that the exact engine refuses. tests/core/test_schema_engines.py holds them equal.
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
+
+
+def _is_date(value: str) -> bool:
+    try:
+        return bool(_DATE.fullmatch(value) and date.fromisoformat(value))
+    except ValueError:
+        return False
+
+
+def _is_date_time(value: str) -> bool:
+    return bool(validate_rfc3339(value.upper()))
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        UUID(value)
+    except ValueError:
+        return False
+    return all(value[position] == "-" for position in (8, 13, 18, 23))
+
+
+_FAST_FORMATS = {"date": _is_date, "date-time": _is_date_time, "uuid": _is_uuid}
+_UNCHECKED_FORMATS = frozenset({"float", "double", "password", "uri"})
+"""Formats the exact engine accepts every value of: a number is a float or a double, and a URI
+is checked only where rfc3987 is installed (it is not a dependency)."""
 
 
 def _fast_accepts(validator: Any, value: Any) -> bool:

@@ -17,11 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from connexion import AsyncApp
-from connexion.middleware.swagger_ui import SwaggerUIMiddleware
-from connexion.options import SwaggerUIOptions
-from connexion.resolver import Resolver
-from starlette.middleware.errors import ServerErrorMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver.core.spec import load_spec
@@ -55,7 +50,14 @@ class Docs:
 
 def _swagger_ui_app(apis: Mapping[str, Path]) -> ASGIApp:
     """connexion with only the middlewares Swagger UI needs: no routing, security or validation
-    (the mock does those). Operations resolve to nothing: no call ever reaches them."""
+    (the mock does those). Operations resolve to nothing: no call ever reaches them. Imported
+    here: connexion takes most of a second to import, which no API call should wait for."""
+    from connexion import AsyncApp
+    from connexion.middleware.swagger_ui import SwaggerUIMiddleware
+    from connexion.options import SwaggerUIOptions
+    from connexion.resolver import Resolver
+    from starlette.middleware.errors import ServerErrorMiddleware
+
     app = AsyncApp(
         __name__,
         middlewares=[ServerErrorMiddleware, SwaggerUIMiddleware],
