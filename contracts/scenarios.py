@@ -1,4 +1,4 @@
-"""Runs the rule scenarios of a vendor module against the mock or any other base URL.
+"""Runs a vendor's rule scenarios (:mod:`contracts.rule_scenarios`) against the mock or any other base URL.
 
 Against the mock (its ``/__admin`` API answers), each scenario gets a private session
 (``X-Mock-Session``), ``given`` records are put in through the admin API, and a rejected call is
@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from mockserver.core.scenarios import DEFAULT_TOKEN, Call, Scenario, matches
+from contracts.rule_scenarios import DEFAULT_TOKEN, Call, Scenario, matches, scenarios_for
 from mockserver.core.vendor import Vendor
 
 PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
@@ -194,7 +194,7 @@ def run(target: Target, scenario: Scenario) -> Outcome:
 
 
 def run_all(target: Target, scenarios: tuple[Scenario, ...] | None = None) -> Iterator[Outcome]:
-    for scenario in target.vendor.scenarios if scenarios is None else scenarios:
+    for scenario in scenarios_for(target.vendor.id) if scenarios is None else scenarios:
         yield run(target, scenario)
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import schemathesis
 from hypothesis import strategies as st
 
-from mockserver.core.scenarios import Scenario
+from contracts.rule_scenarios import Scenario, scenarios_for
 from mockserver.core.vendor import Vendor
 
 __all__ = ["json_values", "rule_violations", "valid_bodies"]
@@ -38,7 +38,7 @@ def _noise() -> st.SearchStrategy[dict[str, Any]]:
 
 
 def rule_violations(vendor: Vendor, rule_id: str) -> st.SearchStrategy[Scenario]:
-    rejecting = [s for s in vendor.scenarios if s.rule == rule_id and s.expects_rejection]
+    rejecting = [s for s in scenarios_for(vendor.id) if s.rule == rule_id and s.expects_rejection]
     if not rejecting:
         return st.nothing()
 

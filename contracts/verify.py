@@ -19,6 +19,7 @@ import httpx
 from schemathesis.engine import events
 
 from contracts.fuzzing import Report, run_schemathesis
+from contracts.rule_scenarios import scenarios_for
 from contracts.scenarios import Outcome, Target, run
 from mockserver.core.general import GENERAL
 from mockserver.core.rules import Basis, Rule
@@ -87,8 +88,9 @@ def verify(
     result = Verification(vendor, base_url)
     target = Target.connect(vendor, base_url, token, client=client, admin_token=admin_token)
     result.base_url = target.base_url
-    progress = Progress(len(vendor.scenarios), stream, f"{vendor.id} scenarios")
-    for scenario in vendor.scenarios:
+    scenarios = scenarios_for(vendor.id)
+    progress = Progress(len(scenarios), stream, f"{vendor.id} scenarios")
+    for scenario in scenarios:
         result.outcomes.append(run(target, scenario))
         progress.step(scenario.rule)
     if fuzz:

@@ -42,8 +42,8 @@ from typing import Any
 import httpx
 from _servers import HOST, Server, free_port, http_status, start
 
+from contracts.rule_scenarios import DEFAULT_TOKEN, scenarios_for
 from contracts.scenarios import Target, run
-from mockserver.core.scenarios import DEFAULT_TOKEN
 from mockserver.core.spec import SpecOperation, deref, load_spec, operations
 from mockserver.core.vendor import Vendor, discover_vendors
 
@@ -218,7 +218,7 @@ def scenarios(client: httpx.Client, vendor: Vendor, recorder: Recorder, mock: st
     target = Target(vendor, client, recorder.prism_url, DEFAULT_TOKEN, admin_root=mock)
     recorder.phase = "scenario"
     failed: list[dict[str, str]] = []
-    for scenario in vendor.scenarios:
+    for scenario in scenarios_for(vendor.id):
         recorder.what = f"{scenario.rule} {scenario.title}"
         try:
             outcome = run(target, scenario)
@@ -227,7 +227,7 @@ def scenarios(client: httpx.Client, vendor: Vendor, recorder: Recorder, mock: st
             continue
         if outcome.status == "failed":
             failed.append({"scenario": recorder.what, "reason": outcome.reason})
-    return {"run": len(vendor.scenarios), "failed": failed}
+    return {"run": len(scenarios_for(vendor.id)), "failed": failed}
 
 
 def faults(calls: Vendorcall, recorder: Recorder, spec: Mapping[str, Any]) -> list[str]:

@@ -1,13 +1,18 @@
 """Executable rule scenarios: each catalog rule, as data, runnable against any base URL.
 
-A vendor module lists ``SCENARIOS``; :mod:`contracts.scenarios` runs them against the mock
-(arranging ``given`` state through the admin API, one private session per scenario) or against
-another target (arranging state through the vendor's own API with ``setup`` calls and skipping,
-with a reason, what needs admin powers).
+The module named after a vendor's id (``contracts/rule_scenarios/<id>.py``) lists its
+``SCENARIOS``; :func:`scenarios_for` finds them. :mod:`contracts.scenarios` runs them against the
+mock (arranging ``given`` state through the admin API, one private session per scenario) or
+against another target (arranging state through the vendor's own API with ``setup`` calls and
+skipping, with a reason, what needs admin powers). They are the toolkit's oracle of the rules, so
+the runtime package does not ship them and they never read the wording from the vendor modules.
 """
 
 from __future__ import annotations
 
+import functools
+import importlib
+import importlib.util
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -92,3 +97,14 @@ def matches(expected: Any, actual: Any) -> bool:
             and all(matches(e, a) for e, a in zip(expected, actual, strict=True))
         )
     return bool(expected == actual)
+
+
+@functools.cache
+def scenarios_for(vendor_id: str) -> tuple[Scenario, ...]:
+    """The scenarios of the vendor ``vendor_id``; none when it has no module here yet (the
+    scenario tests then name every rule left without one)."""
+    name = f"{__name__}.{vendor_id}"
+    if importlib.util.find_spec(name) is None:
+        return ()
+    scenarios: tuple[Scenario, ...] = importlib.import_module(name).SCENARIOS
+    return scenarios

@@ -1,7 +1,7 @@
-"""The executable scenarios of COR's rules, as data (see :mod:`mockserver.core.scenarios`).
+"""The executable scenarios of COR's rules, as data (see :mod:`contracts.rule_scenarios`).
 
-contracts.scenarios runs them against the mock or a real tenant; they live apart from the
-vendor module because they are long and are expected answers, not behaviour.
+:mod:`contracts.scenarios` runs them against the mock or a real tenant. They are the expected
+answers, not behaviour, so they live in the toolkit, apart from the vendor module they check.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mockserver.core.scenarios import ANY, Call, Scenario
+from contracts.rule_scenarios import ANY, Call, Scenario
 
 # -- executable scenarios (contracts.scenarios runs them against the mock or a real tenant) ------
 # Portable scenarios create what they need with COR's own create endpoints (external ids made

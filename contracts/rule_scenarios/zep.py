@@ -1,7 +1,7 @@
-"""The executable scenarios of ZEP's rules, as data (see :mod:`mockserver.core.scenarios`).
+"""The executable scenarios of ZEP's rules, as data (see :mod:`contracts.rule_scenarios`).
 
-contracts.scenarios runs them against the mock or a real tenant; they live apart from the
-vendor module because they are long and are expected answers, not behaviour.
+:mod:`contracts.scenarios` runs them against the mock or a real tenant. They are the expected
+answers, not behaviour, so they live in the toolkit, apart from the vendor module they check.
 """
 
 from __future__ import annotations
@@ -9,8 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mockserver.core.scenarios import ANY, Call, Scenario
-from mockserver.vendors import _laravel as laravel
+from contracts.rule_scenarios import ANY, Call, Scenario
 
 # The documented wording and names, written again on purpose: scenarios are the expected answers,
 # so they do not read them from the implementation they check.
@@ -378,7 +377,7 @@ SCENARIOS = (
             422,
             _invalid(
                 "The plan hours field must be at least 0. (and 8 more errors)",
-                **{name: f"The {laravel.attribute(name)} field must be at least 0." for name in NON_NEGATIVE},
+                **{name: f"The {name.replace('_', ' ')} field must be at least 0." for name in NON_NEGATIVE},
             ),
         ),
         setup=(_CREATE_A,),

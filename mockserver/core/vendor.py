@@ -23,7 +23,6 @@ from mockserver.core.records import schema_of, typed
 from mockserver.core.renders import Rendering, rendering_problems
 from mockserver.core.request_check import Policy
 from mockserver.core.rules import RuleRegistry
-from mockserver.core.scenarios import Scenario
 from mockserver.core.spec import SPECS_DIR
 from mockserver.core.store import CollectionSpec, VendorState
 from mockserver.core.values import Identity, Reply
@@ -69,8 +68,6 @@ class Vendor(abc.ABC):
     collections: ClassVar[Mapping[str, CollectionSpec]]
     rules: ClassVar[RuleRegistry]
     sample: ClassVar[Sample]
-    scenarios: ClassVar[tuple[Scenario, ...]] = ()
-    """Executable scenarios for the vendor's rules (see :mod:`mockserver.core.scenarios`)."""
     fuzz_exclusions: ClassVar[Mapping[str, str]] = {}
     """Schemathesis checks that misread a documented behaviour of this vendor: name -> why."""
     envelope_rule: ClassVar[str | None] = None

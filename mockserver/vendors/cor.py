@@ -35,7 +35,6 @@ from mockserver.core.values import Incoming, Reply
 from mockserver.core.vendor import Handler, Sample, Vendor, token_schema
 from mockserver.core.violations import Code, Violation
 from mockserver.vendors._common import iso_z
-from mockserver.vendors._cor_scenarios import SCENARIOS
 
 SOURCES = (
     "JIRA", "SALESFORCE", "ADVERTMIND", "QUICKBOOKS", "ZAPIER", "OKTA", "MICROSOFT_DYNAMICS",
@@ -307,7 +306,6 @@ class Cor(Vendor):
         "carries an unknown client_id (COR-6); Schemathesis reads any 404 after a create as the created "
         "project having vanished.",
     }
-    scenarios = SCENARIOS
     title = "COR"
     prefix = "/cor"
     rules = rules

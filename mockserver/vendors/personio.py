@@ -29,7 +29,6 @@ from mockserver.core.values import NO_BODY, Incoming, Reply
 from mockserver.core.vendor import Handler, Sample, Vendor, token_schema
 from mockserver.core.violations import Code, Violation
 from mockserver.vendors._common import as_int, iso_z
-from mockserver.vendors._personio_scenarios import SCENARIOS
 
 PROBLEM_JSON = "application/problem+json"
 ERRORS_DOC = "https://developer.personio.de/reference/errors"
@@ -274,7 +273,6 @@ class Personio(Vendor):
         "use_after_free": "DELETE /v2/projects/{id}/members removes the members, not the project; "
         "Schemathesis takes the project itself for deleted and expects a 404 on its next read.",
     }
-    scenarios = SCENARIOS
     title = "Personio"
     prefix = "/personio"
     rules = rules

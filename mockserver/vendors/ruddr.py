@@ -30,7 +30,6 @@ from mockserver.core.values import Incoming, Reply
 from mockserver.core.vendor import Handler, Sample, Vendor, token_schema
 from mockserver.core.violations import Code, Rejection, Violation
 from mockserver.vendors._common import as_int, iso_z
-from mockserver.vendors._ruddr_scenarios import SCENARIOS
 
 WRITES = ("updateProject", "createProject")
 BY_ID = ("getProject", "updateProject")
@@ -356,7 +355,6 @@ class Ruddr(Vendor):
     }
     id = "ruddr"
     envelope_rule = "RUD-1"
-    scenarios = SCENARIOS
     title = "Ruddr"
     prefix = "/ruddr/api/workspace"
     rules = rules

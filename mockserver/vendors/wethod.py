@@ -28,7 +28,6 @@ from mockserver.core.vendor import Handler, Sample, Vendor, token_schema
 from mockserver.core.violations import Code, Phase, Rejection, Violation
 from mockserver.vendors import _symfony as symfony
 from mockserver.vendors._common import as_int, iso_z, page
-from mockserver.vendors._wethod_scenarios import SCENARIOS
 
 COMPANY, VERSION = "Wethod-Company", "Wethod-Version"
 VIEW, VIEW_OTHER = "pipeline.view", "pipeline.view_other"
@@ -397,7 +396,6 @@ def _require_view(ctx: Context, project: Record | None, whitelist: bool = False)
 class Wethod(Vendor):
     id = "wethod"
     envelope_rule = "WET-2"
-    scenarios = SCENARIOS
     title = "Wethod"
     prefix = "/wethod"
     rules = rules

@@ -29,7 +29,6 @@ from mockserver.core.vendor import Handler, Sample, Vendor, token_schema
 from mockserver.core.violations import Code, Violation
 from mockserver.vendors import _laravel as laravel
 from mockserver.vendors._common import as_int
-from mockserver.vendors._zep_scenarios import SCENARIOS
 
 WRITES = ("updateProject", "createProject")
 READ, WRITE = "projects:read", "projects:write"
@@ -395,7 +394,6 @@ class Zep(Vendor):
     }
     id = "zep"
     envelope_rule = "ZEP-1"
-    scenarios = SCENARIOS
     title = "ZEP"
     prefix = "/zep/api/v1"
     rules = rules

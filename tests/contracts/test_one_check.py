@@ -30,10 +30,10 @@ from schemathesis import GenerationMode
 from starlette.testclient import TestClient
 
 from contracts.proxy import ProxyConfig, create_proxy
+from contracts.rule_scenarios import Call, scenarios_for
 from mockserver.app import MockApp, create_app
 from mockserver.config import ServerConfig
 from mockserver.core.request_check import BAD_TOKEN
-from mockserver.core.scenarios import Call
 from mockserver.core.vendor import Vendor, discover_vendors
 
 VENDORS = discover_vendors()
@@ -58,7 +58,7 @@ def mock() -> MockApp:
 
 
 def _scenario_requests(vendor: Vendor) -> Iterator[Request]:
-    for scenario in vendor.scenarios:
+    for scenario in scenarios_for(vendor.id):
         call: Call = scenario.call
         if "{" in call.path:  # needs a value saved by a setup call
             continue

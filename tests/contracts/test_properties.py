@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 
+from contracts.rule_scenarios import Scenario, scenarios_for
 from contracts.scenarios import Target, run
 from contracts.strategies import rule_violations, valid_bodies
-from mockserver.core.scenarios import Scenario
 from mockserver.core.spec import load_spec, operations
 from mockserver.core.vendor import discover_vendors
 from tests.fixtures.mock import Api
@@ -72,7 +72,7 @@ RULES = [
     (vid, rule.id)
     for vid, v in sorted(VENDORS.items())
     for rule in v.rules
-    if any(s.rule == rule.id and s.expects_rejection for s in v.scenarios)
+    if any(s.rule == rule.id and s.expects_rejection for s in scenarios_for(vid))
 ]
 
 

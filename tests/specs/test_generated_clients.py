@@ -36,8 +36,8 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
+from contracts.rule_scenarios import DEFAULT_TOKEN
 from contracts.scenarios import Target, run_all
-from mockserver.core.scenarios import DEFAULT_TOKEN
 from mockserver.core.spec import SpecOperation, deref, operations
 from mockserver.core.vendor import Vendor, discover_vendors
 from mockserver.live import LiveServer
