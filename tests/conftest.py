@@ -6,9 +6,13 @@ import re
 
 import pytest
 
+from mockserver.core.general import GENERAL
+from mockserver.core.vendor import discover_vendors
+
 pytest_plugins = ["pytester", "tests.fixtures.mock", "tests.fixtures.live"]
 
-RULE_IN_NAME = re.compile(r"(GEN|WET|RUD|ZEP|PER|COR)[-_](\d+)(?!\d)")
+PREFIXES = [GENERAL.prefix, *(vendor.rules.prefix for vendor in discover_vendors().values())]
+RULE_IN_NAME = re.compile(rf"({'|'.join(PREFIXES)})[-_](\d+)(?!\d)")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

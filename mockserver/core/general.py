@@ -64,7 +64,7 @@ PROVENANCE: dict[str, Provenance] = {  # GEN-12: the page each rule follows, or 
     ),
 }
 
-GENERAL = RuleRegistry(vendor=None, provenance=PROVENANCE)
+GENERAL = RuleRegistry(vendor=None, prefix="GEN", provenance=PROVENANCE)
 
 GENERAL.mechanism("GEN-1", "Partial update: only fields present in the body change.")
 GENERAL.mechanism("GEN-2", "Cross-field rules are checked on the merged state (stored + patch).")

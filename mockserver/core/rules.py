@@ -7,9 +7,10 @@ Four kinds:
   violations with the rule ID (types, enums and lengths are never re-checked by hand);
 - ``mechanism``: enforced by the core pipeline itself (auth, transactions, error order...).
 
-A registry refuses a second rule with the same ID, so a copy-paste slip fails at import. It also
-refuses a rule its provenance table does not cover (GEN-12): every rule says whether it follows a
-vendor page (``doc``, with the URL) or is our ``decision`` or ``inferred`` reading, and why.
+A registry refuses a second rule with the same ID, and an ID outside its prefix (``ZEP-<n>``), so
+a copy-paste slip fails at import. It also refuses a rule its provenance table does not cover
+(GEN-12): every rule says whether it follows a vendor page (``doc``, with the URL) or is our
+``decision`` or ``inferred`` reading, and why.
 """
 
 from __future__ import annotations
@@ -140,6 +141,9 @@ class RuleRegistry:
     ``provenance``: registering a rule the table does not cover raises at import."""
 
     vendor: str | None
+    prefix: str
+    """Every rule ID here is ``<prefix>-<number>``: the vendor's own (``ZEP``), ``GEN`` for the
+    core's. Tests and tools read the prefixes from the registries, so a new vendor adds its own."""
     provenance: Mapping[str, Provenance]
     _rules: dict[str, Rule] = field(default_factory=dict)
     _selections: dict[tuple[Any, ...], list[Rule]] = field(default_factory=dict)
@@ -147,6 +151,9 @@ class RuleRegistry:
     def add(self, rule: Rule) -> Rule:
         if rule.id in self._rules:
             raise ValueError(f"rule {rule.id} is registered twice")
+        head, _, number = rule.id.partition("-")
+        if head != self.prefix or not number.isdigit():
+            raise ValueError(f"rule {rule.id} is not {self.prefix}-<number>, as the registry's rules are")
         self._rules[rule.id] = rule
         self._selections.clear()
         return rule

@@ -98,7 +98,7 @@ PROVENANCE: dict[str, Provenance] = {  # GEN-12: the page each rule follows, or 
         "integrations page offers a GET",
     ),
 }
-rules = RuleRegistry(vendor="cor", provenance=PROVENANCE)
+rules = RuleRegistry(vendor="cor", prefix="COR", provenance=PROVENANCE)
 
 # -- stored records: every mapped record has COR's numeric id (a lookup turns the keys it finds
 # back into integers) and its (source, external id); projects are typed like the spec's Project,

@@ -65,7 +65,7 @@ PROVENANCE: dict[str, Provenance] = {  # GEN-12: the page each rule follows, or 
         '{"id": ...} is our reading',
     ),
 }
-rules = RuleRegistry(vendor="personio", provenance=PROVENANCE)
+rules = RuleRegistry(vendor="personio", prefix="PER", provenance=PROVENANCE)
 
 # Records are stored as the read renders them (PER-11's inherited fields aside): typed like the
 # spec's Project; a parent reference needs its id (render looks the parent up).

@@ -124,7 +124,7 @@ PROVENANCE: dict[str, Provenance] = {  # GEN-12: the page each rule follows, or 
         note="the create page's status was not captured: 200 is read from its sibling create pages",
     ),
 }
-rules = RuleRegistry(vendor="ruddr", provenance=PROVENANCE)
+rules = RuleRegistry(vendor="ruddr", prefix="RUD", provenance=PROVENANCE)
 
 # -- stored records: a project in the request's vocabulary, any field null (RUD-11), plus what
 # only the server sets; render reads clientId and billingTypeId, RUD-9 statusId, unconditionally.

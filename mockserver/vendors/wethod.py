@@ -102,7 +102,7 @@ PROVENANCE: dict[str, Provenance] = {  # GEN-12: the page each rule follows, or 
     "WET-13": doc(UPDATE_PAGE),
     "WET-14": doc(CREATE_PAGE, note="no page was found for GET one and list: they follow the community SDK"),
 }
-rules = RuleRegistry(vendor="wethod", provenance=PROVENANCE)
+rules = RuleRegistry(vendor="wethod", prefix="WET", provenance=PROVENANCE)
 
 # -- stored records: typed like the spec's reads; a project also holds its metadata values --------
 PROJECT, METADATA, WHITELIST = (

@@ -143,7 +143,7 @@ PROVENANCE: dict[str, Provenance] = {  # GEN-12: the page each rule follows, or 
     ),
     "ZEP-8": doc(CREATE_PAGE, DETAILS_PAGE, note="create's 201 status is our decision"),
 }
-rules = RuleRegistry(vendor="zep", provenance=PROVENANCE)
+rules = RuleRegistry(vendor="zep", prefix="ZEP", provenance=PROVENANCE)
 
 # -- stored records: a project in the request's vocabulary, any field null; decimals may also be
 # stored as strings ("500.0000000000"); the list counters and price tables only the server sets.
