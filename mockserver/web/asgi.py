@@ -25,6 +25,7 @@ from mockserver.core.values import Incoming, Outcome, Reply
 from mockserver.core.vendor import Vendor
 from mockserver.core.violations import Code, Violation
 from mockserver.web.admin import AdminCall, admin_answer
+from mockserver.web.dashboard import is_dashboard, serve_dashboard
 from mockserver.web.faults import FAULT_HEADER, SERVER_SEND, carry_out
 from mockserver.web.responses import encoded
 from mockserver.web.runtime import Runtime
@@ -97,6 +98,9 @@ class MockASGI:
         if path.startswith(ADMIN_PREFIX) and not self.rt.admin_allowed(path, headers.get("authorization")):
             refusal = {"status": 401, "message": "The admin API needs 'Authorization: Bearer <admin token>'."}
             await _send(send, Reply(401, refusal, {"WWW-Authenticate": "Bearer"}), scope["method"])
+            return
+        if is_dashboard(path):  # the dashboard's static files (web/dashboard.py)
+            await serve_dashboard(scope, send, path)
             return
         vendor = self.vendor_for(path)
         if self.is_docs(path, vendor):

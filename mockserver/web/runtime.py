@@ -14,6 +14,7 @@ from mockserver.core.request_check import Policy
 from mockserver.core.rules import RuleRegistry
 from mockserver.core.store import Store
 from mockserver.core.vendor import Vendor
+from mockserver.web.dashboard import is_dashboard
 from mockserver.web.offload import Offloader
 
 
@@ -32,9 +33,11 @@ class Runtime:
     admin_policy: Policy = field(default_factory=Policy)
 
     def admin_allowed(self, path: str, authorization: str | None) -> bool:
-        """With ``--admin-token`` every admin call but the health check must carry it."""
+        """With ``--admin-token`` every admin call but the health check must carry it. The
+        dashboard's static files hold no data (the page reads it all through the admin API, with
+        the token), and a browser cannot send a bearer token when it opens a page."""
         expected = self.config.admin_token
-        if not expected or path == "/__admin/health":
+        if not expected or path == "/__admin/health" or is_dashboard(path):
             return True
         scheme, _, given = (authorization or "").partition(" ")
         return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), expected.encode())
