@@ -9,7 +9,7 @@ import pytest
 from mockserver.core.general import GENERAL
 from mockserver.core.vendor import discover_vendors
 
-pytest_plugins = ["pytester", "tests.fixtures.mock", "tests.fixtures.live"]
+pytest_plugins = ["pytester", "tests.fixtures.mock", "tests.fixtures.live", "tests.fixtures.browser"]
 
 PREFIXES = [GENERAL.prefix, *(vendor.rules.prefix for vendor in discover_vendors().values())]
 RULE_IN_NAME = re.compile(rf"({'|'.join(PREFIXES)})[-_](\d+)(?!\d)")
