@@ -57,6 +57,11 @@ class MockSession:
     def urls(self) -> dict[str, str]:
         return {vid: self.url(vid) for vid in self.vendors}
 
+    @property
+    def dashboard_url(self) -> str:
+        """This session in the mock's dashboard: its calls, rules, state and faults, in a browser."""
+        return f"{self.base_url}/__admin/ui/?session={quote(self.name, safe='')}"
+
     def headers(self, vendor: str, token: str | None = TEST_TOKEN) -> dict[str, str]:
         """``Authorization`` plus the headers every call of the vendor needs (Wethod's tenant)."""
         headers = dict(self._vendor(vendor).sample_headers)
@@ -177,12 +182,17 @@ class MockSession:
         __tracebackhide__ = True
         problems = self.problems()
         if problems:
-            raise AssertionError(render(problems))
+            raise AssertionError(
+                f"{render(problems)}\n\nsee this session in the dashboard: {self.dashboard_url}"
+            )
 
-    def close(self) -> None:
-        """Forget the session on the server (its memory is freed) and close its own HTTP client."""
+    def close(self, *, keep: bool = False) -> None:
+        """Forget the session on the server (its memory is freed) and close its own HTTP client.
+        ``keep``: leave the session on the server, so :attr:`dashboard_url` still shows it (the
+        plugin keeps a failed test's session; ``--max-sessions`` forgets it in time)."""
         try:
-            self.reset()
+            if not keep:
+                self.reset()
         finally:
             if self._owns_http:
                 self._http.close()

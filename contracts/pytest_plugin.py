@@ -6,8 +6,10 @@
   per vendor, state seeding, the journal, faults and response fuzzing.
 - After the test body, the test fails if the client sent a request that broke the vendor spec
   or drew a GEN-7 warning (an undocumented field or query parameter), with the request, the
-  field, the rule or spec location and the near misses. ``@pytest.mark.mockserver(check=False)`` or
-  ``mock.allow_violations()`` / ``mock.allow_warnings()`` turn that off where a test means it.
+  field, the rule or spec location and the near misses. ``@pytest.mark.mockserver(check=False)``
+  or ``mock.allow_violations()`` / ``mock.allow_warnings()`` turn that off where a test means it.
+  A failed test's report links its session in the dashboard (``/__admin/ui/?session=NAME``), and
+  that session is kept on the mock, not reset, so the link shows what happened.
 - ``mock_server_config`` builds the server's settings: override it in a ``conftest.py`` to serve
   other fixtures or vendors, like pytest-httpserver's ``httpserver_listen_address``.
 
@@ -34,6 +36,7 @@ if TYPE_CHECKING:
 __all__ = ["mock", "mock_server", "mock_server_config"]
 
 _MOCK_KEY = pytest.StashKey["MockSession"]()
+_FAILED_KEY = pytest.StashKey[bool]()
 _names = itertools.count(1)
 
 
@@ -153,7 +156,8 @@ def mock(
     try:
         yield session
     finally:
-        session.close()
+        # a failed test's session stays, so the dashboard link in its report shows what happened
+        session.close(keep=request.node.stash.get(_FAILED_KEY, False))
 
 
 @pytest.hookimpl(wrapper=True)
@@ -164,16 +168,23 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
     try:
         result = yield
     except BaseException:
-        # The test failed on its own; what the client sent wrong is often why: show it too.
-        problems = session.problems() if session is not None else []
-        if problems:
+        # The test failed on its own; what the client sent wrong is often why: show it too, and
+        # where to see the whole session.
+        if session is not None:
+            item.stash[_FAILED_KEY] = True
             from contracts.client_report import render
 
-            item.add_report_section("call", "mockserver", render(problems))
+            problems = session.problems()
+            shown = f"{render(problems)}\n\n" if problems else ""
+            item.add_report_section("call", "mockserver", f"{shown}dashboard: {session.dashboard_url}")
         raise
     if session is not None:
         __tracebackhide__ = True
-        session.assert_clean()
+        try:
+            session.assert_clean()
+        except AssertionError:
+            item.stash[_FAILED_KEY] = True
+            raise
     return result
 
 

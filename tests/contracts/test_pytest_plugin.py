@@ -4,6 +4,7 @@ collection that imports nothing heavy."""
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from mockserver.app import create_app
@@ -136,6 +137,42 @@ def test_a_failing_test_shows_what_the_client_sent_wrong(pytester: pytest.Pytest
     result = pytester.runpytest_inprocess()
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*assert 400 == 204*", "*mockserver*", "*spec violation: status*"])
+
+
+def test_a_failed_report_links_the_session_in_the_dashboard_and_keeps_it(pytester: pytest.Pytester) -> None:
+    """The report prints /__admin/ui/?session=NAME; the failed tests' sessions stay on the mock
+    for that link, the passing test's is reset as before."""
+    pytester.makepyfile(
+        """
+        import httpx
+
+        def send(mock, body):
+            return httpx.patch(mock.url("personio") + "/v2/projects/1001", json=body,
+                               headers=mock.headers("personio"))
+
+        def test_breaks_the_spec(mock):
+            send(mock, {"name": 42})
+
+        def test_fails_on_its_own(mock):
+            assert send(mock, {"name": "Internal Tools"}).status_code == 204
+
+        def test_passes(mock):
+            send(mock, {"name": "Fine"})
+        """
+    )
+    with LiveServer(create_app(ServerConfig())) as server:
+        result = pytester.runpytest_inprocess("-p", "no:randomly", f"--mock-url={server.url}")
+        result.assert_outcomes(failed=2, passed=1)
+        link = f"{server.url}/__admin/ui/?session=pytest-*"
+        result.stdout.fnmatch_lines([f"*see this session in the dashboard: {link}test_breaks_the_spec"])
+        result.stdout.fnmatch_lines([f"dashboard: {link}test_fails_on_its_own"])
+        kept = server.app.store.session_names()
+        assert [name.rsplit("-", 1)[-1] for name in sorted(kept)] == [
+            "test_breaks_the_spec",
+            "test_fails_on_its_own",
+        ]
+        page = server.url + "/__admin/ui/?session=" + kept[0]
+        assert httpx.get(page).status_code == 200
 
 
 def test_the_server_settings_fixture_can_be_overridden(pytester: pytest.Pytester) -> None:
