@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from contracts.rule_scenarios import scenarios_for
 from mockserver.core.general import GENERAL
 from mockserver.core.pipeline import known_rule_ids
 from mockserver.core.rules import Basis, Provenance, RuleRegistry, decision, doc, inferred
@@ -29,6 +31,19 @@ def catalog_ids() -> list[str]:
 def test_code_registers_exactly_the_catalog(catalog_ids: list[str]) -> None:
     registered = known_rule_ids(discover_vendors())
     assert sorted(set(registered)) == sorted(set(catalog_ids))
+
+
+def test_every_rule_is_named_by_a_test(catalog_ids: list[str]) -> None:
+    """RULES.md: a rule's proofs carry its ID, so ``scripts/test -k PER-4`` runs them: a test's name
+    (``PER_4``), or a rule scenario of it, whose test id starts with the rule (test_scenarios.py)."""
+    prefixes = "|".join(registry.prefix for registry in _registries())
+    in_name = re.compile(rf"({prefixes})_(\d+)(?!\d)")
+    named = {scenario.rule for vendor_id in discover_vendors() for scenario in scenarios_for(vendor_id)}
+    for path in Path(__file__).parent.rglob("test_*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name.startswith("test_"):
+                named.update(f"{prefix}-{number}" for prefix, number in in_name.findall(node.name))
+    assert sorted(set(catalog_ids) - named) == []
 
 
 def test_no_rule_is_registered_twice() -> None:
