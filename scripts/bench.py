@@ -39,13 +39,16 @@ recorded ones, and it says so.
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -402,6 +405,222 @@ def _value(name: str, exact: Mapping[str, float], results: Mapping[str, Any]) ->
     return exact[name]
 
 
+# -- the dashboard's cost (issue 14) ----------------------------------------------------------------
+DASHBOARD_POLL_S = 1.0  # what web/dashboard/app.js polls at
+DASHBOARD_LIMIT = 50  # the most entries one poll asks for (app.js: POLL_LIMIT)
+DASHBOARD_ROUNDS = 4
+DASHBOARD_TARGET = 0.95  # issue 14: with the page open, throughput within 5% of without it
+
+
+class DashboardPoller:
+    """What an open dashboard asks of the mock, from a thread: every second the journal entries
+    after the last one seen, and every third second the session list and the faults (app.js's
+    poll). It counts its polls and the entries they brought, and times each poll."""
+
+    def __init__(self, port: int, interval: float = DASHBOARD_POLL_S) -> None:
+        self.port = port
+        self.interval = interval
+        self.cursor = 0
+        self.polls = 0
+        self.entries = 0
+        self.seconds: list[float] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="dashboard-poller", daemon=True)
+
+    def __enter__(self) -> DashboardPoller:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def _get(self, connection: http.client.HTTPConnection, path: str) -> Any:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        return json.loads(response.read())
+
+    def _run(self) -> None:
+        connection = http.client.HTTPConnection(HOST, self.port, timeout=10)
+        try:
+            while not self._stop.is_set():
+                started = time.perf_counter()
+                page = self._get(connection, f"/__admin/requests?after={self.cursor}&limit={DASHBOARD_LIMIT}")
+                if page["requests"]:
+                    self.cursor = page["requests"][-1]["id"]
+                    self.entries += len(page["requests"])
+                self.polls += 1
+                if self.polls % 3 == 0:
+                    self._get(connection, "/__admin/sessions")
+                    self._get(connection, "/__admin/faults")
+                self.seconds.append(time.perf_counter() - started)
+                self._stop.wait(max(self.interval - (time.perf_counter() - started), 0))
+        finally:
+            connection.close()
+
+
+def dashboard_run(method: Method) -> dict[str, Any]:
+    """The mock's valid-PATCH throughput at 8 connections without and with a dashboard poller,
+    alternating, ``DASHBOARD_ROUNDS`` times each; best of each side, and the ratio."""
+    started = time.monotonic()
+    problems: list[str] = []
+    rounds: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp, running(["mock"]) as servers:
+        script = wrk_script("valid", VALID, HEADERS, Path(tmp))
+        server = servers["mock"]
+        url = server.url + BASES["mock"] + PATH
+        wrk(url, script, 8, method.warmup_s)  # warm-up, not counted
+        for index in range(DASHBOARD_ROUNDS if method.recorded else 1):
+            for open_page in (False, True) if index % 2 == 0 else (True, False):
+                progress(f"dashboard round {index + 1}: {'with' if open_page else 'without'} the page")
+                if open_page:
+                    with DashboardPoller(server.port) as poller:
+                        load = wrk(url, script, 8, method.load_s)
+                    seconds = sorted(poller.seconds) or [0.0]
+                    shown = {
+                        "polls": poller.polls,
+                        "entries": poller.entries,
+                        "poll_ms_p50": round(seconds[len(seconds) // 2] * 1000, 2),
+                        "poll_ms_max": round(seconds[-1] * 1000, 2),
+                    }
+                else:
+                    load, shown = wrk(url, script, 8, method.load_s), {}
+                if load.non_2xx:
+                    problems.append(f"{load.non_2xx} non-2xx answers to the valid PATCH")
+                rounds.append({"page_open": open_page, **load.as_dict(), **shown})
+    best = {
+        side: max((r for r in rounds if r["page_open"] == side), key=lambda r: r["rps"])
+        for side in (False, True)
+    }
+    ratio = best[True]["rps"] / best[False]["rps"]
+    # each round's own ratio too: a round's two loads run back to back, so a machine whose load
+    # drifts during the run (others' jobs) moves both of them alike
+    pairs = []
+    for first, second in zip(rounds[::2], rounds[1::2], strict=True):
+        with_page, without = (first, second) if first["page_open"] else (second, first)
+        pairs.append(with_page["rps"] / without["rps"])
+    return {
+        "recorded": method.recorded,
+        "seconds_per_load": method.load_s,
+        "poll_s": DASHBOARD_POLL_S,
+        "poll_limit": DASHBOARD_LIMIT,
+        "rounds": rounds,
+        "rps_without": best[False]["rps"],
+        "rps_with": best[True]["rps"],
+        "ratio": round(ratio, 4),
+        "round_ratios": [round(r, 4) for r in pairs],
+        "median_round_ratio": round(statistics.median(pairs), 4),
+        "target": DASHBOARD_TARGET,
+        "ok": ratio >= DASHBOARD_TARGET,
+        "update_cost": update_cost(),
+        "problems": problems,
+        "seconds": round(time.monotonic() - started, 1),
+    }
+
+
+def update_cost(repeat: int = 200) -> dict[str, Any]:
+    """What one update of the log costs the mock's event loop, in process: a poll (an HTTP
+    request through the whole ASGI app: routing, the admin check, the journal, JSON) against
+    the work one server-sent-events tick would do for an open stream (read the journal after the
+    cursor, encode, send). Measured with 0, 10 and 1,000 new entries; microseconds, median."""
+    import asyncio
+
+    from mockserver.app import create_app
+    from mockserver.config import ServerConfig
+    from mockserver.web.responses import dumps
+
+    app = create_app(ServerConfig(vendors=("personio",)))
+    journal = app.store.session().journal
+    body = json.dumps(VALID).encode()
+    headers = [(b"authorization", b"Bearer test-token"), (b"content-type", b"application/json")]
+
+    async def call(method: str, path: str, query: bytes = b"", payload: bytes = b"") -> None:
+        sent: list[bytes] = []
+
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": payload, "more_body": False}
+
+        async def send(message: Mapping[str, Any]) -> None:
+            sent.append(message.get("body", b""))
+
+        scope = {
+            "type": "http",
+            "method": method,
+            "path": path,
+            "raw_path": path.encode(),
+            "query_string": query,
+            "headers": headers,
+            "scheme": "http",
+            "server": (HOST, 80),
+        }
+        await app(scope, receive, send)
+
+    async def measure() -> dict[str, Any]:
+        for _ in range(DASHBOARD_LIMIT):
+            await call("PATCH", BASES["mock"] + PATH, payload=body)
+        out: dict[str, Any] = {}
+        for new in (0, 10, DASHBOARD_LIMIT):
+            after = journal.last_id - new
+            polls, ticks = [], []
+            for _ in range(repeat):
+                t = time.perf_counter()
+                await call("GET", "/__admin/requests", f"after={after}&limit={DASHBOARD_LIMIT}".encode())
+                polls.append(time.perf_counter() - t)
+                t = time.perf_counter()
+                if journal.last_id > after:  # an SSE stream's tick: only when there is news
+                    event = b"data: " + dumps(journal.since(after, DASHBOARD_LIMIT)) + b"\n\n"
+                    assert event
+                ticks.append(time.perf_counter() - t)
+            out[str(new)] = {
+                "poll_us": round(sorted(polls)[repeat // 2] * 1e6, 1),
+                "sse_tick_us": round(sorted(ticks)[repeat // 2] * 1e6, 1),
+            }
+        return out
+
+    return asyncio.run(measure())
+
+
+def dashboard_table(results: Mapping[str, Any]) -> str:
+    lines = [
+        f"scripts/bench --dashboard: valid PATCH, 8 connections, {results['seconds_per_load']:g} s loads, "
+        f"without and with a poller doing what an open dashboard does (every {results['poll_s']:g} s, "
+        f"up to {results['poll_limit']} entries); best of each side; {results['seconds']} s",
+        "",
+    ]
+    rows = [
+        (
+            "with" if r["page_open"] else "without",
+            r["rps"],
+            r["p99_ms"],
+            r.get("polls", "-"),
+            r.get("entries", "-"),
+            r.get("poll_ms_p50", "-"),
+            r.get("poll_ms_max", "-"),
+        )
+        for r in results["rounds"]
+    ]
+    lines += _grid(("page", "req/s", "p99 ms", "polls", "entries", "poll ms p50", "poll ms max"), rows)
+    verdict = "PASS" if results["ok"] else "FAIL"
+    lines += [
+        "",
+        f"req/s with the page / without: {results['ratio']:.3f} (best of each side; target >= "
+        f"{results['target']}) {verdict}",
+        f"each round's ratio: {', '.join(f'{r:.3f}' for r in results['round_ratios'])}; "
+        f"median {results['median_round_ratio']:.3f}",
+        "",
+    ]
+    cost_rows = [
+        (f"{new} new entries", c["poll_us"], c["sse_tick_us"]) for new, c in results["update_cost"].items()
+    ]
+    lines += ["one update of the log, in process (median microseconds of the mock's time):"]
+    lines += _grid(("update", "poll (HTTP request)", "SSE tick (journal + encode)"), cost_rows)
+    for problem in results["problems"]:
+        lines.append(f"MEASUREMENT PROBLEM: {problem}")
+    if not results["recorded"]:
+        lines.append("QUICK RUN: for development only, these are NOT the recorded figures")
+    return "\n".join(lines)
+
+
 # -- the report ------------------------------------------------------------------------------------
 def _cell(value: Any) -> str:
     if value is None:
@@ -532,9 +751,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--check", action="store_true", help="exit 1 when a target is missed or a measurement went wrong"
     )
+    parser.add_argument(
+        "--dashboard",
+        action="store_true",
+        help="only the dashboard's cost: the mock's valid-PATCH req/s with and without a poller doing "
+        "what an open /__admin/ui/ page does (target: within 5%%), and what one log update costs",
+    )
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is missing: run scripts/bench, which installs it")
+    if args.dashboard:
+        os.chdir(ROOT)
+        found = dashboard_run(QUICK if args.quick else FULL)
+        print(dashboard_table(found))
+        if args.json:
+            args.json.write_text(json.dumps(found, indent=2) + "\n")
+        return 1 if args.check and (not found["ok"] or found["problems"]) else 0
     if not PRISM.exists():
         raise SystemExit("Prism is missing: run scripts/bench, which installs it under .bench/")
     os.chdir(ROOT)
