@@ -192,7 +192,10 @@ def _coerce(kind: str | None, value: str | None) -> Any:
     if value is None:
         return None
     if kind == "integer" and _INTEGER.fullmatch(value):
-        return int(value)
+        try:
+            return int(value)
+        except ValueError:  # past Python's 4,300 digits: text, which the schema then refuses
+            return value
     if kind == "number":
         try:
             return float(value)

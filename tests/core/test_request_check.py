@@ -1,0 +1,73 @@
+"""core.request_check: the one check of a routed call, shared by the mock and the proxy."""
+
+from __future__ import annotations
+
+import pytest
+
+from mockserver.core.operations import OperationTable
+from mockserver.core.request_check import BAD_HEADER, BAD_TOKEN, NO_TOKEN, Checked, Policy, check_request
+from mockserver.core.spec import load_spec
+from mockserver.core.values import Identity
+from mockserver.core.vendor import discover_vendors
+
+VENDORS = discover_vendors()
+
+
+def _check(vid: str, method: str, path: str, query: str = "", **headers: str) -> Checked:
+    route = OperationTable(load_spec(VENDORS[vid].spec_path)).route(method, path)
+    assert route.operation is not None
+    sent = {"authorization": "Bearer t", **{k.replace("_", "-"): v for k, v in headers.items()}}
+    return check_request(
+        route.operation, route.path_params, query, sent, b"", Policy(query_status=422), lambda t: Identity(t)
+    )
+
+
+def test_GEN_13_a_query_integer_past_pythons_digit_limit_is_refused_not_a_crash() -> None:
+    """Found by the hostile fuzzer: int() raises on 5,000 digits; the schema refuses it instead."""
+    checked = _check("personio", "GET", "/v2/projects", "limit=" + "9" * 5000)
+    assert [(v.status, v.field, v.keyword) for v in checked.param_violations] == [(422, "limit", "type")]
+
+
+def test_GEN_13_non_ascii_digits_are_not_an_integer() -> None:
+    checked = _check("personio", "GET", "/v2/projects", "limit=%D9%A3")  # Arabic-Indic three
+    assert [(v.field, v.rule) for v in checked.param_violations] == [("limit", "GEN-13")]
+
+
+def test_form_style_arrays_split_on_commas_and_explode_joins_repetitions() -> None:
+    personio = _check("personio", "GET", "/v2/projects", "status=ACTIVE,ARCHIVED&status=ACTIVE")
+    assert personio.query["status"] == ["ACTIVE"]  # explode: false, the last one wins
+    zep = _check("zep", "GET", "/projects", "id[]=1&id[]=2,3")
+    assert zep.query["id[]"] == [1, 2, 3]  # explode: true joins them
+
+
+def test_GEN_7_undocumented_query_parameters_are_kept_and_named() -> None:
+    checked = _check("ruddr", "GET", "/projects", "dateOnAfter=2025-01-01&limit=5")
+    assert checked.query == {"limit": 5, "dateOnAfter": ["2025-01-01"]}
+    assert [(v.field, v.location, v.rule) for v in checked.unknown_params] == [
+        ("dateOnAfter", "query", "GEN-7")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("authorization", "problem"),
+    [("", NO_TOKEN), ("Basic eHg6eXk=", NO_TOKEN), ("Bearer", BAD_HEADER), ("Bearer nope", BAD_TOKEN)],
+)
+def test_GEN_8_bearer_problems_are_refused_before_anything_else(authorization: str, problem: str) -> None:
+    route = OperationTable(load_spec(VENDORS["zep"].spec_path)).route("PATCH", "/projects/1")
+    assert route.operation is not None
+    headers = {"authorization": authorization, "content-type": "text/plain"}
+    checked = check_request(route.operation, route.path_params, "", headers, b"{", Policy(), lambda t: None)
+    assert checked.refusal is not None
+    assert (checked.refusal.status, checked.refusal.message) == (401, problem)
+    assert checked.body_violations == []
+
+
+def test_GEN_9_a_media_type_the_operation_does_not_take_is_415_naming_what_it_takes() -> None:
+    route = OperationTable(load_spec(VENDORS["zep"].spec_path)).route("PATCH", "/projects/1")
+    assert route.operation is not None
+    headers = {"authorization": "Bearer t", "content-type": "text/plain"}
+    checked = check_request(
+        route.operation, route.path_params, "", headers, b"{}", Policy(), lambda t: Identity(t)
+    )
+    assert checked.refusal is not None
+    assert checked.refusal.status == 415 and checked.refusal.params["accepted"] == ["application/json"]
