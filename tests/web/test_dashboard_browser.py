@@ -283,3 +283,19 @@ def contrast(page: Page, selector: str) -> float:
 
     high, low = sorted((luminance(fg), luminance(bg)), reverse=True)
     return (high + 0.05) / (low + 0.05)
+
+
+def test_with_an_admin_token_the_page_asks_for_it_and_then_works(dashboard_browser: BrowserContext) -> None:
+    with LiveServer(create_app(ServerConfig(admin_token="s3cret"))) as server:
+        page = dashboard_browser.new_page()
+        try:
+            page.goto(f"{server.url}/__admin/ui/?session=guarded")
+            page.get_by_test_id("live").filter(has_text="needs the admin token").wait_for()
+            page.get_by_label("Admin token").fill("s3cret")
+            page.get_by_role("button", name="Use token").click()
+            page.get_by_test_id("live").filter(has_text="live").wait_for()
+            headers = {**AUTH, "X-Mock-Session": "guarded"}
+            httpx.get(f"{server.url}/personio/v2/projects/1001", headers=headers)
+            page.get_by_test_id("entry").first.wait_for(timeout=LIVE_WITHIN_MS)
+        finally:
+            page.close()

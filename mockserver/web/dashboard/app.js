@@ -715,6 +715,11 @@ async function start() {
     show(S.view);
     poll(true);
   } catch (error) {
+    if (error instanceof Unauthorized) {
+      $("live").className = "live off";
+      $("live").textContent = "needs the admin token";
+      $("token").focus();
+    }
     report(error);
   }
 }
