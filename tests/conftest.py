@@ -4,6 +4,12 @@ from __future__ import annotations
 
 import re
 
+# pytester's in-process runs (tests/contracts/test_pytest_plugin.py) drop every module the inner
+# run imported first; a client library imported again afterwards has new exception classes that
+# the httpx imported before no longer maps (an httpcore.ReadError escapes instead of httpx's).
+# Imported here, they are in the snapshot pytester restores.
+import httpcore  # noqa: F401
+import httpx  # noqa: F401
 import pytest
 
 from mockserver.core.general import GENERAL
