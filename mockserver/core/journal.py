@@ -112,6 +112,8 @@ class Exchange:
     proven by the test suite instead of being checked per request)."""
     fault: dict[str, Any] | None = None
     """The injected fault that produced this answer (``mockserver.core.faults``), if any."""
+    duration_ms: float | None = None
+    """From the request's arrival to its entry, where the server measured it."""
     time: float = field(default_factory=lambda: datetime.now(UTC).timestamp())
     id: int = 0
     request_body_size: int | None = None
@@ -131,6 +133,7 @@ class Exchange:
             "path": self.path,
             "query": self.query.decode("latin-1"),
             "status": self.status,
+            **({} if self.duration_ms is None else {"duration_ms": round(self.duration_ms, 3)}),
             "request": _message(self.request_headers, self.request_body, self.request_body_size),
             "response": _message(self.response_headers, self.response_body, self.response_body_size),
             "rules": list(self.rules),

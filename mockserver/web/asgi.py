@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import unquote
@@ -53,6 +54,7 @@ class Call:
         "operation",
         "raw_body",
         "session",
+        "started",
         "vendor",
         "violations",
         "warnings",
@@ -62,6 +64,7 @@ class Call:
         self.vendor = vendor
         self.session = session
         self.link_prefix = link_prefix
+        self.started = time.perf_counter()
         self.raw_body = b""
         self.operation: str | None = None
         self.fired: list[str] = []
@@ -334,6 +337,7 @@ class MockASGI:
                 violations=call.violations,
                 warnings=call.warnings,
                 fault=fault,
+                duration_ms=(time.perf_counter() - call.started) * 1000,
             )
         )
 
