@@ -1,206 +1,24 @@
 """One request through the rules: the order of GEN-6, transactions of GEN-4, errors of GEN-5.
 
 The web layer hands over an :class:`Incoming` (already routed, authenticated and schema-checked,
-with every violation collected rather than raised); :func:`handle` runs the vendor's handler in a
-transaction and always answers with a :class:`Reply` in the vendor's own format.
+with every violation collected rather than raised); :func:`handle` runs the operation's
+:class:`~mockserver.core.plans.Plan` in a transaction and always answers with a :class:`Reply`
+in the vendor's own format.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import itertools
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any, NoReturn
 
-from mockserver.core.change import Change
 from mockserver.core.general import GENERAL
+from mockserver.core.plans import Context, Guard, Plan, Prepared, Target
 from mockserver.core.rules import Kind
-from mockserver.core.schema import MAX_VIOLATIONS, capped, pruned, undocumented_field
-from mockserver.core.store import Collection, Record, StorageError, UnstorableError, VendorState
-from mockserver.core.values import NO_BODY, Identity, Incoming, Outcome, Reply
+from mockserver.core.schema import capped
+from mockserver.core.store import Record, StorageError, UnstorableError, VendorState
+from mockserver.core.values import NO_BODY, Incoming, Outcome, Reply
 from mockserver.core.vendor import Vendor
 from mockserver.core.violations import Code, Phase, Rejection, Violation
-
-_UNSET: Any = object()
-
-
-class Context:
-    """What a vendor handler works with: state, caller, request, clock and the rule runner."""
-
-    def __init__(
-        self,
-        vendor: Vendor,
-        operation: str,
-        state: VendorState,
-        incoming: Incoming,
-        now: datetime,
-        strict: bool = False,
-    ) -> None:
-        self.vendor = vendor
-        self.operation = operation
-        self.state = state
-        self.incoming = incoming
-        self.now = now
-        self.strict = strict
-        self.fired: list[str] = []
-        self.warnings: list[Violation] = []
-        self._body: Any = _UNSET
-        self._warned_body = False
-
-    # -- small helpers -------------------------------------------------------------------
-    @property
-    def identity(self) -> Identity | None:
-        return self.incoming.identity
-
-    @property
-    def body(self) -> Any:
-        """The body as handlers see it: undocumented fields are gone (GEN-7), at every depth."""
-        if self._body is _UNSET:
-            schema, raw = self.incoming.body_schema, self.incoming.body
-            pattern = self.vendor.dynamic_fields
-            self._body = (
-                raw
-                if schema is None
-                else pruned(schema.schema, raw, lambda name: bool(pattern and pattern.fullmatch(name)))
-            )
-        return self._body
-
-    def fire(self, rule_id: str | None) -> None:
-        if rule_id and rule_id not in self.fired:
-            self.fired.append(rule_id)
-
-    def reject(self, *violations: Violation) -> NoReturn:
-        """Stop the request; :func:`handle` answers with the vendor's pick of ``violations``."""
-        raise Rejection(list(violations))
-
-    def change(self, target: Record | None = None, body: Mapping[str, Any] | None = None) -> Change:
-        return Change(
-            operation=self.operation,
-            state=self.state,
-            identity=self.identity,
-            body=self.body if body is None else body,
-            target=target,
-            path=self.incoming.path_params,
-            query=self.incoming.query,
-            headers=self.incoming.headers,
-            now=self.now,
-            fire=self.fire,
-        )
-
-    def locate(self, collection: str, record_id: Any, not_found: Violation) -> Record:
-        """The target record, or the vendor's 404 (GEN-6: after auth and headers, before 403)."""
-        record = self.state[collection].get(record_id) if record_id is not None else None
-        if record is None:
-            self.reject(not_found)
-        return record
-
-    # -- the phases ------------------------------------------------------------------------
-    def collect(self, phase: Phase, change: Change | None) -> list[Violation]:
-        """Every violation the check rules of ``phase`` find, each carrying its rule ID."""
-        found: list[Violation] = []
-        for rule in self.vendor.rules.checks(phase, self.operation):
-            assert rule.fn is not None
-            room = MAX_VIOLATIONS + 1 - len(found)  # GEN-5: past the cap, rules stop early
-            if room <= 0:
-                break
-            produced = itertools.islice(rule.fn(change), room)
-            found.extend(v if v.rule else v.with_rule(rule.id) for v in produced)
-        return found
-
-    def checks(self, phase: Phase, change: Change | None) -> None:
-        """Run every check rule of ``phase``; reject with all they found (GEN-5)."""
-        found = self.collect(phase, change)
-        if found:
-            self.reject(*found)
-
-    def body_violations(self) -> list[Violation]:
-        """The body's schema violations, each tagged with the rule it proves (and GEN-7 in strict
-        mode). Unreadable bodies (bad JSON, not an object...) are rejected at once: no rule can
-        look at them (GEN-9)."""
-        incoming = self.incoming
-        bad_input = [self._tag(v) for v in incoming.body_violations if v.code is not Code.SCHEMA]
-        if bad_input:
-            self.fire("GEN-9")
-            self.reject(*bad_input)
-        found = [self._tag(v) for v in incoming.body_violations]
-        unknown = self._unknown_fields()
-        if unknown and self.strict:
-            found.extend(unknown)
-        elif unknown and not self._warned_body:  # asking twice must not warn twice
-            self.warnings.extend(unknown)
-        self._warned_body = True
-        return found
-
-    def validate_body(self) -> None:
-        found = self.body_violations()
-        if found:
-            self.reject(*found)
-
-    def admit(self, change: Change) -> None:
-        """Permission, then schema and business rules (GEN-6).
-
-        Business rules see only the schema-valid fields of the body, so they never trip over a
-        wrongly typed value, and their findings join the schema's in one answer where the vendor
-        answers both with one status (ZEP's 422, Wethod's and Ruddr's 400); a lower status wins.
-        """
-        self.checks(Phase.PERMISSION, change)
-        schema = self.body_violations()
-        found = list(schema)
-        if not any(v.field is None for v in schema):
-            valid = _without_fields(change, {v.field.split(".")[0] for v in schema if v.field})
-            found += self.collect(Phase.SCHEMA, valid) + self.collect(Phase.BUSINESS, valid)
-        if found:
-            self.reject(*found)
-
-    def commit(self, change: Change, collection: Collection, new: Record) -> Record:
-        """Run the effects on the record to be stored, then store it."""
-        change.new = new
-        for rule in self.vendor.rules.effects(self.operation):
-            assert rule.fn is not None
-            if rule.fn(change):
-                self.fire(rule.id)
-        return collection.put(change.new)
-
-    def tag_params(self) -> None:
-        """Parameter violations; an undocumented query parameter is a warning, or with ``--strict``
-        one of them (GEN-7, as for body fields)."""
-        unknown = self.incoming.unknown_params
-        if unknown:
-            self.fire("GEN-7")
-        found = [self._tag(v) for v in self.incoming.param_violations]
-        if self.strict:
-            found += unknown
-        else:
-            self.warnings.extend(unknown)
-        if found:
-            self.reject(*found)
-
-    def tag(self, violation: Violation) -> Violation:
-        """The violation with the ID of the schema rule that claims it, if one does."""
-        return self._tag(violation)
-
-    def _tag(self, violation: Violation) -> Violation:
-        return self.vendor.rules.tagged(violation, self.operation)
-
-    def _unknown_fields(self) -> list[Violation]:
-        schema = self.incoming.body_schema
-        if schema is None or not isinstance(self.incoming.body, dict):
-            return []
-        pattern = self.vendor.dynamic_fields
-        names = [
-            n for n in schema.unknown_fields(self.incoming.body) if not (pattern and pattern.fullmatch(n))
-        ]
-        if names:
-            self.fire("GEN-7")
-        return [undocumented_field(name, self.vendor.validation_status) for name in names]
-
-
-def _without_fields(change: Change, names: set[str]) -> Change:
-    if not names:
-        return change
-    body = {k: v for k, v in change.body.items() if k not in names}
-    return dataclasses.replace(change, body=body, dropped=frozenset(names))
 
 
 def handle(
@@ -211,14 +29,14 @@ def handle(
     now: datetime,
     strict: bool = False,
 ) -> Outcome:
-    ctx = Context(vendor, operation, state, incoming, now, strict)
-    handler = vendor.operations()[operation]
+    ctx = Context(prepare(vendor, operation), state, incoming, now, strict)
     violations: list[Violation] = []
     try:
         with state.transaction():
             ctx.tag_params()
-            ctx.checks(Phase.HEADERS, ctx.change())
-            reply = handler(ctx)
+            if ctx.rules.checks(Phase.HEADERS, operation):  # only tenant headers have rules here
+                ctx.checks(Phase.HEADERS, ctx.change())
+            reply = _perform(vendor, ctx, ctx.prepared)
     except (Rejection, UnstorableError, StorageError) as stop:
         violations = capped(vendor.answer(_stopped_by(stop)))
         for rule_id in [v.rule for v in violations if v.rule] + ["GEN-4", "GEN-6", vendor.envelope_rule]:
@@ -227,6 +45,99 @@ def handle(
             ctx.fire("GEN-5")
         reply = vendor.format_errors(violations, now)
     return Outcome(reply, ctx.fired, violations, ctx.warnings, operation)
+
+
+def _perform(vendor: Vendor, ctx: Context, prepared: Prepared) -> Reply:
+    """GEN-6 after the headers, as the operation's plan declares it."""
+    plan = prepared.plan
+    if plan.first is not None:
+        plan.first(ctx)
+    target = ctx.target = None if plan.target is None else _locate(ctx, plan.target)  # 404
+    if prepared.guard is not None:  # 403
+        denied = prepared.guard(ctx, target)
+        if denied is not None:
+            ctx.reject(denied)
+    record = target
+    if plan.writes:
+        record = _write(vendor, ctx, plan, target)
+    elif plan.deletes:
+        assert target is not None  # a delete has a target (Plan)
+        ctx.checks(Phase.PERMISSION, ctx.change(target))
+        collection = ctx.state[plan.collection]
+        collection.delete(target[collection.spec.id_field])
+    for rule_id in plan.fires:
+        ctx.fire(rule_id)
+    return plan.reply(ctx, record)
+
+
+def _locate(ctx: Context, target: Target) -> Record:
+    value = ctx.incoming.path_params.get(target.param)
+    key = value if target.key is None else target.key(ctx, value)
+    record = ctx.state[target.collection].get(key) if key is not None else None
+    if record is None:
+        ctx.reject(target.missing(ctx, value))
+    return record
+
+
+def _write(vendor: Vendor, ctx: Context, plan: Plan, target: Record | None) -> Record:
+    """A create or an update: permission rules (403), the body's schema (400/422) and business
+    rules (409/412/422), listed in the vendor's order; then the new record, its effects, the store."""
+    change = ctx.change(target)
+    try:
+        ctx.admit(change)
+    except Rejection as stop:
+        stop.violations = vendor.order_errors(change, stop.violations)
+        raise
+    if target is None:
+        assert plan.new is not None  # a create names its new record (Plan)
+        new = plan.apply(ctx, plan.new(ctx, change), change, plan.writable)
+    else:
+        new = plan.apply(ctx, target, change, plan.writable)
+        ctx.fire("GEN-1")
+    if plan.stamp is not None:
+        new = {**new, plan.stamp: vendor.timestamp(ctx.now)}
+        if target is not None:
+            ctx.fire("GEN-11")
+    return ctx.commit(change, ctx.state[plan.collection], new)
+
+
+def prepare(vendor: Vendor, operation: str) -> Prepared:
+    """The operation's plan with what its requests need of the vendor, gathered once."""
+    ready = _PREPARED.get(vendor)
+    if ready is None:
+        ready = _PREPARED[vendor] = {}
+    prepared = ready.get(operation)
+    if prepared is None:
+        plan = vendor.operations()[operation]
+        prepared = ready[operation] = Prepared(
+            operation,
+            plan,
+            vendor.rules,
+            _guard(vendor, plan.permission),
+            vendor.dynamic_fields,
+            vendor.validation_status,
+        )
+    return prepared
+
+
+_PREPARED: dict[Vendor, dict[str, Prepared]] = {}
+
+
+def _guard(vendor: Vendor, permission: str | Guard | None) -> Guard | None:
+    if permission is None or callable(permission):
+        return permission
+    refusal = vendor.forbidden
+
+    def holds(ctx: Context, _target: Record | None) -> Violation | None:
+        identity = ctx.identity
+        return None if identity is not None and identity.can(permission) else refusal
+
+    return holds
+
+
+def context(vendor: Vendor, operation: str, state: VendorState, incoming: Incoming, now: datetime) -> Context:
+    """A context outside a request (a vendor's render probe renders with it)."""
+    return Context(prepare(vendor, operation), state, incoming, now)
 
 
 def refuse(vendor: Vendor, violation: Violation, now: datetime) -> Outcome:
@@ -265,9 +176,12 @@ __all__ = [
     "Incoming",
     "Kind",
     "Outcome",
+    "Plan",
     "Reply",
+    "context",
     "error_reply",
     "handle",
     "known_rule_ids",
+    "prepare",
     "refuse",
 ]

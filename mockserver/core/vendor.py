@@ -12,13 +12,15 @@ import importlib
 import json
 import pkgutil
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
+from mockserver.core.change import Change
 from mockserver.core.faults import fault_violation
+from mockserver.core.plans import Plan
 from mockserver.core.records import schema_of, typed
 from mockserver.core.renders import Rendering, rendering_problems
 from mockserver.core.request_check import Policy
@@ -26,11 +28,7 @@ from mockserver.core.rules import RuleRegistry
 from mockserver.core.spec import SPECS_DIR
 from mockserver.core.store import CollectionSpec, VendorState
 from mockserver.core.values import Identity, Reply
-from mockserver.core.violations import Violation, pick_answer
-
-Handler = Callable[[Any], Reply]
-"""A vendor's endpoint: it takes the call's ``core.pipeline.Context``. The pipeline runs vendors,
-so this module cannot name a type of it without an import cycle."""
+from mockserver.core.violations import Code, Violation, pick_answer
 
 FIXTURES_DIR = Path(__file__).resolve().parents[1] / "fixtures"
 
@@ -82,6 +80,8 @@ class Vendor(abc.ABC):
     """Headers a valid call needs besides the token (Wethod's tenant headers); tests and docs use them."""
     dynamic_fields: ClassVar[re.Pattern[str] | None] = None
     """Body fields that are documented by pattern rather than by name (Wethod ``metadata_<N>``)."""
+    forbidden: ClassVar[Violation] = Violation(403, Code.FORBIDDEN, "The token does not allow this call.")
+    """The 403 of a token without the permission a plan names (GEN-6), in the vendor's words."""
 
     @property
     def spec_path(self) -> Path:
@@ -102,8 +102,18 @@ class Vendor(abc.ABC):
         return data
 
     @abc.abstractmethod
-    def operations(self) -> Mapping[str, Handler]:
-        """Handler for every operationId of the vendor's spec."""
+    def operations(self) -> Mapping[str, Plan]:
+        """The plan of every operationId of the vendor's spec (``core.pipeline`` reads it once)."""
+
+    def order_errors(self, change: Change, violations: list[Violation]) -> list[Violation]:
+        """The order in which the envelope lists a write's rejected fields: as the checks found
+        them, unless the vendor documents or shows another (the body's order, its own)."""
+        return violations
+
+    def timestamp(self, now: datetime) -> str:
+        """``now`` as the vendor writes a plan's ``stamp`` field; ISO 8601 UTC with milliseconds
+        unless it writes another form."""
+        return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
 
     @functools.cached_property
     def request_policy(self) -> Policy:

@@ -17,7 +17,7 @@ import binascii
 import hmac
 import uuid
 from base64 import b64decode
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any, ClassVar
@@ -25,14 +25,15 @@ from typing import Any, ClassVar
 from mockserver.core.change import Change
 from mockserver.core.checks import merged_pair, taken_by_other
 from mockserver.core.faults import RETRY_AFTER_SECONDS
-from mockserver.core.pipeline import Context
+from mockserver.core.pipeline import context
+from mockserver.core.plans import Context, Plan, Target
 from mockserver.core.records import from_openapi, schema_of, typed
 from mockserver.core.renders import Rendering
 from mockserver.core.rules import Provenance, RuleRegistry, decision, doc, inferred
 from mockserver.core.spec import SPECS_DIR, load_spec
 from mockserver.core.store import Collection, CollectionSpec, Record, VendorState
 from mockserver.core.values import Incoming, Reply
-from mockserver.core.vendor import Handler, Sample, Vendor, token_schema
+from mockserver.core.vendor import Sample, Vendor, token_schema
 from mockserver.core.violations import Code, Violation
 from mockserver.vendors._common import iso_z
 
@@ -263,32 +264,46 @@ def _source_first(ctx: Context) -> str:
     return str(ctx.body["metadata"]["source"])
 
 
-def _apply(change: Change, record: Record, fields: Sequence[str]) -> Record:
+def _by_external_id(ctx: Context, external_id: Any) -> str | None:
+    """COR-3: the path id is an external id, looked up within the body's source (read first)."""
+    ctx.fire("COR-3")
+    return _find(ctx.state["projects"], str(ctx.body["metadata"]["source"]), external_id)
+
+
+def _project_not_found(ctx: Context, external_id: Any) -> Violation:
+    source = ctx.body["metadata"]["source"]
+    message = f"No project found with the external ID '{external_id}' for source {source}"
+    return _error(404, "ProjectNotFoundError", message, code=Code.NOT_FOUND, rule="COR-3")
+
+
+PROJECT_ID = Target("projects", _project_not_found, key=_by_external_id)
+STAMP = "updated_at"
+
+
+def _apply(ctx: Context, base: Record, change: Change, writable: tuple[str, ...]) -> Record:
     """The record with the body's fields applied; references resolved to internal ids."""
-    new = dict(record)
-    for field in fields:
+    new = dict(base)
+    for field in writable:
         if change.touches(field):
             new[field] = resolve(change, field) if field in REFERENCES else change.body[field]
     return new
 
 
-def _create(ctx: Context, collection_name: str, blank: Record, fields: Sequence[str]) -> Record:
+def _new_record(collection: str, blank: Record) -> Callable[[Context, Change], Record]:
     """COR-8: a new record mapped to the body's external ``id`` within its source."""
-    source = _source_first(ctx)
-    change = ctx.change()
-    ctx.admit(change)
-    collection, stamp = ctx.state[collection_name], iso_z(ctx.now, 0)
-    new = blank | {
-        "id": collection.next_id(),
-        "source": source,
-        "external_id": change.body["id"],
-        "company_id": _company(ctx),
-        "created_at": stamp,
-        "updated_at": stamp,
-    }
-    record = ctx.commit(change, collection, _apply(change, new, fields))
-    ctx.fire("COR-8")
-    return record
+
+    def new(ctx: Context, change: Change) -> Record:
+        stamp = iso_z(ctx.now, 0)
+        return blank | {
+            "id": ctx.state[collection].next_id(),
+            "source": _source(change),
+            "external_id": change.body["id"],
+            "company_id": _company(ctx),
+            "created_at": stamp,
+            STAMP: stamp,
+        }
+
+    return new
 
 
 def _company(ctx: Context) -> int:
@@ -353,13 +368,44 @@ class Cor(Vendor):
         },
     }
 
-    def operations(self) -> Mapping[str, Handler]:
+    def operations(self) -> Mapping[str, Plan]:
+        project_fields = (*PLAIN_FIELDS, *REFERENCES)
+        created = (*project_fields, *CREATE_ONLY)
         return {
-            "updateProject": self.update_project,
-            "createProject": self.create_project,
-            "createClient": self.create_client,
-            "createAccessToken": self.create_token,
+            "updateProject": Plan(
+                self.updated,
+                first=_source_first,
+                target=PROJECT_ID,
+                writable=project_fields,
+                stamp=STAMP,
+                apply=_apply,
+                fires=("COR-5",),
+            ),
+            "createProject": Plan(
+                self.created,
+                first=_source_first,
+                creates="projects",
+                writable=created,
+                stamp=STAMP,
+                new=_new_record("projects", dict.fromkeys(created) | {"archived": False}),
+                apply=_apply,
+                fires=("COR-8",),
+            ),
+            "createClient": Plan(
+                self.created_client,
+                first=_source_first,
+                creates="clients",
+                writable=CLIENT_FIELDS,
+                stamp=STAMP,
+                new=_new_record("clients", dict.fromkeys(CLIENT_FIELDS)),
+                apply=_apply,
+                fires=("COR-8",),
+            ),
+            "createAccessToken": Plan(self.create_token),
         }
+
+    def timestamp(self, now: datetime) -> str:
+        return iso_z(now, 0)
 
     def answer(self, violations: Sequence[Violation]) -> list[Violation]:
         """COR-1: the first problem found answers, whatever its status (a 404 ClientNotFoundError
@@ -369,7 +415,7 @@ class Cor(Vendor):
     # -- rendering ------------------------------------------------------------------------------
     def renders(self, state: VendorState) -> Iterator[Rendering]:
         """No GET: a stored project is read as the answer to its update (a client never again)."""
-        ctx = Context(self, "updateProject", state, Incoming("PUT", ""), datetime.now(UTC))
+        ctx = context(self, "updateProject", state, Incoming("PUT", ""), datetime.now(UTC))
         for project in state["projects"]:
             yield Rendering(
                 "projects", project["id"], "updateProject", partial(self.render, ctx, project), PROJECT
@@ -405,26 +451,16 @@ class Cor(Vendor):
         return reply
 
     # -- operations -----------------------------------------------------------------------------
-    def update_project(self, ctx: Context) -> Reply:
-        source = _source_first(ctx)
-        external_id = ctx.incoming.path_params.get("id")
-        message = f"No project found with the external ID '{external_id}' for source {source}"
-        not_found = _error(404, "ProjectNotFoundError", message, code=Code.NOT_FOUND, rule="COR-3")
-        target = ctx.locate("projects", _find(ctx.state["projects"], source, external_id), not_found)
-        ctx.fire("COR-3")
-        change = ctx.change(target)
-        ctx.admit(change)
-        new = _apply(change, target, (*PLAIN_FIELDS, *REFERENCES)) | {"updated_at": iso_z(ctx.now, 0)}
-        for rule_id in ("GEN-1", "GEN-11", "COR-5"):
-            ctx.fire(rule_id)
-        return Reply(200, self.render(ctx, ctx.commit(change, ctx.state["projects"], new)))
+    def updated(self, ctx: Context, record: Record) -> Reply:
+        return Reply(200, self.render(ctx, record))
 
-    def create_project(self, ctx: Context) -> Reply:
-        fields = (*PLAIN_FIELDS, *REFERENCES, *CREATE_ONLY)
-        record = _create(ctx, "projects", dict.fromkeys(fields) | {"archived": False}, fields)
+    def created(self, ctx: Context, record: Record) -> Reply:
         return Reply(201, self.render(ctx, record))
 
-    def create_token(self, ctx: Context) -> Reply:
+    def created_client(self, ctx: Context, record: Record) -> Reply:
+        return Reply(201, self.render_client(record))
+
+    def create_token(self, ctx: Context, _none: None) -> Reply:
         """POST /v1/oauth/token?grant_type=client_credentials with Basic API_KEY:CLIENT_SECRET
         (TOKEN_PAGE): a bearer token stored in the session's tokens (GEN-8). Wrong credentials
         get 401 in COR's envelope (inferred: COR shows no error body here)."""
@@ -447,10 +483,6 @@ class Cor(Vendor):
         refresh = f"cor-refresh-{uuid.uuid5(uuid.NAMESPACE_URL, token)}"
         body = {"access_token": token, "token_type": "Bearer", "expires_in": TOKEN_LIFETIME}
         return Reply(200, body | {"refresh_token": refresh})
-
-    def create_client(self, ctx: Context) -> Reply:
-        record = _create(ctx, "clients", dict.fromkeys(CLIENT_FIELDS), CLIENT_FIELDS)
-        return Reply(201, self.render_client(record))
 
 
 def _basic_credentials(header: str | None) -> tuple[str | None, str | None]:

@@ -19,14 +19,15 @@ from typing import Any, ClassVar
 from mockserver.core.change import Change
 from mockserver.core.checks import normalized, taken_by_other
 from mockserver.core.faults import RETRY_AFTER_SECONDS
-from mockserver.core.pipeline import Context
+from mockserver.core.pipeline import context
+from mockserver.core.plans import Context, Plan, Target, sent
 from mockserver.core.records import from_openapi, schema_of, typed
 from mockserver.core.renders import Rendering
 from mockserver.core.rules import Provenance, RuleRegistry, doc
 from mockserver.core.spec import SPECS_DIR, load_spec
 from mockserver.core.store import CollectionSpec, Record, VendorState
 from mockserver.core.values import NO_BODY, Incoming, Reply
-from mockserver.core.vendor import Handler, Sample, Vendor, token_schema
+from mockserver.core.vendor import Sample, Vendor, token_schema
 from mockserver.core.violations import Code, Violation
 from mockserver.vendors._common import as_int, iso_z
 
@@ -254,15 +255,29 @@ def _assign_all_clears_members(change: Change) -> bool:
 
 
 # -- the vendor -----------------------------------------------------------------------------
-def _not_found() -> Violation:
-    return Violation(404, Code.NOT_FOUND, "The requested resource is not found.", rule="PER-13")
+NOT_FOUND = Violation(404, Code.NOT_FOUND, "The requested resource is not found.", rule="PER-13")
+PROJECT_ID = Target("projects", lambda _ctx, _id: NOT_FOUND)
+STAMP = "updated_at"
 
 
-def _allowed(ctx: Context, permission: str) -> None:
-    if ctx.identity is None or not ctx.identity.can(permission):
-        ctx.reject(
-            Violation(403, Code.FORBIDDEN, "Access denied to perform project operations.", rule="PER-13")
-        )
+def _apply(ctx: Context, base: Record, change: Change, writable: tuple[str, ...]) -> Record:
+    return {**base, **_cleared(sent(change, writable))}
+
+
+def _new_project(ctx: Context, change: Change) -> Record:
+    """The create page's defaults; ``parent_project`` makes a subproject (PER-14)."""
+    stamp = iso_z(ctx.now, 0)
+    new = dict.fromkeys(_WRITABLE) | {"assigned_to_all": False, "billable": False, "parent_project": None}
+    return new | {"id": str(ctx.state["projects"].next_id()), "created_at": stamp, STAMP: stamp}
+
+
+def _no_content(ctx: Context, record: Record) -> Reply:
+    return Reply(204, NO_BODY)
+
+
+def _created(ctx: Context, record: Record) -> Reply:
+    # the create page: "Create a project and return the newly created project ID"
+    return Reply(201, {"id": record["id"]})
 
 
 class Personio(Vendor):
@@ -317,17 +332,39 @@ class Personio(Vendor):
         ),
     }
 
-    def operations(self) -> Mapping[str, Handler]:
+    forbidden = Violation(403, Code.FORBIDDEN, "Access denied to perform project operations.", rule="PER-13")
+
+    def operations(self) -> Mapping[str, Plan]:
         return {
-            "updateProject": self.update_project,
-            "createProject": self.create_project,
-            "getProject": self.get_project,
-            "listProjects": self.list_projects,
-            "listProjectMembers": self.list_members,
-            "addProjectMembers": self.add_members,
-            "removeProjectMembers": self.remove_members,
-            "createAccessToken": self.create_token,
+            "updateProject": Plan(
+                _no_content,
+                target=PROJECT_ID,
+                permission=WRITE,
+                writable=_WRITABLE,
+                stamp=STAMP,
+                apply=_apply,
+            ),
+            "createProject": Plan(
+                _created,
+                creates="projects",
+                permission=WRITE,
+                # parent_project makes a subproject; an update never re-parents (PER-8)
+                writable=(*_WRITABLE, "parent_project"),
+                stamp=STAMP,
+                new=_new_project,
+                apply=_apply,
+                fires=("PER-14",),
+            ),
+            "getProject": Plan(self.shown, target=PROJECT_ID, permission=READ, fires=("PER-14",)),
+            "listProjects": Plan(self.list_projects, permission=READ),
+            "listProjectMembers": Plan(self.list_members, target=PROJECT_ID, permission=READ),
+            "addProjectMembers": Plan(self.add_members, target=PROJECT_ID, permission=WRITE),
+            "removeProjectMembers": Plan(self.remove_members, target=PROJECT_ID, permission=WRITE),
+            "createAccessToken": Plan(self.create_token),
         }
+
+    def timestamp(self, now: datetime) -> str:
+        return iso_z(now, 0)
 
     # -- rendering ----------------------------------------------------------------------------
     def render(self, ctx: Context, record: Record) -> dict[str, Any]:
@@ -341,7 +378,7 @@ class Personio(Vendor):
         return shown
 
     def renders(self, state: VendorState) -> Iterator[Rendering]:
-        ctx = Context(self, "getProject", state, Incoming("GET", ""), datetime.now(UTC))
+        ctx = context(self, "getProject", state, Incoming("GET", ""), datetime.now(UTC))
         for project in state["projects"]:  # listProjects renders each the same way
             yield Rendering(
                 "projects", project["id"], "getProject", partial(self.render, ctx, project), PROJECT
@@ -383,47 +420,11 @@ class Personio(Vendor):
             item["_meta"] = {"field": v.field}
         return item
 
-    # -- operations ---------------------------------------------------------------------------
-    def _locate(self, ctx: Context) -> Record:
-        return ctx.locate("projects", ctx.incoming.path_params.get("id"), _not_found())
-
-    def update_project(self, ctx: Context) -> Reply:
-        target = self._locate(ctx)
-        _allowed(ctx, WRITE)
-        change = ctx.change(target)
-        ctx.admit(change)
-        # never re-parents (PER-8)
-        patch = _cleared({k: v for k, v in change.body.items() if k in _WRITABLE})
-        new = {**target, **patch, "updated_at": iso_z(ctx.now, 0)}
-        ctx.fire("GEN-1")
-        ctx.fire("GEN-11")
-        ctx.commit(change, ctx.state["projects"], new)
-        return Reply(204, NO_BODY)
-
-    def create_project(self, ctx: Context) -> Reply:
-        _allowed(ctx, WRITE)
-        change = ctx.change()
-        ctx.admit(change)
-        body = change.body
-        projects = ctx.state["projects"]
-        stamp = iso_z(ctx.now, 0)
-        new = dict.fromkeys(_WRITABLE) | {"assigned_to_all": False, "billable": False}
-        new |= _cleared({k: v for k, v in body.items() if k in _WRITABLE or k == "parent_project"})
-        new |= {"id": str(projects.next_id()), "created_at": stamp, "updated_at": stamp}
-        new.setdefault("parent_project", None)
-        record = ctx.commit(change, projects, new)
-        ctx.fire("PER-14")
-        # the create page: "Create a project and return the newly created project ID"
-        return Reply(201, {"id": record["id"]})
-
-    def get_project(self, ctx: Context) -> Reply:
-        record = self._locate(ctx)
-        _allowed(ctx, READ)
-        ctx.fire("PER-14")
+    # -- replies ------------------------------------------------------------------------------
+    def shown(self, ctx: Context, record: Record) -> Reply:
         return Reply(200, self.render(ctx, record))
 
-    def list_projects(self, ctx: Context) -> Reply:
-        _allowed(ctx, READ)
+    def list_projects(self, ctx: Context, _none: None) -> Reply:
         query = ctx.incoming.query
         wanted = {
             "id": _as_set(query.get("id")),
@@ -452,9 +453,9 @@ class Personio(Vendor):
         meta = _page_meta(ctx, chunk[-1]["id"] if len(found) > limit else None, filters)
         return Reply(200, {"_data": [self.render(ctx, r) for r in chunk], "_meta": meta})
 
-    def _members_target(self, ctx: Context, managing: bool) -> Record:
-        project = self._locate(ctx)
-        _allowed(ctx, WRITE if managing else READ)
+    @staticmethod
+    def _check_members_call(ctx: Context, project: Record, managing: bool) -> None:
+        """After the pipeline's 404 and 403: the body, then a subproject has no members."""
         ctx.validate_body()
         if managing and project.get("parent_project"):
             ctx.reject(
@@ -466,16 +467,15 @@ class Personio(Vendor):
                 )
             )
         ctx.fire("PER-14")
-        return project
 
     def _member_list(self, ctx: Context, project_id: str) -> list[dict[str, Any]]:
         members = ctx.state["members"]
         ids = sorted(members.find("project", project_id))
         return [_member(members.get(i)) for i in ids]  # type: ignore[arg-type]
 
-    def list_members(self, ctx: Context) -> Reply:
+    def list_members(self, ctx: Context, project: Record) -> Reply:
         """Paged like the project list: the members page documents ``limit`` and ``cursor``."""
-        project = self._members_target(ctx, managing=False)
+        self._check_members_call(ctx, project, managing=False)
         scope = {"project": project["id"]}  # a cursor of another project's members is invalid
         after = _read_cursor(ctx, scope, bool)
         members = ctx.state["members"]
@@ -488,8 +488,8 @@ class Personio(Vendor):
         last = chunk[-1]["person_id"] if len(ids) > limit and chunk[-1] is not None else None
         return Reply(200, {"_data": shown, "_meta": _page_meta(ctx, last, scope)})
 
-    def add_members(self, ctx: Context) -> Reply:
-        project = self._members_target(ctx, managing=True)
+    def add_members(self, ctx: Context, project: Record) -> Reply:
+        self._check_members_call(ctx, project, managing=True)
         person_ids = [m["person"]["id"] for m in ctx.body.get("members", [])]
         unknown = [p for p in person_ids if p not in ctx.state["persons"]]
         if unknown:
@@ -508,10 +508,10 @@ class Personio(Vendor):
                 {"id": f"{project['id']}:{person_id}", "project_id": project["id"], "person_id": person_id}
             )
         if project.get("assigned_to_all"):  # members and assigned-to-all exclude each other
-            ctx.state["projects"].put({**project, "assigned_to_all": False, "updated_at": iso_z(ctx.now, 0)})
+            ctx.state["projects"].put({**project, "assigned_to_all": False, STAMP: self.timestamp(ctx.now)})
         return Reply(201, {"_data": self._member_list(ctx, project["id"]), "_meta": {"links": {}}})
 
-    def create_token(self, ctx: Context) -> Reply:
+    def create_token(self, ctx: Context, _none: None) -> Reply:
         """POST /v2/auth/token: client credentials -> a bearer token with the client's
         permissions, stored in the session's tokens (GEN-8). Each problem gets the error the
         page's own example request for it gets (TOKEN_PAGE; all 400)."""
@@ -538,8 +538,8 @@ class Personio(Vendor):
         body = {"access_token": token, "token_type": "Bearer", "expires_in": TOKEN_LIFETIME}
         return Reply(200, body | {"scope": " ".join(granted)})
 
-    def remove_members(self, ctx: Context) -> Reply:
-        project = self._members_target(ctx, managing=True)
+    def remove_members(self, ctx: Context, project: Record) -> Reply:
+        self._check_members_call(ctx, project, managing=True)
         wanted = _as_set(ctx.incoming.query.get("person_id"))
         members = ctx.state["members"]
         for member_id in list(members.find("project", project["id"])):

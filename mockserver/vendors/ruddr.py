@@ -20,15 +20,16 @@ from typing import Any, ClassVar
 
 from mockserver.core.change import Change
 from mockserver.core.checks import merged_pair, normalized, taken_by_other
-from mockserver.core.pipeline import Context
+from mockserver.core.pipeline import context
+from mockserver.core.plans import Context, Plan, Target
 from mockserver.core.records import from_openapi, schema_of, typed
 from mockserver.core.renders import Rendering
 from mockserver.core.rules import Provenance, RuleRegistry, decision, doc
 from mockserver.core.spec import SPECS_DIR, load_spec
 from mockserver.core.store import CollectionSpec, Record, VendorState
 from mockserver.core.values import Incoming, Reply
-from mockserver.core.vendor import Handler, Sample, Vendor, token_schema
-from mockserver.core.violations import Code, Rejection, Violation
+from mockserver.core.vendor import Sample, Vendor, token_schema
+from mockserver.core.violations import Code, Violation
 from mockserver.vendors._common import as_int, iso_z
 
 WRITES = ("updateProject", "createProject")
@@ -384,13 +385,25 @@ class Ruddr(Vendor):
         ),
     }
 
-    def operations(self) -> Mapping[str, Handler]:
+    def operations(self) -> Mapping[str, Plan]:
+        # keys have no scopes (no 403), and projects no updatedAt (GEN-11 does not apply)
         return {
-            "listProjects": self.list_projects,
-            "createProject": self.create_project,
-            "getProject": self.get_project,
-            "updateProject": self.update_project,
+            "listProjects": Plan(self.list_projects),
+            "createProject": Plan(
+                self.shown,
+                creates="projects",
+                writable=(*WRITABLE, *CREATE_ONLY),
+                new=_new_project,
+                apply=_apply_created,
+            ),
+            "getProject": Plan(self.shown, target=PROJECT_ID),
+            "updateProject": Plan(self.shown, target=PROJECT_ID, writable=WRITABLE, apply=_apply),
         }
+
+    def order_errors(self, change: Change, violations: list[Violation]) -> list[Violation]:
+        """Problems listed as the body orders its fields, missing ones first."""
+        position = {name: i for i, name in enumerate((*WRITABLE, *CREATE_ONLY, *change.body))}
+        return sorted(violations, key=lambda v: position.get(_top(v.field), -1))
 
     def format_errors(self, violations: Sequence[Violation], now: datetime) -> Reply:
         first = violations[0]
@@ -419,7 +432,7 @@ class Ruddr(Vendor):
         return super().fault_reply(status, now)
 
     def renders(self, state: VendorState) -> Iterator[Rendering]:
-        ctx = Context(self, "getProject", state, Incoming("GET", ""), datetime.now(UTC))
+        ctx = context(self, "getProject", state, Incoming("GET", ""), datetime.now(UTC))
         for project in state["projects"]:  # every read and write answers this rendering
             yield Rendering(
                 "projects", project["id"], "getProject", partial(self.render, ctx, project), PROJECT
@@ -455,32 +468,10 @@ class Ruddr(Vendor):
         return shown
 
     # -- operations -----------------------------------------------------------------------
-    def _locate(self, ctx: Context) -> Record:
-        not_found = Violation(404, Code.NOT_FOUND, "Project not found.", rule="RUD-2")
-        return ctx.locate("projects", _lower(ctx.incoming.path_params.get("id")), not_found)
+    def shown(self, ctx: Context, record: Record) -> Reply:
+        return Reply(200, self.render(ctx, record))
 
-    def get_project(self, ctx: Context) -> Reply:
-        return Reply(200, self.render(ctx, self._locate(ctx)))
-
-    def update_project(self, ctx: Context) -> Reply:
-        target = self._locate(ctx)
-        change = ctx.change(target)
-        _admit(ctx, change)
-        new = {**target, **_stored_values(ctx, change.body, WRITABLE)}
-        ctx.fire("GEN-1")  # no updatedAt: GEN-11 does not apply to Ruddr
-        return Reply(200, self.render(ctx, ctx.commit(change, ctx.state["projects"], new)))
-
-    def create_project(self, ctx: Context) -> Reply:
-        change = ctx.change()
-        _admit(ctx, change)
-        values = _stored_values(ctx, change.body, (*WRITABLE, *CREATE_ONLY))
-        client = ctx.state["clients"].get(values["clientId"]) or {}
-        new = DEFAULTS | {"currency": client.get("currency") or WORKSPACE_CURRENCY} | values
-        new |= {"id": str(uuid.uuid4()), "createdAt": iso_z(ctx.now, 3)}
-        new["key"] = new["key"] or _free_key(ctx, new["name"])
-        return Reply(200, self.render(ctx, ctx.commit(change, ctx.state["projects"], new)))
-
-    def list_projects(self, ctx: Context) -> Reply:
+    def list_projects(self, ctx: Context, _none: None) -> Reply:
         query, projects = ctx.incoming.query, ctx.state["projects"]
         after, before = _lower(query.get("startingAfter")), _lower(query.get("endingBefore"))
         if after and before:
@@ -504,15 +495,28 @@ class Ruddr(Vendor):
         return Reply(200, {"results": [self.render(ctx, r) for r in page], "hasMore": len(order) > limit})
 
 
-def _admit(ctx: Context, change: Change) -> None:
-    """``ctx.admit``, listing the problems as the body orders its fields (missing ones first)."""
-    try:
-        ctx.admit(change)
-    except Rejection as rejection:
-        found = rejection.violations
-        sent = change.body if isinstance(change.body, Mapping) else ()
-        position = {name: i for i, name in enumerate((*WRITABLE, *CREATE_ONLY, *sent))}
-        ctx.reject(*sorted(found, key=lambda v: position.get(_top(v.field), -1)))
+PROJECT_ID = Target(
+    "projects",
+    lambda _ctx, _id: Violation(404, Code.NOT_FOUND, "Project not found.", rule="RUD-2"),
+    key=lambda _ctx, value: _lower(value),
+)
+
+
+def _apply(ctx: Context, base: Record, change: Change, writable: tuple[str, ...]) -> Record:
+    return {**base, **_stored_values(ctx, change.body, writable)}
+
+
+def _new_project(ctx: Context, change: Change) -> Record:
+    """The create page's defaults; the currency is the client's, else the workspace's."""
+    client = ctx.state["clients"].get(_lower(change.body.get("clientId"))) or {}
+    new = DEFAULTS | {"currency": client.get("currency") or WORKSPACE_CURRENCY}
+    return new | {"id": str(uuid.uuid4()), "createdAt": iso_z(ctx.now, 3)}
+
+
+def _apply_created(ctx: Context, base: Record, change: Change, writable: tuple[str, ...]) -> Record:
+    new = _apply(ctx, base, change, writable)
+    new["key"] = new["key"] or _free_key(ctx, new["name"])
+    return new
 
 
 def _query_problem(field: str, message: str) -> Violation:

@@ -17,15 +17,16 @@ from typing import Any, ClassVar
 from mockserver.core.change import Change
 from mockserver.core.checks import missing_references, taken_by_other
 from mockserver.core.faults import RETRY_AFTER_SECONDS
-from mockserver.core.pipeline import Context
+from mockserver.core.pipeline import context
+from mockserver.core.plans import Context, Plan, Target
 from mockserver.core.records import from_openapi, schema_of, typed
 from mockserver.core.renders import Rendering
 from mockserver.core.rules import Provenance, RuleRegistry, decision, doc, inferred
 from mockserver.core.spec import SPECS_DIR, load_spec
 from mockserver.core.store import CollectionSpec, Record, VendorState
 from mockserver.core.values import Identity, Incoming, Reply
-from mockserver.core.vendor import Handler, Sample, Vendor, token_schema
-from mockserver.core.violations import Code, Phase, Rejection, Violation
+from mockserver.core.vendor import Sample, Vendor, token_schema
+from mockserver.core.violations import Code, Phase, Violation
 from mockserver.vendors import _symfony as symfony
 from mockserver.vendors._common import as_int, iso_z, page
 
@@ -332,29 +333,14 @@ def _whitelist_pair_unique(change: Change) -> Iterator[Violation]:
 
 
 # -- request flow -----------------------------------------------------------------------------
-def _change(ctx: Context, target: Record | None) -> Change:
-    """Permission rules run before the schema: they see an object body even when the request
-    sent none or a non-object (the schema reports those)."""
-    return ctx.change(target, body=ctx.body if isinstance(ctx.body, Mapping) else {})
+PROJECT_ID = Target("projects", lambda _ctx, project_id: _not_found("Project", project_id))
+WHITELIST_ID = Target("whitelists", lambda _ctx, entry_id: _not_found("Timesheet whitelist", entry_id))
+STAMP = "updated_at"
 
 
-def _admit(ctx: Context, change: Change) -> None:
-    """``ctx.admit``, with the failures listed in the order of the body's fields (decision)."""
-    try:
-        ctx.admit(change)
-    except Rejection as rejection:
-        order = {name: i for i, name in enumerate(change.body)}
-        rejection.violations.sort(key=lambda v: order.get((v.field or "").split(".")[0], len(order)))
-        raise
-
-
-def _locate(ctx: Context, collection: str, noun: str) -> Record:
-    record_id = ctx.incoming.path_params.get("id")
-    return ctx.locate(collection, record_id, _not_found(noun, record_id))
-
-
-def _apply(ctx: Context, base: Record, body: Mapping[str, Any], writable: Sequence[str]) -> Record:
+def _apply(ctx: Context, base: Record, change: Change, writable: tuple[str, ...]) -> Record:
     """A new record from ``base`` and the body's writable fields and metadata (GEN-1)."""
+    body = change.body
     new = dict(base)
     new.update({name: body[name] for name in writable if name in body and name != START_MONTH})
     if isinstance(body.get(START_MONTH), str):  # the schema checked it is a date
@@ -375,21 +361,55 @@ def _apply(ctx: Context, base: Record, body: Mapping[str, Any], writable: Sequen
     return new
 
 
-def _new_project(project_id: int, stamp: str) -> Record:
+def _new_project(ctx: Context, change: Change) -> Record:
     fields = (*UPDATE_FIELDS, "date_start", "reason_why_id", "billing_group_id", "archived_on", "deleted_at")
+    stamp = iso_z(ctx.now)
     return dict.fromkeys(f for f in fields if f != START_MONTH) | {
-        "id": project_id,
+        "id": ctx.state["projects"].next_id(),
         "created_at": stamp,
-        "updated_at": stamp,
+        STAMP: stamp,
         "is_archived": False,
         "is_timesheet_whitelist_enabled": False,
     }
 
 
-def _require_view(ctx: Context, project: Record | None, whitelist: bool = False) -> None:
+def _new_entry(ctx: Context, change: Change) -> Record:
+    stamp = iso_z(ctx.now)
+    return {"id": ctx.state["whitelists"].next_id(), "created_at": stamp, STAMP: stamp}
+
+
+def _may_create(ctx: Context, _none: Record | None) -> Violation | None:
+    """The create page: pipeline.create when the caller is the new project's PM or account."""
+    body = ctx.body if isinstance(ctx.body, Mapping) else {}
+    owner = {"pm_id": body.get("pm_id"), "account_id": body.get("account_id")}
+    if needed := _lacks(ctx.identity, owner, CREATE, CREATE_OTHER):
+        what = "create a project" + (" you do not manage" if needed == CREATE_OTHER else "")
+        return _forbidden(f"You need the {needed} permission to {what}.", "WET-14")
+    return None
+
+
+def _view_denied(ctx: Context, project: Record | None, action: str = "view") -> Violation | None:
     """Reads: pipeline.view on the caller's own projects, pipeline.view_other on the others."""
-    if needed := _lacks(ctx.identity, project, VIEW, VIEW_OTHER):
-        ctx.reject(_denied(needed, "view the whitelist of" if whitelist else "view", "WET-6"))
+    needed = _lacks(ctx.identity, project, VIEW, VIEW_OTHER)
+    return None if needed is None else _denied(needed, action, "WET-6")
+
+
+def _may_view(ctx: Context, project: Record | None) -> Violation | None:
+    return _view_denied(ctx, project)
+
+
+def _may_view_whitelist(ctx: Context, entry: Record | None) -> Violation | None:
+    """A whitelist entry is read as its project is."""
+    project = ctx.state["projects"].get(entry.get("project_id")) if entry is not None else None
+    return _view_denied(ctx, project, "view the whitelist of")
+
+
+def _entry(ctx: Context, entry: Record) -> Reply:
+    return Reply(200, dict(entry))
+
+
+def _created_entry(ctx: Context, entry: Record) -> Reply:
+    return Reply(201, dict(entry))
 
 
 # -- the vendor -----------------------------------------------------------------------------
@@ -443,18 +463,52 @@ class Wethod(Vendor):
         ),
     }
 
-    def operations(self) -> Mapping[str, Handler]:
+    def operations(self) -> Mapping[str, Plan]:
+        # updates and whitelist writes: WET-6 and WET-7 are permission-phase rules of their own
         return {
-            "listProjects": self.list_projects,
-            "createProject": self.create_project,
-            "getProject": self.get_project,
-            "updateProject": self.update_project,
-            "listProjectMetadata": self.list_metadata,
-            "listTimesheetWhitelists": self.list_whitelists,
-            "createTimesheetWhitelist": self.create_whitelist,
-            "getTimesheetWhitelist": self.get_whitelist,
-            "deleteTimesheetWhitelist": self.delete_whitelist,
+            "listProjects": Plan(self.list_projects),
+            "createProject": Plan(
+                self.created,
+                creates="projects",
+                permission=_may_create,
+                writable=CREATE_FIELDS,
+                stamp=STAMP,
+                new=_new_project,
+                apply=_apply,
+                fires=("WET-14",),
+            ),
+            "getProject": Plan(self.shown, target=PROJECT_ID, permission=_may_view, fires=("WET-14",)),
+            "updateProject": Plan(
+                self.shown,
+                target=PROJECT_ID,
+                writable=UPDATE_FIELDS,
+                stamp=STAMP,
+                apply=_apply,
+                fires=("WET-13",),
+            ),
+            "listProjectMetadata": Plan(self.list_metadata),
+            "listTimesheetWhitelists": Plan(self.list_whitelists),
+            "createTimesheetWhitelist": Plan(
+                _created_entry,
+                creates="whitelists",
+                writable=tuple(WHITELIST_REFERENCES),
+                stamp=STAMP,
+                new=_new_entry,
+                fires=("WET-10",),
+            ),
+            "getTimesheetWhitelist": Plan(
+                _entry, target=WHITELIST_ID, permission=_may_view_whitelist, fires=("WET-10",)
+            ),
+            "deleteTimesheetWhitelist": Plan(_entry, target=WHITELIST_ID, deletes=True, fires=("WET-10",)),
         }
+
+    def timestamp(self, now: datetime) -> str:
+        return iso_z(now)
+
+    def order_errors(self, change: Change, violations: list[Violation]) -> list[Violation]:
+        """Failures in the order of the body's fields (decision)."""
+        order = {name: i for i, name in enumerate(change.body)}
+        return sorted(violations, key=lambda v: order.get((v.field or "").split(".")[0], len(order)))
 
     def render(self, ctx: Context, record: Record) -> dict[str, Any]:
         shown = {k: v for k, v in record.items() if not METADATA_FIELD.fullmatch(k)}
@@ -468,7 +522,7 @@ class Wethod(Vendor):
         return shown
 
     def renders(self, state: VendorState) -> Iterator[Rendering]:
-        ctx = Context(self, "getProject", state, Incoming("GET", ""), datetime.now(UTC))
+        ctx = context(self, "getProject", state, Incoming("GET", ""), datetime.now(UTC))
         for project in state["projects"]:  # listProjects renders each the same way
             yield Rendering(
                 "projects", project["id"], "getProject", partial(self.render, ctx, project), PROJECT
@@ -501,13 +555,13 @@ class Wethod(Vendor):
         return reply
 
     # -- projects -------------------------------------------------------------------------------
-    def get_project(self, ctx: Context) -> Reply:
-        project = _locate(ctx, "projects", "Project")
-        _require_view(ctx, project)
-        ctx.fire("WET-14")
+    def shown(self, ctx: Context, project: Record) -> Reply:
         return Reply(200, self.render(ctx, project))
 
-    def list_projects(self, ctx: Context) -> Reply:
+    def created(self, ctx: Context, project: Record) -> Reply:
+        return Reply(201, self.render(ctx, project))
+
+    def list_projects(self, ctx: Context, _none: None) -> Reply:
         identity, projects = ctx.identity, ctx.state["projects"]
         subject = identity.subject if identity is not None else None
         mine = set() if subject is None else projects.find("pm", subject) | projects.find("account", subject)
@@ -522,38 +576,13 @@ class Wethod(Vendor):
         ctx.fire("WET-14")
         return Reply(200, [self.render(ctx, projects.get(i) or {}) for i in chunk])
 
-    def create_project(self, ctx: Context) -> Reply:
-        change = _change(ctx, None)
-        # create page: pipeline.create when the caller is the new project's PM or account
-        owner = {"pm_id": change.body.get("pm_id"), "account_id": change.body.get("account_id")}
-        if needed := _lacks(ctx.identity, owner, CREATE, CREATE_OTHER):
-            what = "create a project" + (" you do not manage" if needed == CREATE_OTHER else "")
-            ctx.reject(_forbidden(f"You need the {needed} permission to {what}.", "WET-14"))
-        _admit(ctx, change)
-        projects = ctx.state["projects"]
-        base = _new_project(projects.next_id(), iso_z(ctx.now))
-        stored = ctx.commit(change, projects, _apply(ctx, base, change.body, CREATE_FIELDS))
-        ctx.fire("WET-14")
-        return Reply(201, self.render(ctx, stored))
-
-    def update_project(self, ctx: Context) -> Reply:
-        project = _locate(ctx, "projects", "Project")
-        change = _change(ctx, project)
-        _admit(ctx, change)
-        new = _apply(ctx, project, change.body, UPDATE_FIELDS) | {"updated_at": iso_z(ctx.now)}
-        ctx.fire("GEN-1")
-        ctx.fire("GEN-11")
-        stored = ctx.commit(change, ctx.state["projects"], new)
-        ctx.fire("WET-13")
-        return Reply(200, self.render(ctx, stored))
-
-    def list_metadata(self, ctx: Context) -> Reply:
+    def list_metadata(self, ctx: Context, _none: None) -> Reply:
         definitions = sorted(ctx.state["metadata"], key=lambda r: as_int(r.get("id")) or 0)
         query = ctx.incoming.query
         return Reply(200, page(definitions, query.get("limit"), query.get("offset"), MAX_LIMIT))
 
     # -- timesheet whitelists -------------------------------------------------------------------
-    def list_whitelists(self, ctx: Context) -> Reply:
+    def list_whitelists(self, ctx: Context, _none: None) -> Reply:
         ctx.fire("WET-10")
         query, identity = ctx.incoming.query, ctx.identity
         whitelists, projects = ctx.state["whitelists"], ctx.state["projects"]
@@ -562,7 +591,9 @@ class Wethod(Vendor):
             message = "You need the pipeline.view permission to view timesheet whitelists."
             ctx.reject(_forbidden(message, "WET-6"))
         if project_id is not None and projects.get(project_id) is not None:
-            _require_view(ctx, projects.get(project_id), whitelist=True)
+            denied = _view_denied(ctx, projects.get(project_id), "view the whitelist of")
+            if denied is not None:
+                ctx.reject(denied)
         wanted = {"project": project_id, "person": person_id}
         filters = [whitelists.find(index, key) for index, key in wanted.items() if key is not None]
         ids = set.intersection(*filters) if filters else {str(r["id"]) for r in whitelists}
@@ -572,29 +603,6 @@ class Wethod(Vendor):
         ]
         visible.sort(key=lambda e: as_int(e.get("id")) or 0)
         return Reply(200, page(visible, query.get("limit"), query.get("offset"), MAX_LIMIT))
-
-    def get_whitelist(self, ctx: Context) -> Reply:
-        entry = _locate(ctx, "whitelists", "Timesheet whitelist")
-        _require_view(ctx, ctx.state["projects"].get(entry.get("project_id")), whitelist=True)
-        ctx.fire("WET-10")
-        return Reply(200, dict(entry))
-
-    def create_whitelist(self, ctx: Context) -> Reply:
-        change = _change(ctx, None)
-        _admit(ctx, change)
-        whitelists, stamp = ctx.state["whitelists"], iso_z(ctx.now)
-        entry = {"id": whitelists.next_id(), "created_at": stamp, "updated_at": stamp}
-        entry |= {name: change.body[name] for name in WHITELIST_REFERENCES}
-        stored = ctx.commit(change, whitelists, entry)
-        ctx.fire("WET-10")
-        return Reply(201, dict(stored))
-
-    def delete_whitelist(self, ctx: Context) -> Reply:
-        entry = _locate(ctx, "whitelists", "Timesheet whitelist")
-        ctx.checks(Phase.PERMISSION, _change(ctx, entry))
-        ctx.state["whitelists"].delete(entry["id"])
-        ctx.fire("WET-10")
-        return Reply(200, dict(entry))
 
 
 # -- error wording (WET-2's envelope; failures in Symfony's words) --------------------------------

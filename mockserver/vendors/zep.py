@@ -18,14 +18,15 @@ from urllib.parse import parse_qsl
 from mockserver.core.change import Change
 from mockserver.core.checks import merged_pair, missing_references, normalized, taken_by_other
 from mockserver.core.faults import RETRY_AFTER_SECONDS
-from mockserver.core.pipeline import Context
+from mockserver.core.pipeline import context
+from mockserver.core.plans import Context, Plan, Target, sent
 from mockserver.core.records import from_openapi, schema_of, typed
 from mockserver.core.renders import Rendering
 from mockserver.core.rules import Provenance, RuleRegistry, doc
 from mockserver.core.spec import SPECS_DIR, load_spec
 from mockserver.core.store import CollectionSpec, Record, VendorState
 from mockserver.core.values import Incoming, Reply
-from mockserver.core.vendor import Handler, Sample, Vendor, token_schema
+from mockserver.core.vendor import Sample, Vendor, token_schema
 from mockserver.core.violations import Code, Violation
 from mockserver.vendors import _laravel as laravel
 from mockserver.vendors._common import as_int
@@ -362,28 +363,44 @@ def _details(ctx: Context, record: Record) -> dict[str, Any]:
 
 
 # -- the vendor -----------------------------------------------------------------------------
-def _allowed(ctx: Context, permission: str) -> None:
-    if ctx.identity is None or not ctx.identity.can(permission):
-        ctx.reject(Violation(403, Code.FORBIDDEN, "This action is unauthorized.", rule="ZEP-1"))
+# An id that is not an integer never matches a project: Laravel's route model binding says 404.
+_NOT_FOUND = Violation(404, Code.NOT_FOUND, NOT_FOUND, rule="ZEP-1")
+PROJECT_ID = Target("projects", lambda _ctx, _id: _NOT_FOUND, key=lambda _ctx, value: as_int(value))
+STAMP = "modified"
 
 
-def _admitted(ctx: Context, target: Record | None) -> Change:
-    change = ctx.change(target)
-    ctx.admit(change)
-    return change
+def _new_project(ctx: Context, change: Change) -> Record:
+    """The create page's defaults; the first configured status (by order) is a new one's."""
+    statuses = sorted(ctx.state["project_statuses"], key=lambda s: s.get("order") or 0)
+    stamp = laravel.timestamp(ctx.now)
+    return {
+        **DEFAULTS,
+        "project_status_id": statuses[0]["id"] if statuses else "aktiv",
+        "id": ctx.state["projects"].next_id(),
+        "created": stamp,
+        STAMP: stamp,
+    }
 
 
-def _writable(body: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in body.items() if k in _WRITABLE}
-
-
-def _stored(body: Mapping[str, Any]) -> dict[str, Any]:
+def _apply_created(ctx: Context, base: Record, change: Change, writable: tuple[str, ...]) -> Record:
     """A create body in the one stored shape: a billing type sent by name, as the create page's
     example does ("hourly"), is stored as its number, as the update page writes it (ZEP-7)."""
-    stored = _writable(body)
+    stored = sent(change, writable)
     if isinstance(stored.get("billing_type"), str):
         stored["billing_type"] = BILLING_IDS[stored["billing_type"]]
-    return stored
+    return {**base, **stored}
+
+
+def _updated_reply(ctx: Context, record: Record) -> Reply:
+    return Reply(200, _updated(ctx, record))
+
+
+def _created_reply(ctx: Context, record: Record) -> Reply:
+    return Reply(201, {"data": render(ctx, record, FORMS["createProject"])})
+
+
+def _details_reply(ctx: Context, record: Record) -> Reply:
+    return Reply(200, _details(ctx, record))
 
 
 class Zep(Vendor):
@@ -439,7 +456,7 @@ class Zep(Vendor):
     }
 
     def renders(self, state: VendorState) -> Iterator[Rendering]:
-        ctx = Context(self, "getProject", state, Incoming("GET", ""), datetime.now(UTC))
+        ctx = context(self, "getProject", state, Incoming("GET", ""), datetime.now(UTC))
         listed = FORMS["listProjects"]
         for project in state["projects"]:  # each form a stored project can be answered in (ZEP-7)
             key = project["id"]
@@ -447,14 +464,34 @@ class Zep(Vendor):
             yield Rendering("projects", key, "listProjects", partial(render, ctx, project, listed), LISTED)
             yield Rendering("projects", key, "updateProject", partial(_updated, ctx, project), UPDATED)
 
-    def operations(self) -> Mapping[str, Handler]:
-        handlers: dict[str, Handler] = {
-            "updateProject": self.update_project,
-            "getProject": self.get_project,
-            "listProjects": self.list_projects,
-            "createProject": self.create_project,
+    forbidden = Violation(403, Code.FORBIDDEN, "This action is unauthorized.", rule="ZEP-1")
+
+    def operations(self) -> Mapping[str, Plan]:
+        return {
+            "updateProject": Plan(
+                _updated_reply,
+                target=PROJECT_ID,
+                permission=WRITE,
+                writable=WRITABLE,
+                stamp=STAMP,
+                fires=("ZEP-7",),
+            ),
+            "getProject": Plan(_details_reply, target=PROJECT_ID, permission=READ, fires=("ZEP-8", "ZEP-7")),
+            "listProjects": Plan(self.list_projects, permission=READ),
+            "createProject": Plan(
+                _created_reply,
+                creates="projects",
+                permission=WRITE,
+                writable=WRITABLE,
+                stamp=STAMP,
+                new=_new_project,
+                apply=_apply_created,
+                fires=("ZEP-8", "ZEP-7"),
+            ),
         }
-        return handlers
+
+    def timestamp(self, now: datetime) -> str:
+        return laravel.timestamp(now)
 
     def format_errors(self, violations: Sequence[Violation], now: datetime) -> Reply:
         fields = [_worded(v) for v in violations if _is_field_error(v)]
@@ -479,50 +516,8 @@ class Zep(Vendor):
             reply.headers |= laravel.throttle_headers(RATE_LIMIT, RETRY_AFTER_SECONDS, now)
         return reply
 
-    def _locate(self, ctx: Context) -> Record:
-        project_id = as_int(ctx.incoming.path_params.get("id"))
-        return ctx.locate("projects", project_id, Violation(404, Code.NOT_FOUND, NOT_FOUND, rule="ZEP-1"))
-
     # -- operations ---------------------------------------------------------------------------
-    def update_project(self, ctx: Context) -> Reply:
-        target = self._locate(ctx)
-        _allowed(ctx, WRITE)
-        change = _admitted(ctx, target)
-        new = {**target, **_writable(change.body), "modified": laravel.timestamp(ctx.now)}
-        ctx.fire("GEN-1")
-        ctx.fire("GEN-11")
-        record = ctx.commit(change, ctx.state["projects"], new)
-        ctx.fire("ZEP-7")
-        return Reply(200, _updated(ctx, record))
-
-    def create_project(self, ctx: Context) -> Reply:
-        _allowed(ctx, WRITE)
-        change = _admitted(ctx, None)
-        projects = ctx.state["projects"]
-        statuses = sorted(ctx.state["project_statuses"], key=lambda s: s.get("order") or 0)
-        stamp = laravel.timestamp(ctx.now)
-        new = {
-            **DEFAULTS,
-            "project_status_id": statuses[0]["id"] if statuses else "aktiv",
-            **_stored(change.body),
-            "id": projects.next_id(),
-            "created": stamp,
-            "modified": stamp,
-        }
-        record = ctx.commit(change, projects, new)
-        ctx.fire("ZEP-8")
-        ctx.fire("ZEP-7")
-        return Reply(201, {"data": render(ctx, record, FORMS["createProject"])})
-
-    def get_project(self, ctx: Context) -> Reply:
-        record = self._locate(ctx)
-        _allowed(ctx, READ)
-        ctx.fire("ZEP-8")
-        ctx.fire("ZEP-7")
-        return Reply(200, _details(ctx, record))
-
-    def list_projects(self, ctx: Context) -> Reply:
-        _allowed(ctx, READ)
+    def list_projects(self, ctx: Context, _none: None) -> Reply:
         query = ctx.incoming.query
         found = [r for r in ctx.state["projects"] if _listed(r, query)]
         found.sort(key=lambda r: as_int(r["id"]) or 0)
