@@ -87,7 +87,9 @@ class Plan:
     stamp: str | None = None
     """The field a write sets to now (GEN-11 on an update), as the vendor writes a timestamp."""
     new: Build | None = None
+    """A create's record before the body's fields (required on a create)."""
     apply: Apply = apply_fields
+    """How the body's writable fields are stored; as sent by default."""
     first: Callable[[Context], object] | None = None
     """Checks of the vendor's own that come before the target (COR reads the source first)."""
     fires: tuple[str, ...] = ()
@@ -98,7 +100,7 @@ class Plan:
             raise ValueError("a create names the record it starts from (new), and has no target")
         if (self.writable or self.deletes) and self.target is None and self.creates is None:
             raise ValueError("an update or delete needs a target")
-        if self.deletes and self.writable:
+        if self.deletes and self.writes:
             raise ValueError("an operation deletes or writes, not both")
 
     @property
