@@ -16,6 +16,7 @@ import json
 import math
 import re
 import threading
+import time
 from collections import Counter, deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -89,6 +90,10 @@ def _headers_size(headers: Headers) -> int:
     return sum(len(name) + len(value) for name, value in headers)
 
 
+def _now() -> float:
+    return time.time()  # what datetime.now(UTC).timestamp() gives, at a tenth of its cost
+
+
 @dataclass(slots=True)
 class Exchange:
     """One call as it happened; :meth:`render` makes the JSON the admin API returns."""
@@ -114,7 +119,7 @@ class Exchange:
     """The injected fault that produced this answer (``mockserver.core.faults``), if any."""
     duration_ms: float | None = None
     """From the request's arrival to its entry, where the server measured it."""
-    time: float = field(default_factory=lambda: datetime.now(UTC).timestamp())
+    time: float = field(default_factory=_now)
     id: int = 0
     request_body_size: int | None = None
     """Set by :meth:`Journal.record` when it kept only part of the body: the original size."""

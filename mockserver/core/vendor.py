@@ -113,7 +113,11 @@ class Vendor(abc.ABC):
     def timestamp(self, now: datetime) -> str:
         """``now`` as the vendor writes a plan's ``stamp`` field; ISO 8601 UTC with milliseconds
         unless it writes another form."""
-        return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
+        n = now  # by hand: strftime costs several µs on every write
+        return (
+            f"{n.year:04d}-{n.month:02d}-{n.day:02d}T{n.hour:02d}:{n.minute:02d}:{n.second:02d}"
+            f".{n.microsecond // 1000:03d}Z"
+        )
 
     @functools.cached_property
     def request_policy(self) -> Policy:

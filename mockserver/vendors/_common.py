@@ -8,7 +8,8 @@ from typing import Any
 
 def iso_z(moment: datetime, digits: int = 3) -> str:
     """``2025-01-15T10:00:00.000Z`` (``digits`` of fraction; 0 drops it)."""
-    base = moment.strftime("%Y-%m-%dT%H:%M:%S")
+    m = moment  # formatted by hand: strftime costs several µs on every write
+    base = f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:{m.second:02d}"
     if digits:
         base += "." + f"{moment.microsecond:06d}"[:digits]
     return base + "Z"
