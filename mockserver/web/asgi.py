@@ -21,6 +21,7 @@ from mockserver.core.journal import Exchange
 from mockserver.core.operations import Route
 from mockserver.core.pipeline import handle, refuse
 from mockserver.core.request_check import NO_ROUTE, NOT_ALLOWED, Checked, check_request, route_violation
+from mockserver.core.schema import warm_up
 from mockserver.core.store import Session
 from mockserver.core.values import Incoming, Outcome, Reply
 from mockserver.core.vendor import Vendor
@@ -84,6 +85,7 @@ class MockASGI:
         self.rt = runtime
         self.docs = docs
         self._by_prefix = sorted(runtime.vendors.values(), key=lambda v: len(v.prefix), reverse=True)
+        self._warm = False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -319,6 +321,9 @@ class MockASGI:
     ) -> None:
         if call.vendor is None:
             return
+        if not self._warm:  # once the first call is answered, not during start-up (a target)
+            self._warm = True
+            warm_up()  # the exact validation engine, so the first invalid call does not wait for it
         self.rt.coverage.update(call.fired)
         call.session.journal.record(
             Exchange(
