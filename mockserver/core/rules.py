@@ -271,15 +271,20 @@ class RuleRegistry:
         return self.add(Rule(rule_id, Kind.MECHANISM, summary, self.vendor, frozenset(on), provenance=origin))
 
     def checks(self, phase: Phase, operation: str) -> list[Rule]:
+        key = ("check", phase, operation)
+        chosen = self._selections.get(key)  # looked up before a selector is even built: hot path
+        if chosen is not None:
+            return chosen
         return self._select(
-            ("check", phase, operation),
-            lambda r: r.kind is Kind.CHECK and r.phase is phase and r.applies_to(operation),
+            key, lambda r: r.kind is Kind.CHECK and r.phase is phase and r.applies_to(operation)
         )
 
     def effects(self, operation: str) -> list[Rule]:
-        return self._select(
-            ("effect", operation), lambda r: r.kind is Kind.EFFECT and r.applies_to(operation)
-        )
+        key = ("effect", operation)
+        chosen = self._selections.get(key)
+        if chosen is not None:
+            return chosen
+        return self._select(key, lambda r: r.kind is Kind.EFFECT and r.applies_to(operation))
 
     def tagged(self, violation: Violation, operation: str) -> Violation:
         """The violation with the ID of the schema rule that claims it, if one does (and it has

@@ -61,6 +61,10 @@ def _finite_float(text: str) -> float:
     return value
 
 
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float)
+"""Built once: ``json.loads`` with options builds a decoder on every call."""
+
+
 def parse_json(raw: bytes) -> Any:
     """Strict JSON (GEN-13): UTF-8 only, no NaN/Infinity, no number a double cannot hold, no lone
     surrogate in a string or key, bounded depth and size. What passes can always be sent back."""
@@ -74,7 +78,9 @@ def parse_json(raw: bytes) -> Any:
     except UnicodeDecodeError as exc:
         raise BadJSONError(f"body is not valid UTF-8 (byte {exc.start})") from exc
     try:
-        value = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
+        if text.startswith("\ufeff"):  # what json.loads says of a BOM
+            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+        value = _DECODER.decode(text)
     except json.JSONDecodeError as exc:
         raise BadJSONError(f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
     except RecursionError as exc:
@@ -85,7 +91,8 @@ def parse_json(raw: bytes) -> Any:
         raise BadJSONError(f"unreadable JSON number: {str(exc)[:120]}") from exc
     # The walk below is Python-speed; the text says at C speed whether it can find anything.
     # Only a \\u escape can make a surrogate: strict UTF-8 decoding refused every other way in.
-    surrogates, huge = "\\u" in text, _HUGE_INTEGER in raw.translate(_AS_ZERO)
+    surrogates = "\\u" in text
+    huge = len(raw) >= len(_HUGE_INTEGER) and _HUGE_INTEGER in raw.translate(_AS_ZERO)
     if surrogates or huge or containers > MAX_DEPTH:
         problem = _walk(value, surrogates, huge)
         if problem is not None:

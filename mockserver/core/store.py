@@ -163,23 +163,29 @@ class Collection:
         return old
 
     def _store(self, key: str, record: Record) -> None:
-        if key in self._records:
-            self._unstore(key)
+        held = self._records.pop(key, None)  # a rewritten record goes last, as on the disk
         self._records[key] = record
         for name, key_fn in self.spec.indexes.items():
             index_key = key_fn(record)
+            if held is not None:
+                old_key = key_fn(held)
+                if old_key == index_key:  # an update leaves most index keys as they were
+                    continue
+                self._unindex(name, old_key, key)
             if index_key is not None:
                 self._indexes[name].setdefault(index_key, set()).add(key)
 
     def _unstore(self, key: str) -> None:
         record = self._records.pop(key)
         for name, key_fn in self.spec.indexes.items():
-            index_key = key_fn(record)
-            ids = self._indexes[name].get(index_key)
-            if ids is not None:
-                ids.discard(key)
-                if not ids:
-                    del self._indexes[name][index_key]
+            self._unindex(name, key_fn(record), key)
+
+    def _unindex(self, name: str, index_key: Any, key: str) -> None:
+        ids = self._indexes[name].get(index_key)
+        if ids is not None:
+            ids.discard(key)
+            if not ids:
+                del self._indexes[name][index_key]
 
     def _admit(self, key: str, record: Record, problems: list[str]) -> None:
         """Store a candidate's record (:func:`prepare`), or say why an index cannot key it."""

@@ -25,10 +25,14 @@ def strict_json_text(value: Any) -> bytes | None:
     ``None``: then :func:`strict_json_problems` says where (it may also find nothing, as a long
     run of digits inside a string looks like a huge integer here)."""
     try:
-        raw = json.dumps(value, allow_nan=False, ensure_ascii=False).encode("utf-8")
+        raw = _STRICT_ENCODER.encode(value).encode("utf-8")
     except (ValueError, TypeError, UnicodeEncodeError, RecursionError):
         return None
-    return None if _HUGE_INTEGER in raw.translate(_AS_ZERO) else raw
+    return None if len(raw) >= len(_HUGE_INTEGER) and _HUGE_INTEGER in raw.translate(_AS_ZERO) else raw
+
+
+_STRICT_ENCODER = json.JSONEncoder(allow_nan=False, ensure_ascii=False)
+"""Built once: ``json.dumps`` with options builds an encoder on every call (on every write)."""
 
 
 def strict_json_problems(value: Any, limit: int = 100, where: str = "") -> list[str]:

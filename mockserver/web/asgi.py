@@ -324,7 +324,9 @@ class MockASGI:
         if not self._warm:  # once the first call is answered, not during start-up (a target)
             self._warm = True
             warm_up()  # the exact validation engine, so the first invalid call does not wait for it
-        self.rt.coverage.update(call.fired)
+        coverage = self.rt.coverage
+        for rule_id in call.fired:  # Counter.update's ABC check costs more than the loop
+            coverage[rule_id] += 1
         call.session.journal.record(
             Exchange(
                 session=call.session.name,

@@ -12,7 +12,11 @@ _NO_LENGTH = (204, 304)
 
 def dumps(body: Any) -> bytes:
     # allow_nan=False: a NaN or Infinity is a bug of ours to surface, never text to send (GEN-13)
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
+    return _ENCODER.encode(body).encode("utf-8")
+
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+"""Built once: ``json.dumps`` with options builds an encoder on every call."""
 
 
 def encoded(reply: Reply) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
