@@ -1,20 +1,23 @@
 """Side-by-side benchmark of the mock against Stoplight Prism and a bare-Starlette ceiling.
 
-Run through ``scripts/bench`` (which installs wrk and Prism when they are missing). Three servers
+Run through ``scripts/bench`` (which installs wrk and Prism when they are missing). Four servers
 answer the same PATCH of ``specs/personio.yaml``: the mock (``mockserver serve --vendor
-personio``), ``prism mock`` 5.14.2, and ``scripts/bench_ceiling.py`` (Starlette returning the
-mock's empty 204, served by uvicorn like the mock). Every figure of issue 13's targets is a
-ratio of two servers measured in the same run. The method:
+personio``), ``prism mock`` 5.14.2, ``scripts/bench_reference.py`` (issue 13's lean reference:
+Starlette, the body schema compiled once, a dict store, one uniqueness rule) and
+``scripts/bench_ceiling.py`` (Starlette returning the mock's empty 204, served by uvicorn like the
+mock). Every figure of issue 13's targets is a ratio of two servers measured in the same run. The
+reference and the ceiling are yardsticks: they say how much of a lean path's speed the mock keeps,
+and how far Prism's speed on this machine is from a lean path's. The method:
 
 1. Cold start: each server is launched and timed to its first successful PATCH, once per pass
    (in the pass's order, nothing else running); the fastest launch counts.
-2. Load: the three servers run side by side (idle while another is measured). Each pass takes
-   them one after another, mock/Prism/ceiling in pass 1 and the reverse in pass 2. For each server
-   in each pass: ``WARMUP`` s of the valid PATCH at 8 connections (not counted), then ``LOAD`` s
-   each of the valid PATCH at 1, 8 and 32 connections (the ceiling: 8 only), then ``WARMUP`` s and
-   ``LOAD`` s of the rejected PATCH at 8 connections (mock and Prism), then its RSS. The second
-   pass finds every server warmer (Prism's JIT has had the whole first pass), and both servers
-   of a ratio are treated alike.
+2. Load: the four servers run side by side (idle while another is measured). Each pass takes
+   them one after another, mock/Prism/reference/ceiling in pass 1 and the reverse in pass 2. For
+   each server in each pass: ``WARMUP`` s of the valid PATCH at 8 connections (not counted), then
+   ``LOAD`` s each of the valid PATCH at 1, 8 and 32 connections (the yardsticks: 8 only), then
+   ``WARMUP`` s and ``LOAD`` s of the rejected PATCH at 8 connections (mock and Prism), then its
+   RSS. The second pass finds every server warmer (Prism's JIT has had the whole first pass), and
+   both servers of a ratio are treated alike.
 3. Selection: the best of the passes. For each server and load, the pass with the higher req/s
    (its p50 and p99 come from that same load); the fastest cold start; the larger RSS reading
    (memory is not improved by picking). Every pass's figures are in the JSON under ``by_pass``.
@@ -63,6 +66,7 @@ SPEC = ROOT / "specs" / "personio.yaml"
 PRISM = ROOT / ".bench" / "node_modules" / ".bin" / "prism"
 PRISM_VERSION = "5.14.2"  # what scripts/bench installs
 CEILING = ROOT / "scripts" / "bench_ceiling.py"
+REFERENCE = ROOT / "scripts" / "bench_reference.py"
 TOKEN = "test-token"
 TARGET_ID = "1001"
 PATH = f"/v2/projects/{TARGET_ID}"
@@ -74,8 +78,10 @@ CONNECTIONS = (1, 8, 32)
 CEILING_CONNECTIONS = (8,)
 REJECTED_CONNECTIONS = 8
 PROJECT_COUNTS = (10, 1_000, 100_000)
-SERVERS = ("mock", "prism", "ceiling")
-BASES = {"mock": "/personio", "prism": "", "ceiling": "/personio"}  # before the vendor path
+SERVERS = ("mock", "prism", "reference", "ceiling")
+YARDSTICKS = ("reference", "ceiling")
+"""Measured on the valid PATCH at 8 connections only: they exist to compare the mock with."""
+BASES = {"mock": "/personio", "prism": "", "reference": "/personio", "ceiling": "/personio"}
 
 
 @dataclass(frozen=True)
@@ -90,7 +96,7 @@ class Method:
         return self.warmup_s >= FULL.warmup_s and self.load_s >= FULL.load_s and self.passes >= FULL.passes
 
     def order(self, index: int) -> tuple[str, ...]:
-        """Pass 1 mock/Prism/ceiling, pass 2 the reverse, and so on."""
+        """Pass 1 mock/Prism/reference/ceiling, pass 2 the reverse, and so on."""
         return SERVERS if index % 2 == 0 else SERVERS[::-1]
 
 
@@ -167,7 +173,8 @@ def launch(name: str, fixtures: Path | None = None) -> Server:
     elif name == "prism":
         command = [str(PRISM), "mock", "-h", HOST, "-p", str(port), "--verboseLevel", "warn", str(SPEC)]
     else:
-        command = [sys.executable, str(CEILING), "--port", str(port)]
+        script = REFERENCE if name == "reference" else CEILING
+        command = [sys.executable, str(script), "--port", str(port)]
     return start(name, command, port, _answers(BASES[name]), interval=0.002, cwd=ROOT)
 
 
@@ -228,12 +235,12 @@ def load_server(
     url = server.url + BASES[name] + PATH
     entry: dict[str, Any] = {"valid_patch": {}}
     wrk(url, scripts.valid, 8, method.warmup_s)  # warm-up, not counted
-    for connections in CEILING_CONNECTIONS if name == "ceiling" else CONNECTIONS:
+    for connections in CEILING_CONNECTIONS if name in YARDSTICKS else CONNECTIONS:
         load = wrk(url, scripts.valid, connections, method.load_s)
         if load.non_2xx:
             problems.append(f"{label}: {name} answered {load.non_2xx} valid PATCHes with non-2xx")
         entry["valid_patch"][str(connections)] = load.as_dict()
-    if name != "ceiling":
+    if name not in YARDSTICKS:
         wrk(url, scripts.rejected, REJECTED_CONNECTIONS, method.warmup_s)  # warm-up, not counted
         load = wrk(url, scripts.rejected, REJECTED_CONNECTIONS, method.load_s)
         if load.non_2xx != load.requests:
@@ -254,7 +261,7 @@ def check_answers(servers: Mapping[str, Server], problems: list[str]) -> None:
         valid = http_status(server.port, "PATCH", path, json.dumps(VALID).encode(), HEADERS)
         if not 200 <= valid < 300:
             problems.append(f"{name} answered the valid PATCH with {valid}")
-        if name != "ceiling":
+        if name not in YARDSTICKS:
             rejected = http_status(
                 server.port, "PATCH", path, json.dumps(REJECTED).encode(), REJECTED_HEADERS
             )
@@ -392,6 +399,10 @@ def ratios(results: Mapping[str, Any]) -> dict[str, float]:
         top = ceiling["valid_patch"][str(connections)]["rps"]
         out[f"ceiling_fraction_{connections}"] = mock["valid_patch"][str(connections)]["rps"] / top
         out[f"prism_ceiling_fraction_{connections}"] = prism["valid_patch"][str(connections)]["rps"] / top
+        lean = results["reference"]["valid_patch"][str(connections)]["rps"]
+        out[f"reference_ceiling_fraction_{connections}"] = lean / top
+        out[f"reference_prism_ratio_{connections}"] = lean / prism["valid_patch"][str(connections)]["rps"]
+        out[f"reference_fraction_{connections}"] = mock["valid_patch"][str(connections)]["rps"] / lean
     growth = mock["p50_ms_by_projects"]
     out["state_growth_ratio"] = growth[str(PROJECT_COUNTS[-1])] / growth[str(PROJECT_COUNTS[0])]
     return out
@@ -632,11 +643,13 @@ def _cell(value: Any) -> str:
 
 def table(results: Mapping[str, Any]) -> str:
     mock, prism, ceiling, r = results["mock"], results["prism"], results["ceiling"], results["ratios"]
-    head = ("figure", "mock", "prism", "ceiling", "mock/prism", "mock/ceiling")
+    lean = results["reference"]
+    head = ("figure", "mock", "prism", "reference", "ceiling", "mock/prism", "mock/ceiling")
     rows: list[tuple[Any, ...]] = []
     for connections in mock["valid_patch"]:
         ours, theirs = mock["valid_patch"][connections], prism["valid_patch"][connections]
         top = ceiling["valid_patch"].get(connections)
+        reference = lean["valid_patch"].get(connections)
         for key, label in (("rps", "req/s"), ("p50_ms", "p50 ms"), ("p99_ms", "p99 ms")):
             short = key.split("_")[0]
             fraction = r.get(f"ceiling_fraction_{connections}") if key == "rps" else None
@@ -645,6 +658,7 @@ def table(results: Mapping[str, Any]) -> str:
                     f"valid PATCH, {connections} conn., {label}",
                     ours[key],
                     theirs[key],
+                    reference[key] if reference else None,
                     top[key] if top else None,
                     r[f"{short}_ratio_{connections}"],
                     fraction,
@@ -659,6 +673,7 @@ def table(results: Mapping[str, Any]) -> str:
                 mock[rejected][key],
                 prism[rejected][key],
                 None,
+                None,
                 ratio,
                 None,
             )
@@ -668,6 +683,7 @@ def table(results: Mapping[str, Any]) -> str:
             "cold start, s",
             mock["cold_start_s"],
             prism["cold_start_s"],
+            lean["cold_start_s"],
             ceiling["cold_start_s"],
             r["cold_start_ratio"],
             None,
@@ -678,14 +694,15 @@ def table(results: Mapping[str, Any]) -> str:
             "RSS after the load, MiB",
             mock["rss_mib_after_load"],
             prism["rss_mib_after_load"],
+            lean["rss_mib_after_load"],
             ceiling["rss_mib_after_load"],
             r["memory_ratio"],
             None,
         )
     )
     for count, p50 in mock["p50_ms_by_projects"].items():
-        rows.append((f"p50 ms, {int(count):,} projects (8 conn.)", p50, None, None, None, None))
-    lines = [_header(results), "", *_grid(head, rows), "", "targets (issue 13):"]
+        rows.append((f"p50 ms, {int(count):,} projects (8 conn.)", p50, None, None, None, None, None))
+    lines = [_header(results), "", *_grid(head, rows), "", *_yardsticks(r), "", "targets (issue 13):"]
     target_rows = [
         (
             t["label"],
@@ -705,11 +722,24 @@ def table(results: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _yardsticks(r: Mapping[str, float]) -> list[str]:
+    """What the machine allows: the targets are ratios to Prism, whose share of the ceiling
+    differs from machine to machine."""
+    c = CEILING_CONNECTIONS[0]
+    return [
+        f"at {c} connections: Prism reaches {r[f'prism_ceiling_fraction_{c}']:.2f} of the ceiling, "
+        f"the lean reference {r[f'reference_ceiling_fraction_{c}']:.2f} "
+        f"({r[f'reference_prism_ratio_{c}']:.2f}x Prism); "
+        f"the mock keeps {r[f'reference_fraction_{c}']:.2f} of the lean reference's req/s",
+    ]
+
+
 def _header(results: Mapping[str, Any]) -> str:
     order = " then ".join("/".join(o) for o in results["order"])
     text = (
-        f"scripts/bench: the mock (--vendor personio), Prism {results['prism_version']} (prism mock) and a "
-        f"bare-Starlette ceiling on {results['spec']}, wrk on 127.0.0.1, {results['seconds']} s\n"
+        f"scripts/bench: the mock (--vendor personio), Prism {results['prism_version']} (prism mock), "
+        f"the lean reference and a bare-Starlette ceiling on {results['spec']}, "
+        f"wrk on 127.0.0.1, {results['seconds']} s\n"
         f"{results['passes']} pass(es) ({order}), {results['warmup_s']:g} s warm-up, "
         f"{results['seconds_per_load']:g} s per load; {results['selection']}"
     )
