@@ -28,7 +28,7 @@ from typing import Any, Protocol
 from mockserver.core.faults import Fault, FaultBook
 from mockserver.core.journal import DEFAULT_BODY_BYTES, DEFAULT_BUDGET_BYTES, Journal
 from mockserver.core.records import Check, compile_schema, short
-from mockserver.core.strict import strict_json_problems, strict_json_text
+from mockserver.core.strict import is_strict_json, strict_json_problems, strict_json_text
 
 _ABSENT: Any = object()
 
@@ -146,7 +146,7 @@ class Collection:
         # values the stored version already holds were checked when it was stored.
         held = self._records.get(key)
         fresh = record if held is None else {k: v for k, v in record.items() if held.get(k, _ABSENT) is not v}
-        if strict_json_text(fresh) is None:
+        if not is_strict_json(fresh):
             problems = strict_json_problems(record, 5, f"{self.name}[{key!r}]")
             if problems:
                 raise UnstorableError(problems)

@@ -383,6 +383,9 @@ def _incoming(
     )
 
 
+_ABSENT = object()
+
+
 class _Headers(dict[str, str]):
     """Request headers by lower-case name (the first of repeated ones, as Starlette answers);
     a lookup by any case works, as on every HTTP framework."""
@@ -394,10 +397,12 @@ class _Headers(dict[str, str]):
         return self[lower]
 
     def get(self, key: str, default: Any = None) -> Any:
-        try:
-            return self[key]
-        except KeyError:
-            return default
+        # no KeyError raised and caught: most lookups are of headers a call does not carry
+        value = dict.get(self, key, _ABSENT)
+        if value is _ABSENT:
+            lower = key.lower()
+            return default if lower == key else dict.get(self, lower, default)
+        return value
 
     def __contains__(self, key: object) -> bool:
         return dict.__contains__(self, key) or (isinstance(key, str) and dict.__contains__(self, key.lower()))
