@@ -32,15 +32,21 @@ app = Starlette(routes=[Route(PATH, update_project, methods=["PATCH"])])
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    return serve(app, __doc__ or "", argv)
+
+
+def serve(served: Starlette, description: str, argv: Sequence[str] | None) -> int:
+    """``--port N``: ``served`` on 127.0.0.1 as ``mockserver serve`` serves the mock (the
+    yardsticks of ``scripts/bench`` share it)."""
     import uvicorn
 
     parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        description=description, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args(argv)
     uvicorn.run(
-        app,
+        served,
         host="127.0.0.1",
         port=args.port,
         workers=1,

@@ -13,7 +13,6 @@ everything it does besides.
 
 from __future__ import annotations
 
-import argparse
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import Any
 
 import jsonschema_rs
 import yaml
+from bench_ceiling import serve  # scripts/ is on the path of a script run from it
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -92,24 +92,7 @@ app = Starlette(routes=[Route(PATH, update_project, methods=["PATCH"])])
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    import uvicorn
-
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--port", type=int, required=True)
-    args = parser.parse_args(argv)
-    uvicorn.run(
-        app,
-        host="127.0.0.1",
-        port=args.port,
-        workers=1,
-        loop="uvloop",
-        http="httptools",
-        lifespan="off",
-        log_level="warning",
-    )
-    return 0
+    return serve(app, __doc__ or "", argv)
 
 
 if __name__ == "__main__":
