@@ -423,6 +423,10 @@ SCENARIOS = (
                     "location_country": [
                         "The location country field must not be greater than 32 characters."
                     ],
+                    "cost_object_identifier": [
+                        "The cost object identifier field must be a string of at most 32 characters or "
+                        "an integer of at least 0."
+                    ],
                     "reference_order": ["The reference order field must not be greater than 100 characters."],
                 },
             },
