@@ -36,8 +36,9 @@ _STRICT_ENCODER = json.JSONEncoder(allow_nan=False, ensure_ascii=False)
 
 
 def is_strict_json(value: Any) -> bool:
-    """Whether ``value`` is strict JSON. A flat object of plain scalars, what most writes change,
-    is told without encoding it (an encoder call costs several µs on every write)."""
+    """True when ``value`` is strict JSON; False when :func:`strict_json_problems` must say (as
+    :func:`strict_json_text`, it can be wrong only that way). A flat object of plain scalars, what
+    most writes change, is told without encoding it (an encoder call costs µs on every write)."""
     if type(value) is dict and all(type(k) is str and _plain(k) and _plain(v) for k, v in value.items()):
         return True
     return strict_json_text(value) is not None
