@@ -46,6 +46,11 @@ class BodyTooLargeError(Exception):
     pass
 
 
+class ClientGoneError(Exception):
+    """The connection ended before the whole body came: the call is not handled (nothing is
+    written on the strength of a request the client never finished) and not journaled."""
+
+
 class Call:
     """One call's state, from the first byte to its journal entry."""
 
@@ -114,6 +119,9 @@ class MockASGI:
         call = Call(vendor, self.rt.store.session(session_name), link_prefix)
         try:
             call.raw_body = await _read_body(receive, self.rt.config.max_body_bytes)
+        except ClientGoneError:
+            log.info("%s %s: the client left before its body was complete", scope["method"], path)
+            return
         except BodyTooLargeError:
             limit = self.rt.config.max_body_bytes
             violation = Violation(413, Code.TOO_LARGE, f"Request body exceeds {limit} bytes", rule="GEN-9")
@@ -257,11 +265,12 @@ class MockASGI:
         op = route.operation
         query_string = scope["query_string"].decode("latin-1")
         checked = check_request(op, route.path_params, query_string, headers, b"", rt.admin_policy, _nobody)
-        if checked.refusal is not None:
-            refusal = checked.refusal
-            await _send(
-                send, Reply(refusal.status, {"status": refusal.status, "message": refusal.message}), method
-            )
+        refusal = checked.refusal or next(iter(checked.param_violations), None)
+        if refusal is not None:  # the admin API's one format; a bad parameter names itself
+            shown: dict[str, Any] = {"status": refusal.status, "message": refusal.message}
+            if refusal.field is not None:
+                shown["field"] = refusal.field
+            await _send(send, Reply(refusal.status, shown), method)
             return
         admin_call = AdminCall(call.session, call.raw_body, checked.path_params, checked.query)
         try:
@@ -454,7 +463,7 @@ async def _read_body(receive: Receive, limit: int) -> bytes:
     while more:
         message: MutableMapping[str, Any] = await receive()
         if message["type"] == "http.disconnect":
-            break
+            raise ClientGoneError
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:

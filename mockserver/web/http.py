@@ -16,7 +16,12 @@ uvicorn already does the rest: ``timeout_keep_alive`` (5 s) closes idle keep-ali
 after a response, and ``limit_concurrency`` answers 503 once requests still running (say of
 clients that left during a latency fault) outnumber ``max_connections``.
 
-Refusals answer ``{"status", "message"}`` like the admin API, with ``Connection: close``. Then the
+Bytes the parser rejects get a 400 naming its reason (uvicorn answers them in plain text), after
+the answer to a request that was whole before them; a request whose body they cut is never handed
+to the app as complete.
+
+Refusals answer ``{"status", "message"}`` like the admin API, or in the vendor's envelope through
+the app's :data:`Refusal`, with ``Connection: close``. Then the
 server stops writing (FIN) but reads and discards for up to :data:`LINGER_SECONDS`, because
 closing a socket with unread input makes the kernel send an RST, which can destroy the answer
 before the client reads it.
@@ -26,6 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from http import HTTPStatus
@@ -100,7 +106,9 @@ def uvicorn_options(limits: HttpLimits, refusal: Refusal | None = None) -> dict[
     Protocol.refusal = (refusal,) if refusal is not None else ()
     # uvicorn 503s when connections *or* running tasks reach this (the connection counting
     # itself); connections are already capped on arrival, so this bounds left-behind tasks.
-    return {"http": Protocol, "limit_concurrency": limits.max_connections + 1}
+    # ws "none": an Upgrade header is ignored and the request answered as plain HTTP (no
+    # framework handshake page, no 500 from an app that speaks no WebSocket)
+    return {"http": Protocol, "ws": "none", "limit_concurrency": limits.max_connections + 1}
 
 
 class LimitedHttpProtocol(HttpToolsProtocol):
@@ -119,6 +127,8 @@ class LimitedHttpProtocol(HttpToolsProtocol):
         self._header_count = 0
         self._too_many_headers = False
         self._refused = False
+        self._deferred: tuple[HTTPStatus, str] | None = None
+        """A refusal that waits for the answer being written (a pipelined request came first)."""
         self._head_timer: asyncio.TimerHandle | None = None
 
     # -- the connection ---------------------------------------------------------------------
@@ -153,8 +163,8 @@ class LimitedHttpProtocol(HttpToolsProtocol):
             if self._in_head:
                 self._head_bytes += len(piece)
             super().data_received(piece)
-            if self.transport.is_closing():
-                return  # uvicorn answered a malformed request
+            if self._refused or self.transport.is_closing():
+                return  # a malformed request was refused (send_400_response)
             if self._too_many_headers:
                 limit = self.limits.max_headers
                 self._refuse(
@@ -201,10 +211,20 @@ class LimitedHttpProtocol(HttpToolsProtocol):
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
+        if self._deferred is not None and not self._busy():  # the last answer due is out
+            self._write_refusal(*self._deferred)
+            return
         # The next head is due within the limit; this also ends a connection still sending the
         # body of a request answered early (a 413), which uvicorn's keep-alive timer, cancelled
         # by every byte received, does not.
         self._arm_head_timer()
+
+    def send_400_response(self, msg: str) -> None:
+        """uvicorn's answer to bytes the parser rejects, which it words in plain text. Called
+        from its ``except`` clause, so the parser's own reason is at hand."""
+        reason = sys.exc_info()[1]
+        detail = f": {str(reason).rstrip('.')}." if reason is not None and str(reason) else "."
+        self._refuse(HTTPStatus.BAD_REQUEST, f"The request is not valid HTTP/1.1{detail}")
 
     # -- limits -----------------------------------------------------------------------------
     def _arm_head_timer(self) -> None:
@@ -230,13 +250,25 @@ class LimitedHttpProtocol(HttpToolsProtocol):
             self.transport.close()  # idle, or still sending a body already answered
 
     def _refuse(self, status: HTTPStatus, message: str) -> None:
-        """Answer ``status`` with ``Connection: close``, then drain and close."""
+        """Answer ``status`` with ``Connection: close``, then drain and close. Reading stops here:
+        no request after the refused one is handled."""
         self._refused = True
         self._cancel_head_timer()
+        cycle = self.cycle
+        if self._busy() and cycle is not None:
+            if not cycle.more_body:  # an earlier request, whole, is being answered: it comes first
+                self._deferred = (status, message)
+                return
+            if cycle.response_started:  # answered early (a 413): no interleaving
+                self.transport.close()
+                return
+            # the refusal answers the request whose body was coming: the app must not handle it
+            cycle.disconnected = True
+            cycle.message_event.set()
+        self._write_refusal(status, message)
+
+    def _write_refusal(self, status: HTTPStatus, message: str) -> None:
         transport = self.transport
-        if self._busy():
-            transport.close()  # a pipelined head while an answer is being written: no interleaving
-            return
         body = json.dumps({"status": int(status), "message": message}).encode()
         headers: Sequence[tuple[bytes, bytes]] = [(b"content-type", b"application/json")]
         url: bytes = getattr(self, "url", b"")  # set by uvicorn once a request begins

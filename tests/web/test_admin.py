@@ -114,6 +114,26 @@ def test_GEN_7_the_journal_names_undocumented_query_parameters_and_body_fields(a
     assert shown == [("query", "colour", "GEN-7"), ("query", "shade", "GEN-7"), ("body", "extra", "GEN-7")]
 
 
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("limit=-1", "query parameter 'limit': must be greater than or equal to 1"),
+        ("limit=" + "9" * 400, "query parameter 'limit': must be less than or equal to 10000"),
+        ("limit=abc", "query parameter 'limit': must be of type integer"),
+        ("after=%D9%A3", "query parameter 'after': must be of type integer"),  # an Arabic-Indic 3
+    ],
+    ids=["negative", "400 digits", "text", "unicode digit"],
+)
+def test_GEN_9_the_admin_api_refuses_a_parameter_its_spec_forbids(api: Api, query: str, message: str) -> None:
+    """Its parameters were checked and the verdict dropped: -1 reached islice (a 500), text was
+    silently ignored."""
+    api.call(V, "GET", "/v2/projects/1001")
+    r = api.admin("GET", f"/requests?{query}")
+    assert r.status_code == 400
+    assert r.json() == {"status": 400, "message": message, "field": query.partition("=")[0]}
+    assert len(api.admin("GET", "/requests?limit=1&after=0").json()["requests"]) == 1
+
+
 def test_rules_report_catalog_and_fire_counts(api: Api) -> None:
     def fired() -> int:
         rules = api.admin("GET", "/rules").json()["rules"]

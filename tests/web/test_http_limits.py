@@ -344,3 +344,94 @@ def test_GEN_9_the_command_line_servers_refuse_and_time_out(command: str) -> Non
     finally:
         process.terminate()
         process.communicate(timeout=15)
+
+
+# -- requests the parser rejects, and bodies that never fully arrive ------------------------------
+PATCH_HEAD = (
+    b"PATCH /personio/v2/projects/1001 HTTP/1.1\r\nHost: mock\r\nAuthorization: Bearer test-token\r\n"
+    b"Content-Type: application/json\r\n"
+)
+
+
+def description(server: LiveServer) -> Any:
+    return httpx.get(f"{server.url}/__admin/state/personio").json()["projects"]["1001"]["description"]
+
+
+def message_of(answer: bytes) -> str:
+    """The text of a refusal: Personio's ``errors[0].detail`` on its paths, else ``message``."""
+    shown = body_of(answer)
+    return str(shown["errors"][0]["detail"] if "errors" in shown else shown["message"])
+
+
+def journal_size(server: LiveServer) -> int:
+    return len(httpx.get(f"{server.url}/__admin/requests").json())
+
+
+def test_GEN_4_a_body_cut_short_by_the_client_is_never_handled() -> None:
+    """The head announces 129 bytes, 29 come, the client leaves: nothing is written, nothing is
+    journaled (the call was never whole)."""
+    with live() as server:
+        before, seen = description(server), journal_size(server)
+        with connect(port_of(server)) as sock:
+            sock.sendall(PATCH_HEAD + b'Content-Length: 129\r\n\r\n{"description":"probe-valid"}')
+            time.sleep(0.3)
+        time.sleep(0.3)
+        assert description(server) == before != "probe-valid"
+        assert journal_size(server) == seen
+
+
+def test_GEN_9_a_broken_chunk_gets_the_vendors_400_and_changes_nothing() -> None:
+    chunked = PATCH_HEAD + b'Transfer-Encoding: chunked\r\n\r\n1a\r\n{"description":"smuggled"}XX0\r\n\r\n'
+    with live() as server:
+        before = description(server)
+        answer = exchange(port_of(server), chunked)
+        time.sleep(0.2)
+        assert description(server) == before != "smuggled"
+    assert status_of(answer) == 400
+    assert b"\r\nconnection: close\r\n" in answer
+    assert b"content-type: application/problem+json" in answer  # Personio's envelope (GEN-9)
+    assert message_of(answer) == "The request is not valid HTTP/1.1: Expected LF after chunk data."
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        (b"patch /personio/v2/projects/1001 HTTP/1.1\r\nHost: mock\r\n\r\n", "Invalid method encountered"),
+        (PATCH_HEAD + b"Content-Length: abc\r\n\r\n", "Invalid character in Content-Length"),
+        (PATCH_HEAD + b"X-Note: a\x00b\r\n\r\n", "Invalid header value char"),
+        (b"GET /personio/v2/projects/\xff HTTP/1.1\r\nHost: mock\r\n\r\n", "Invalid char in url path"),
+    ],
+    ids=["lower-case method", "content-length", "nul in a header", "raw byte in the path"],
+)
+def test_GEN_9_what_the_parser_rejects_is_answered_as_json_with_its_reason(raw: bytes, reason: str) -> None:
+    with live() as server:
+        answer = exchange(port_of(server), raw)
+    assert status_of(answer) == 400
+    assert b"content-type: text/plain" not in answer.lower()
+    assert message_of(answer) == f"The request is not valid HTTP/1.1: {reason}."
+
+
+def test_GEN_9_a_whole_request_is_answered_before_the_refusal_of_the_garbage_after_it() -> None:
+    """Pipelined in one write: the PATCH was whole, so it is handled and its answer comes first;
+    then the 400 for what follows, and the close."""
+    valid = PATCH_HEAD + b'Content-Length: 22\r\n\r\n{"description":"both"}'
+    with live() as server:
+        answer = exchange(port_of(server), valid + b"GARBAGE\r\n\r\n")
+        assert description(server) == "both"
+    first, _, rest = answer.partition(b"HTTP/1.1 400 ")
+    assert status_of(first) == 204
+    assert rest and b"\r\nconnection: close\r\n" in rest
+    assert message_of(b"HTTP/1.1 400 " + rest).startswith("The request is not valid HTTP/1.1")
+
+
+def test_GEN_9_a_websocket_upgrade_is_answered_as_plain_http() -> None:
+    upgrade = (
+        b"GET /personio/v2/projects/1001 HTTP/1.1\r\nHost: mock\r\nAuthorization: Bearer test-token\r\n"
+        b"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+        b"Sec-WebSocket-Version: 13\r\n\r\n"
+    )
+    with live() as server, connect(port_of(server)) as sock:
+        sock.sendall(upgrade)
+        answer = sock.recv(65536)
+    assert status_of(answer) == 200
+    assert body_of(answer)["id"] == "1001"
