@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import unquote
 
+from starlette.exceptions import HTTPException
 from starlette.types import Message, Receive, Scope, Send
 
 from mockserver.core.faults import parse_fault_header
@@ -114,7 +115,7 @@ class MockASGI:
             return
         vendor = self.vendor_for(path)
         if self.is_docs(path, vendor):
-            await self.docs(dict(scope, path=path), receive, send)
+            await self._docs(vendor, scope, receive, send, path)
             return
         call = Call(vendor, self.rt.store.session(session_name), link_prefix)
         try:
@@ -246,6 +247,44 @@ class MockASGI:
         shown = {**fault.as_dict(), "via": via}
         self._journal(call, scope, path, answer.status, answer.headers, bytes(answer.body), shown)
         return True
+
+    # -- the documents and Swagger UI ---------------------------------------------------------
+    async def _docs(
+        self, vendor: Vendor | None, scope: Scope, receive: Receive, send: Send, path: str
+    ) -> None:
+        """Read-only, and refused in the API's own format: a file Swagger UI does not have is a
+        404 (Starlette's static files raise it, or an error for a name no file can have)."""
+        method: str = scope["method"]
+        if method not in ("GET", "HEAD"):
+            violation = Violation(405, Code.METHOD_NOT_ALLOWED, NOT_ALLOWED, rule="GEN-9")
+            await _send(send, self._refusal(vendor, violation, {"Allow": "GET, HEAD"}), method)
+            return
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            started = True
+            await send(message)
+
+        try:
+            await self.docs(dict(scope, path=path), receive, tracked)
+        except (HTTPException, ValueError, OSError) as exc:
+            if started:
+                raise
+            status = exc.status_code if isinstance(exc, HTTPException) else 404
+            code = Code.ROUTE_NOT_FOUND if status == 404 else Code.INVALID
+            await _send(send, self._refusal(vendor, Violation(status, code, NO_ROUTE, rule="GEN-9")), method)
+
+    def _refusal(
+        self, vendor: Vendor | None, violation: Violation, headers: dict[str, str] | None = None
+    ) -> Reply:
+        if vendor is None:
+            reply = Reply(violation.status, {"status": violation.status, "message": violation.message})
+        else:
+            reply = refuse(vendor, violation, self.rt.clock.now()).reply
+        if headers:
+            reply.headers = {**reply.headers, **headers}
+        return reply
 
     # -- the admin API and unknown paths --------------------------------------------------------
     async def _admin_or_nothing(

@@ -43,3 +43,23 @@ def test_served_spec_is_the_document_as_written(api: Api, vid: str) -> None:
         validate(served)
     as_yaml = api.client.get(f"{prefix}/openapi.yaml")
     assert yaml.safe_load(as_yaml.text) == {**written, "servers": [{"url": prefix}]}
+
+
+@pytest.mark.parametrize("vid", VENDOR_IDS)
+def test_GEN_9_what_the_documents_do_not_serve_is_refused_in_the_vendors_format(api: Api, vid: str) -> None:
+    """Starlette's static files raise their 404, which connexion's slim app turned into a plain
+    500 (found by a hostile probe), as it did every method but GET on a document."""
+    prefix = api.app.vendors[vid].prefix
+    no_route = api.client.get(f"{prefix}/no-such-route")
+    for path in (f"{prefix}/ui/nope.js", f"{prefix}/ui/%00", f"{prefix}/ui/..%2f..%2fspecs/{vid}.yaml"):
+        missing = api.client.get(path)
+        assert missing.status_code == 404, path
+        assert missing.headers["content-type"] == no_route.headers["content-type"]
+        assert missing.json().keys() == no_route.json().keys()
+    for method, path in (("POST", f"{prefix}/openapi.json"), ("DELETE", f"{prefix}/ui/")):
+        refused = api.client.request(method, path)
+        assert refused.status_code == 405
+        assert refused.headers["allow"] == "GET, HEAD"
+        assert refused.json().keys() == no_route.json().keys()
+    assert api.client.head(f"{prefix}/ui/").status_code == 200
+    assert api.journal() == []
