@@ -500,6 +500,9 @@ class Session:
         self.last_used = 0
         """When the session was last asked for (a store-wide counter): the least recent goes first
         when the store is over ``max_sessions``."""
+        self.accepted = False
+        """A call in it was accepted (the web layer says so). Sessions only ever refused, such as
+        a flood of bad calls each naming a new session, are forgotten before any of these."""
 
 
 class Store:
@@ -567,11 +570,12 @@ class Store:
         return session
 
     def _evict_least_recent(self) -> None:
-        """Forget the session used longest ago (never the default one); call under ``_lock``."""
+        """Forget the session used longest ago (never the default one), one that never had a call
+        accepted if there is one; call under ``_lock``."""
         candidates = [s for s in self._sessions.values() if s.name != self.DEFAULT_SESSION]
         if not candidates:
             return
-        victim = min(candidates, key=lambda s: s.last_used)
+        victim = min(candidates, key=lambda s: (s.accepted, s.last_used))
         if self._persistence is not None:
             with self._persistence.lock:
                 for state in victim.states.values():

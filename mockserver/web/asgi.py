@@ -317,6 +317,8 @@ class MockASGI:
         except Exception as exc:
             log.error("unexpected error on %s %s", method, path, exc_info=exc)
             reply = Reply(500, {"status": 500, "message": "internal error"})
+        if method != "GET" and reply.status < 400:  # the session was set up (state, faults)
+            call.session.accepted = True
         await _send(send, reply, method)
 
     # -- helpers ----------------------------------------------------------------------------------
@@ -372,6 +374,8 @@ class MockASGI:
         if not self._warm:  # once the first call is answered, not during start-up (a target)
             self._warm = True
             warm_up()  # the exact validation engine, so the first invalid call does not wait for it
+        if status < 400:
+            call.session.accepted = True
         coverage = self.rt.coverage
         for rule_id in call.fired:  # Counter.update's ABC check costs more than the loop
             coverage[rule_id] += 1

@@ -236,6 +236,23 @@ def test_over_max_sessions_the_least_recently_used_is_forgotten() -> None:
     assert acme(store, "a") == FIXTURES["acme"]  # a forgotten session comes back from the fixtures
 
 
+def test_sessions_only_ever_refused_are_forgotten_before_any_with_an_accepted_call() -> None:
+    """A flood of refused calls, each naming a new session, once pushed out the sessions in use."""
+    store = Store(SPECS, FIXTURES, max_sessions=3)
+    used = store.session("used")
+    used.accepted = True
+    with used.states["acme"].transaction():
+        used.states["acme"]["projects"].put({"id": 1, "name": "Only in used"})
+    for i in range(20):
+        store.session(f"junk-{i}")
+    assert store.session_names() == ["junk-18", "junk-19", "used"]
+    assert acme(store, "used")["projects"]["1"]["name"] == "Only in used"
+    for name in ("b", "c"):
+        store.session(name).accepted = True
+    store.session("d")  # all three accepted: the least recent of them goes
+    assert store.session_names() == ["b", "c", "d"]
+
+
 def test_a_durable_store_forgets_read_only_sessions_and_brings_saved_ones_back(tmp_path: Path) -> None:
     # 4,000 read-only sessions once pinned 476 MiB: past max_sessions they leave memory, and a
     # saved one that left comes back from the file, not from the fixtures

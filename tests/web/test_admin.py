@@ -36,6 +36,22 @@ def test_sessions_are_isolated(api: Api) -> None:
     assert other.journal() == []
 
 
+def test_GEN_4_refused_calls_naming_new_sessions_do_not_push_out_one_in_use() -> None:
+    """Found by a hostile probe: 1,001 calls to an unknown path, each naming a new session, forgot
+    a session's writes (its state came back from the fixtures)."""
+    client = TestClient(create_app(ServerConfig(vendors=("personio",), max_sessions=5)))
+    victim = {"Authorization": "Bearer test-token", "X-Mock-Session": "victim"}
+    assert client.patch("/personio/v2/projects/1001", json=RENAME, headers=victim).status_code == 204
+    for i in range(20):
+        junk = {"X-Mock-Session": f"junk-{i}"}
+        assert client.get("/personio/no-such-route", headers=junk).status_code == 404
+        assert client.patch("/personio/v2/projects/1001", json=RENAME, headers=junk).status_code == 401
+        assert client.get("/nothing-here", headers=junk).status_code == 404
+    assert client.get("/personio/v2/projects/1001", headers=victim).json()["name"] == RENAME["name"]
+    names = [s["name"] for s in client.get("/__admin/sessions").json()["sessions"]]
+    assert "victim" in names and len(names) <= 5
+
+
 def test_a_session_can_be_named_in_the_path_instead_of_a_header(api: Api) -> None:
     # /__session/NAME/... serves clients that can change their base URL but not their headers.
     headers = {"Authorization": "Bearer test-token"}
