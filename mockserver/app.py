@@ -85,8 +85,9 @@ class MockApp:
     def http_refusal(self, path: str, status: int, message: str) -> tuple[bytes, list[tuple[bytes, bytes]]]:
         """How the HTTP layer's refusals (431, 408) read under ``path``: in the vendor's envelope
         there (GEN-9), ``{status, message}`` elsewhere."""
-        code = Code.TOO_LARGE if status == 431 else Code.INVALID
-        violation = Violation(status, code, message, location="header", rule="GEN-9")
+        code = Code.HEADERS_TOO_LARGE if status == 431 else Code.INVALID
+        where = "header" if status == 431 else "request"  # a 400 here may be the request line's
+        violation = Violation(status, code, message, location=where, rule="GEN-9")
         reply = self.error_reply(self.asgi.vendor_for(path), [violation])
         headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in reply.headers.items()]
         if reply.body is NO_BODY:

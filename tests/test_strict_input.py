@@ -122,6 +122,38 @@ def test_GEN_13_the_journal_shows_an_unsendable_body_as_text(api: Api, vid: str,
     _reads_still_work(api, vid)
 
 
+@pytest.mark.parametrize(
+    ("content", "content_type", "said"),
+    [
+        (b'{"n": 1' + b"1" * 5000 + b"}", "application/json", "JSON number has more than 4300 digits"),
+        (b'{"n": "a\x01b"}', "application/json", "Invalid control character at line 1 column 9"),
+        (
+            '{"n": "x"}'.encode("utf-16-le"),
+            "application/json; charset=utf-16",
+            "the body is read as UTF-8, whatever its charset parameter ('utf-16') says",
+        ),
+        (
+            '{"n": "\u00e9"}'.encode("latin-1"),
+            'application/json; charset="latin-1"',
+            "whatever its charset parameter ('latin-1') says",
+        ),
+    ],
+    ids=["5000 digits", "control character", "utf-16", "latin-1"],
+)
+@pytest.mark.parametrize("vid", IDS)
+def test_GEN_9_unreadable_bodies_are_explained_in_the_clients_terms(
+    api: Api, vid: str, content: bytes, content_type: str, said: str
+) -> None:
+    """Found by a hostile probe: Python's advice (sys.set_int_max_str_digits, cut mid-word), a
+    doubled "at at line", and no word on why a UTF-16 body sent as such did not parse."""
+    with api.unchanged(vid):
+        r = _patch_raw(api, vid, content, **{"Content-Type": content_type})
+    assert r.status_code == 400, r.text
+    text = json.dumps(r.json())
+    assert said.lower() in text.lower()
+    assert "sys." not in text and "at at" not in text
+
+
 @pytest.mark.parametrize("vid", IDS)
 def test_GEN_13_whitespace_around_a_media_type_parameter_is_allowed(api: Api, vid: str) -> None:
     content = json.dumps(VENDORS[vid].sample.body).encode()

@@ -71,6 +71,8 @@ _NO_CONTENT = (204, 304)
 """Statuses that end at the headers: a client reads no body after them."""
 _METHOD = re.compile(r"^[A-Za-z]+$")
 _DIGITS = re.compile(r"-?[0-9]{1,18}")
+_TOO_MANY_DIGITS = re.compile(r"-?[0-9]{19,}")
+"""An integer all the same: its message says the limit, not that it is no integer."""
 _FIELDS = ("vendor", "method", "path", "action", "status", "body", "headers", "latency_ms", "seed", "times")
 
 
@@ -380,6 +382,8 @@ def _parse_header(value: str) -> Fault:
 def _integer(name: str, raw: str) -> int:
     # ASCII digits only: int() would also take "4_29", " 429" and other scripts' digits
     if not _DIGITS.fullmatch(raw):
+        if _TOO_MANY_DIGITS.fullmatch(raw):
+            raise ValueError(f"{name} must be an integer of at most 18 digits, not {_excerpt(raw)}")
         raise ValueError(f"{name} must be an integer, not {_excerpt(raw)}")
     return int(raw)
 
@@ -388,6 +392,8 @@ def _latency(raw: str) -> tuple[int, int]:
     low, dash, high = raw.partition("-")
     parts = (low, high) if dash else (raw, raw)
     if not all(_DIGITS.fullmatch(part) and not part.startswith("-") for part in parts):
+        if any(_TOO_MANY_DIGITS.fullmatch(part) for part in parts):
+            raise ValueError(f"latency must be at most 18 digits of milliseconds, not {_excerpt(raw)}")
         raise ValueError(f"latency must be milliseconds (200) or a range (100-500), not {_excerpt(raw)}")
     return int(parts[0]), int(parts[1])
 

@@ -94,7 +94,7 @@ def check_request(
                 415, Code.UNSUPPORTED_MEDIA_TYPE, message, rule="GEN-9", params={"accepted": accepted}
             )
             return checked
-        _check_body(schema, media, op.body_required, body, policy, checked)
+        _check_body(schema, media, op.body_required, body, policy, checked, headers.get("content-type"))
     return checked
 
 
@@ -252,7 +252,13 @@ FORM = "application/x-www-form-urlencoded"
 
 
 def _check_body(
-    schema: BodySchema, media: str, required: bool, raw: bytes, policy: Policy, checked: Checked
+    schema: BodySchema,
+    media: str,
+    required: bool,
+    raw: bytes,
+    policy: Policy,
+    checked: Checked,
+    content_type: str | None = None,
 ) -> None:
     """Parses strictly (GEN-9, GEN-13) and validates against the whole schema (GEN-5)."""
     checked.body_schema = schema
@@ -266,11 +272,24 @@ def _check_body(
     try:
         body = parse_form(raw) if form else parse_json(raw)
     except BadJSONError as exc:
-        checked.body_violations.append(Violation(400, Code.BAD_JSON, str(exc), rule=exc.rule))
+        message = str(exc) + _charset_note(content_type)
+        checked.body_violations.append(Violation(400, Code.BAD_JSON, message, rule=exc.rule))
         return
     body = policy.decode_body(body)
     checked.body, checked.has_body = body, True
     checked.body_violations.extend(schema.violations(body, policy.validation_status))
+
+
+_CHARSET = re.compile(r";\s*charset\s*=\s*\"?([^\s;\"]*)", re.IGNORECASE)
+
+
+def _charset_note(content_type: str | None) -> str:
+    """Why a body sent as UTF-16 or Latin-1 did not parse: the charset parameter is not read
+    (RFC 8259 8.1: JSON exchanged between systems is UTF-8)."""
+    found = _CHARSET.search(content_type or "")
+    if found is None or found.group(1).lower() in ("utf-8", "utf8", "us-ascii"):
+        return ""
+    return f"; the body is read as UTF-8, whatever its charset parameter ({found.group(1)!r}) says"
 
 
 def parse_form(raw: bytes) -> dict[str, Any]:

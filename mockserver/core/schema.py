@@ -82,13 +82,15 @@ def parse_json(raw: bytes) -> Any:
             raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
         value = _DECODER.decode(text)
     except json.JSONDecodeError as exc:
-        raise BadJSONError(f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
+        what = exc.msg.removesuffix(" at")  # "Invalid control character at": not "at at line"
+        raise BadJSONError(f"malformed JSON: {what} at line {exc.lineno} column {exc.colno}") from exc
     except RecursionError as exc:
         raise BadJSONError(f"JSON nested deeper than {MAX_DEPTH} levels") from exc
-    except ValueError as exc:  # e.g. an integer literal longer than Python converts (4300 digits)
+    except ValueError as exc:  # an integer literal longer than Python converts (4300 digits)
         if isinstance(exc, BadJSONError):
             raise
-        raise BadJSONError(f"unreadable JSON number: {str(exc)[:120]}") from exc
+        digits = sys.get_int_max_str_digits()
+        raise BadJSONError(f"a JSON number has more than {digits} digits, beyond any double") from exc
     # The walk below is Python-speed; the text says at C speed whether it can find anything.
     # Only a \\u escape can make a surrogate: strict UTF-8 decoding refused every other way in.
     surrogates = "\\u" in text

@@ -505,6 +505,7 @@ _NAMES: dict[Code, tuple[str, str | None]] = {
     Code.ROUTE_NOT_FOUND: ("NotFoundError", None),
     Code.METHOD_NOT_ALLOWED: ("MethodNotAllowedError", None),
     Code.TOO_LARGE: ("PayloadTooLargeError", None),
+    Code.HEADERS_TOO_LARGE: ("RequestHeaderFieldsTooLargeError", None),  # http-errors' name
     Code.UNSUPPORTED_MEDIA_TYPE: (
         "UnsupportedMediaTypeError",
         "The request body must be sent as application/json",

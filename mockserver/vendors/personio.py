@@ -572,6 +572,7 @@ _TITLES: dict[Code, tuple[str, str | None]] = {
     Code.BAD_JSON: ("Input must be valid JSON", None),
     Code.UNSUPPORTED_MEDIA_TYPE: ("Unsupported media type", None),
     Code.TOO_LARGE: ("Payload too large", None),
+    Code.HEADERS_TOO_LARGE: ("Request headers too large", None),
     Code.UNKNOWN_FIELD: ("Invalid field value", None),
     Code.INTERNAL: ("Internal server error", None),
     Code.RATE_LIMITED: ("Too many requests", None),

@@ -539,7 +539,7 @@ class Wethod(Vendor):
     def format_errors(self, violations: Sequence[Violation], now: datetime) -> Reply:
         status = violations[0].status
         if status == 400:
-            pairs = dict.fromkeys((v.field or "body", _failure_message(v)) for v in violations)
+            pairs = dict.fromkeys((_failed_field(v), _failure_message(v)) for v in violations)
             failures = [{"field": field, "message": message} for field, message in pairs]
             return Reply(400, {"key": "invalid_data", "message": INVALID_DATA, "failures": failures})
         messages = dict.fromkeys(_PLAIN.get(v.code, v.message) for v in violations)
@@ -626,6 +626,12 @@ _PLAIN = {
     Code.INTERNAL: "An internal error occurred.",
     Code.RATE_LIMITED: "Too many requests. Retry later.",
 }
+
+
+def _failed_field(v: Violation) -> str:
+    """The field a failure names: the body when none is, or the whole request (bytes the HTTP
+    parser refused)."""
+    return v.field or ("request" if v.location == "request" else "body")
 
 
 def _failure_message(v: Violation) -> str:
