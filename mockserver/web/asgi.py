@@ -100,9 +100,8 @@ class MockASGI:
         if scope["type"] != "http":
             return  # no websockets: the server closes the connection
         scope[SERVER_SEND] = send  # reset/truncate faults reach the socket through it (web/faults.py)
-        full_path: str = scope["path"]
-        path, session_name = _session_in_path(full_path)
-        link_prefix = full_path[: len(full_path) - len(path)]
+        raw_path: bytes = scope.get("raw_path") or scope["path"].encode("utf-8")
+        path, session_name, link_prefix, raw_path = _session_in_path(scope["path"], raw_path)
         path = self.alias(path)
         headers = _headers(scope)
         session_name = session_name or headers.get(SESSION_HEADER)
@@ -131,7 +130,7 @@ class MockASGI:
         if vendor is None:
             await self._admin_or_nothing(call, scope, send, path, headers)
             return
-        unroutable = _unroutable(path, _ENCODED_SLASH in (scope.get("raw_path") or b"").lower())
+        unroutable = _unroutable(path, _ENCODED_SLASH in raw_path.lower())
         if unroutable is not None:
             await self._refuse(call, scope, send, path, unroutable)
             return
@@ -490,13 +489,18 @@ async def _send(send: Sender, reply: Reply, method: str) -> tuple[int, list[tupl
     return status, raw_headers, body
 
 
-def _session_in_path(path: str) -> tuple[str, str | None]:
+def _session_in_path(path: str, raw_path: bytes) -> tuple[str, str | None, str, bytes]:
     """``/__session/NAME/<path>`` is ``<path>`` with ``X-Mock-Session: NAME``: a client that cannot
-    add headers gets an isolated session from its base URL alone."""
-    if not path.startswith(SESSION_PREFIX):
-        return path, None
-    name, _, rest = path[len(SESSION_PREFIX) :].partition("/")
-    return "/" + rest, unquote(name) or None
+    add headers gets an isolated session from its base URL alone. NAME is cut from the raw path
+    and decoded once (``a%2Fb`` is the session ``a/b``, ``a%252Fb`` is ``a%2Fb``); links keep it as
+    sent. Returns the path, the session, the link prefix and the raw path after the prefix."""
+    prefix = SESSION_PREFIX.encode()
+    if not raw_path.startswith(prefix):  # also /__sess%69on/: no client writes that
+        return path, None, "", raw_path
+    raw_name, _, raw_rest = raw_path[len(prefix) :].partition(b"/")
+    name = unquote(raw_name.decode("latin-1"))
+    rest = b"/" + raw_rest
+    return unquote(rest.decode("latin-1")), name or None, (prefix + raw_name).decode("latin-1"), rest
 
 
 async def _read_body(receive: Receive, limit: int) -> bytes:

@@ -64,6 +64,21 @@ def test_a_session_can_be_named_in_the_path_instead_of_a_header(api: Api) -> Non
     assert default.json()["name"] == "Website Relaunch"
 
 
+@pytest.mark.parametrize(("segment", "name"), [("a%2Fb", "a/b"), ("a%252Fb", "a%2Fb"), ("caf%C3%A9", "café")])
+def test_a_session_named_in_the_path_is_decoded_once(api: Api, segment: str, name: str) -> None:
+    """Found by a hostile probe: the name was decoded twice (a%252Fb became a/b), and an encoded
+    slash in it cut the path (a%2Fb was the session a and a 404)."""
+    headers = {"Authorization": "Bearer test-token"}
+    r = api.client.patch(f"/__session/{segment}/personio/v2/projects/1001", json=RENAME, headers=headers)
+    assert r.status_code == 204, r.text
+    state = api.client.get(f"/__session/{segment}/__admin/state/personio").json()
+    assert state["projects"]["1001"]["name"] == RENAME["name"]
+    (entry,) = api.client.get(f"/__session/{segment}/__admin/requests").json()["requests"]
+    assert (entry["session"], entry["path"]) == (name, "/personio/v2/projects/1001")
+    listed = api.client.get(f"/__session/{segment}/personio/v2/projects?limit=1", headers=headers)
+    assert f"/__session/{segment}/personio/v2/projects?" in listed.json()["_meta"]["links"]["next"]["href"]
+
+
 def test_reset_restores_fixtures_and_clears_the_journal(api: Api) -> None:
     api.call(V, "PATCH", "/v2/projects/1001", json=RENAME)
     assert api.admin("POST", "/reset").status_code == 200
