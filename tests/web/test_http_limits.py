@@ -437,3 +437,16 @@ def test_GEN_9_a_websocket_upgrade_is_answered_as_plain_http() -> None:
         answer = sock.recv(65536)
     assert status_of(answer) == 200
     assert body_of(answer)["id"] == "1001"
+
+
+def test_GEN_9_a_body_declared_over_the_limit_is_refused_before_it_is_sent() -> None:
+    """The 413 comes on the head alone; with Expect: 100-continue the client is never told to go
+    on (it used to get 100 Continue, then a wait for 2 MiB it had not sent)."""
+    with live() as server:
+        for expect in (b"", b"Expect: 100-continue\r\n"):
+            with connect(port_of(server), timeout=3) as sock:
+                sock.sendall(PATCH_HEAD + expect + b"Content-Length: 2097152\r\n\r\n")
+                answer = sock.recv(65536)
+            assert status_of(answer) == 413, answer
+            assert message_of(answer) == "Request body exceeds 1048576 bytes"
+        assert journal_size(server) == 2  # journaled in the vendor's format, like any 413
