@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from mockserver.core.faults import MAX_FAULTS, FaultError, FaultLimitError, fault_from_json
 from mockserver.core.rules import RuleRegistry
 from mockserver.core.schema import BadJSONError, parse_json
-from mockserver.core.store import Session, StateError, StorageError
+from mockserver.core.store import Session, StateError, StorageError, Store
 from mockserver.core.values import Reply
 
 if TYPE_CHECKING:
@@ -20,12 +21,18 @@ if TYPE_CHECKING:
 ADMIN_SPEC = Path(__file__).with_name("admin.yaml")
 
 
-@dataclass(frozen=True)
+@dataclass
 class AdminCall:
-    session: Session
+    store: Store
+    session_name: str | None
     raw_body: bytes
     path_params: Mapping[str, Any]
     query: Mapping[str, Any]
+
+    @functools.cached_property
+    def session(self) -> Session:
+        """Made on a task's first use: listing the sessions, say, makes none."""
+        return self.store.session(self.session_name)
 
 
 Task = Callable[["Runtime", AdminCall], Awaitable[Reply]]

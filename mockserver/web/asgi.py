@@ -67,11 +67,11 @@ class Call:
         "warnings",
     )
 
-    def __init__(self, vendor: Vendor | None, session: Session, link_prefix: str) -> None:
+    def __init__(self, vendor: Vendor, session: Session, link_prefix: str, started: float) -> None:
         self.vendor = vendor
         self.session = session
         self.link_prefix = link_prefix
-        self.started = time.perf_counter()
+        self.started = started
         self.raw_body = b""
         self.operation: str | None = None
         self.fired: list[str] = []
@@ -99,6 +99,7 @@ class MockASGI:
             return
         if scope["type"] != "http":
             return  # no websockets: the server closes the connection
+        started = time.perf_counter()
         scope[SERVER_SEND] = send  # reset/truncate faults reach the socket through it (web/faults.py)
         raw_path: bytes = scope.get("raw_path") or scope["path"].encode("utf-8")
         path, session_name, link_prefix, raw_path = _session_in_path(scope["path"], raw_path)
@@ -116,20 +117,27 @@ class MockASGI:
         if self.is_docs(path, vendor):
             await self._docs(vendor, scope, receive, send, path)
             return
-        call = Call(vendor, self.rt.store.session(session_name), link_prefix)
         limit = self.rt.config.max_body_bytes
+        body: bytes | None
         try:
-            call.raw_body = await _read_body(receive, limit, headers.get("content-length"))
+            body = await _read_body(receive, limit, headers.get("content-length"))
         except ClientGoneError:
             log.info("%s %s: the client left before its body was complete", scope["method"], path)
             return
         except BodyTooLargeError:
-            violation = Violation(413, Code.TOO_LARGE, f"Request body exceeds {limit} bytes", rule="GEN-9")
-            await self._refuse(call, scope, send, path, violation)
+            body = None
+        too_large = Violation(413, Code.TOO_LARGE, f"Request body exceeds {limit} bytes", rule="GEN-9")
+        if vendor is None:  # no session yet: an admin task makes it if it needs it
+            if body is None:
+                await _send(send, _plain(too_large), scope["method"])
+            else:
+                await self._admin_or_nothing(scope, send, path, headers, body, session_name)
             return
-        if vendor is None:
-            await self._admin_or_nothing(call, scope, send, path, headers)
+        call = Call(vendor, self.rt.store.session(session_name), link_prefix, started)
+        if body is None:
+            await self._refuse(call, scope, send, path, too_large)
             return
+        call.raw_body = body
         unroutable = _unroutable(path, _ENCODED_SLASH in raw_path.lower())
         if unroutable is not None:
             await self._refuse(call, scope, send, path, unroutable)
@@ -277,25 +285,21 @@ class MockASGI:
     def _refusal(
         self, vendor: Vendor | None, violation: Violation, headers: dict[str, str] | None = None
     ) -> Reply:
-        if vendor is None:
-            reply = Reply(violation.status, {"status": violation.status, "message": violation.message})
-        else:
-            reply = refuse(vendor, violation, self.rt.clock.now()).reply
+        reply = _plain(violation) if vendor is None else refuse(vendor, violation, self.rt.clock.now()).reply
         if headers:
             reply.headers = {**reply.headers, **headers}
         return reply
 
     # -- the admin API and unknown paths --------------------------------------------------------
     async def _admin_or_nothing(
-        self, call: Call, scope: Scope, send: Send, path: str, headers: dict[str, str]
+        self, scope: Scope, send: Send, path: str, headers: dict[str, str], body: bytes, session: str | None
     ) -> None:
         method: str = scope["method"]
         rt = self.rt
         admin = path.startswith(ADMIN_PREFIX)
         route = rt.admin_table.route(method, path[len(ADMIN_PREFIX) :]) if admin else Route(None)
         if route.operation is None:
-            status = 405 if route.allowed else 404
-            reply = Reply(status, {"status": status, "message": NOT_ALLOWED if route.allowed else NO_ROUTE})
+            reply = _plain(route_violation(route))
             if route.allowed:
                 reply.headers["Allow"] = ", ".join(route.allowed)
             await _send(send, reply, method)
@@ -304,20 +308,17 @@ class MockASGI:
         query_string = scope["query_string"].decode("latin-1")
         checked = check_request(op, route.path_params, query_string, headers, b"", rt.admin_policy, _nobody)
         refusal = checked.refusal or next(iter(checked.param_violations), None)
-        if refusal is not None:  # the admin API's one format; a bad parameter names itself
-            shown: dict[str, Any] = {"status": refusal.status, "message": refusal.message}
-            if refusal.field is not None:
-                shown["field"] = refusal.field
-            await _send(send, Reply(refusal.status, shown), method)
+        if refusal is not None:  # a bad parameter names itself
+            await _send(send, _plain(refusal, with_field=True), method)
             return
-        admin_call = AdminCall(call.session, call.raw_body, checked.path_params, checked.query)
+        admin_call = AdminCall(rt.store, session, body, checked.path_params, checked.query)
         try:
             reply = await admin_answer(rt, op.operation_id, admin_call)
         except Exception as exc:
             log.error("unexpected error on %s %s", method, path, exc_info=exc)
             reply = Reply(500, {"status": 500, "message": "internal error"})
         if method != "GET" and reply.status < 400:  # the session was set up (state, faults)
-            call.session.accepted = True
+            admin_call.session.accepted = True
         await _send(send, reply, method)
 
     # -- helpers ----------------------------------------------------------------------------------
@@ -349,12 +350,7 @@ class MockASGI:
 
     async def _refuse(self, call: Call, scope: Scope, send: Send, path: str, violation: Violation) -> None:
         """Answer before any handler runs, in the vendor's envelope, and journal the call."""
-        vendor = call.vendor
-        if vendor is None:
-            reply = Reply(violation.status, {"status": violation.status, "message": violation.message})
-            await _send(send, reply, scope["method"])
-            return
-        reply = call.outcome(refuse(vendor, violation, self.rt.clock.now()))
+        reply = call.outcome(refuse(call.vendor, violation, self.rt.clock.now()))
         status, raw_headers, body = await _send(send, reply, scope["method"])
         self._journal(call, scope, path, status, raw_headers, body)
 
@@ -368,8 +364,6 @@ class MockASGI:
         body: bytes,
         fault: dict[str, Any] | None = None,
     ) -> None:
-        if call.vendor is None:
-            return
         if not self._warm:  # once the first call is answered, not during start-up (a target)
             self._warm = True
             warm_up()  # the exact validation engine, so the first invalid call does not wait for it
@@ -398,6 +392,15 @@ class MockASGI:
                 duration_ms=(time.perf_counter() - call.started) * 1000,
             )
         )
+
+
+def _plain(violation: Violation, with_field: bool = False) -> Reply:
+    """The admin API's format, ``{"status", "message"}`` (and ``field`` where one is named), also
+    used where no API is addressed."""
+    shown: dict[str, Any] = {"status": violation.status, "message": violation.message}
+    if with_field and violation.field is not None:
+        shown["field"] = violation.field
+    return Reply(violation.status, shown)
 
 
 def _nobody(token: str) -> None:

@@ -52,6 +52,22 @@ def test_GEN_4_refused_calls_naming_new_sessions_do_not_push_out_one_in_use() ->
     assert "victim" in names and len(names) <= 5
 
 
+def test_admin_calls_make_a_session_only_when_their_task_uses_it(api: Api) -> None:
+    """Listing, health and refused admin calls name a session and make none (the README says
+    listing creates none; a header naming one made it)."""
+
+    def names() -> list[str]:
+        return [s["name"] for s in api.client.get("/__admin/sessions").json()["sessions"]]
+
+    header = {"X-Mock-Session": "only-named"}
+    for path in ("/sessions", "/health", "/requests?limit=-1", "/nothing-here"):
+        api.client.get(f"/__admin{path}", headers=header)
+    api.client.post("/__admin/faults", content=b"x" * (2**20 + 1), headers=header)  # 413
+    assert "only-named" not in names()
+    assert api.client.get("/__admin/requests", headers=header).status_code == 200  # uses it
+    assert "only-named" in names()
+
+
 def test_a_session_can_be_named_in_the_path_instead_of_a_header(api: Api) -> None:
     # /__session/NAME/... serves clients that can change their base URL but not their headers.
     headers = {"Authorization": "Bearer test-token"}
