@@ -124,6 +124,9 @@ class LimitedHttpProtocol(HttpToolsProtocol):
         self._in_head = True
         """Waiting for (the rest of) a request head."""
         self._head_bytes = 0
+        self._head_start = b""
+        """The first bytes of the current head: the request line, when the parser refused it
+        before it had the URL (a bad method, a bad byte in the target)."""
         self._header_count = 0
         self._too_many_headers = False
         self._refused = False
@@ -161,6 +164,8 @@ class LimitedHttpProtocol(HttpToolsProtocol):
             else:
                 piece, data = data, b""
             if self._in_head:
+                if not self._head_bytes:
+                    self._head_start = piece[:1024]
                 self._head_bytes += len(piece)
             super().data_received(piece)
             if self._refused or self.transport.is_closing():
@@ -267,12 +272,22 @@ class LimitedHttpProtocol(HttpToolsProtocol):
             cycle.message_event.set()
         self._write_refusal(status, message)
 
+    def _refused_path(self) -> str:
+        """The path of the request refused, to word the refusal as its API does."""
+        url: bytes = getattr(self, "url", b"")  # set by uvicorn once a request begins
+        if not url:  # refused before the parser had it: read the request line
+            parts = self._head_start.split(b"\r\n", 1)[0].split(b" ")
+            url = parts[1] if len(parts) > 2 else b""
+        target = unquote(url.partition(b"?")[0].decode("latin-1"))
+        if "://" in target:  # the absolute form: http://host/path
+            target = "/" + target.split("://", 1)[1].partition("/")[2]
+        return target
+
     def _write_refusal(self, status: HTTPStatus, message: str) -> None:
         transport = self.transport
         body = json.dumps({"status": int(status), "message": message}).encode()
         headers: Sequence[tuple[bytes, bytes]] = [(b"content-type", b"application/json")]
-        url: bytes = getattr(self, "url", b"")  # set by uvicorn once a request begins
-        path = unquote(url.partition(b"?")[0].decode("latin-1"))
+        path = self._refused_path()
         for word in self.refusal if path else ():
             body, headers = word(path, int(status), message)
         lines = [f"HTTP/1.1 {int(status)} {status.phrase}\r\n".encode()]

@@ -402,14 +402,15 @@ def test_GEN_9_a_broken_chunk_gets_the_vendors_400_and_changes_nothing() -> None
         (PATCH_HEAD + b"Content-Length: abc\r\n\r\n", "Invalid character in Content-Length"),
         (PATCH_HEAD + b"X-Note: a\x00b\r\n\r\n", "Invalid header value char"),
         (b"GET /personio/v2/projects/\xff HTTP/1.1\r\nHost: mock\r\n\r\n", "Invalid char in url path"),
+        (b"FOO http://mock/personio/v2/projects/1001 HTTP/1.1\r\n\r\n", "Invalid method encountered"),
     ],
-    ids=["lower-case method", "content-length", "nul in a header", "raw byte in the path"],
+    ids=["lower-case method", "content-length", "nul in a header", "raw byte in the path", "absolute form"],
 )
 def test_GEN_9_what_the_parser_rejects_is_answered_as_json_with_its_reason(raw: bytes, reason: str) -> None:
     with live() as server:
         answer = exchange(port_of(server), raw)
     assert status_of(answer) == 400
-    assert b"content-type: text/plain" not in answer.lower()
+    assert b"content-type: application/problem+json" in answer  # Personio's, even with no URL parsed
     assert message_of(answer) == f"The request is not valid HTTP/1.1: {reason}."
 
 
