@@ -126,16 +126,15 @@ class MockASGI:
             return
         except BodyTooLargeError:
             body = None
-        too_large = Violation(413, Code.TOO_LARGE, f"Request body exceeds {limit} bytes", rule="GEN-9")
         if vendor is None:  # no session yet: an admin task makes it if it needs it
             if body is None:
-                await _send(send, _plain(too_large), scope["method"])
+                await _send(send, _plain(_too_large(limit)), scope["method"])
             else:
                 await self._admin_or_nothing(scope, send, path, headers, body, session_name)
             return
         call = Call(vendor, self.rt.store.session(session_name), link_prefix, started)
         if body is None:
-            await self._refuse(call, scope, send, path, too_large)
+            await self._refuse(call, scope, send, path, _too_large(limit))
             return
         call.raw_body = body
         unroutable = _unroutable(path, _ENCODED_SLASH in raw_path.lower())
@@ -392,6 +391,10 @@ class MockASGI:
                 duration_ms=(time.perf_counter() - call.started) * 1000,
             )
         )
+
+
+def _too_large(limit: int) -> Violation:
+    return Violation(413, Code.TOO_LARGE, f"Request body exceeds {limit} bytes", rule="GEN-9")
 
 
 def _plain(violation: Violation, with_field: bool = False) -> Reply:
