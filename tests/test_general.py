@@ -267,6 +267,19 @@ def test_GEN_9_unknown_route_under_the_prefix_is_a_vendor_404(api: Api, vid: str
         assert not errors, errors
 
 
+@pytest.mark.parametrize("vid", IDS)
+def test_GEN_9_a_path_written_with_backslashes_is_the_vendors_404(api: Api, vid: str) -> None:
+    """Found by a hostile probe: /personio\\v2\\projects\\1001 got the generic {status, message}."""
+    vendor = VENDORS[vid]
+    path = f"/{vid}" + (vendor.prefix[len(vid) + 1 :] + vendor.sample.path).replace("/", "\\")
+    r = api.client.get(path, headers={"Authorization": "Bearer test-token", **vendor.sample_headers})
+    assert r.status_code == 404
+    errors = api.checkers[vid].response_errors(
+        update_method(vendor), vendor.sample.path, 404, dict(r.headers), r.content
+    )
+    assert not errors, errors
+
+
 # -- GEN-10 ----------------------------------------------------------------------------------------
 def _request_examples(vendor: Vendor) -> Iterator[tuple[str, str, str, Any]]:
     spec = load_spec(vendor.spec_path)

@@ -39,6 +39,7 @@ SESSION_HEADER = "x-mock-session"
 SESSION_PREFIX = "/__session/"
 ADMIN_PREFIX = "/__admin"
 _ENCODED_SLASH = b"%2f"
+_SEPARATOR = re.compile(r"[/\\]")
 
 Sender = Callable[[Message], Awaitable[None]]
 
@@ -325,7 +326,8 @@ class MockASGI:
         for vendor in self._by_prefix:
             if path == vendor.prefix or path.startswith(vendor.prefix + "/"):
                 return vendor
-        first = "/" + path.strip("/").split("/", 1)[0]
+        # off the hot path: a short vendor path (/ruddr/...), or a client that wrote backslashes
+        first = "/" + _SEPARATOR.split(path.strip("/\\"), maxsplit=1)[0]
         return next((v for v in self.rt.vendors.values() if first == f"/{v.id}"), None)
 
     def alias(self, path: str) -> str:
