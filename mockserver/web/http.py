@@ -215,8 +215,9 @@ class LimitedHttpProtocol(HttpToolsProtocol):
             super().on_message_complete()
 
     def on_response_complete(self) -> None:
+        last = not self.pipeline  # else uvicorn starts the next request it holds
         super().on_response_complete()
-        if self._deferred is not None and not self._busy():  # the last answer due is out
+        if self._deferred is not None and last:  # the last answer due is out
             self._write_refusal(*self._deferred)
             return
         # The next head is due within the limit; this also ends a connection still sending the
@@ -261,15 +262,20 @@ class LimitedHttpProtocol(HttpToolsProtocol):
         self._cancel_head_timer()
         cycle = self.cycle
         if self._busy() and cycle is not None:
-            if not cycle.more_body:  # an earlier request, whole, is being answered: it comes first
-                self._deferred = (status, message)
-                return
-            if cycle.response_started:  # answered early (a 413): no interleaving
+            if cycle.more_body and cycle.response_started:  # answered early (a 413): no interleaving
                 self.transport.close()
                 return
-            # the refusal answers the request whose body was coming: the app must not handle it
-            cycle.disconnected = True
-            cycle.message_event.set()
+            if cycle.more_body:  # the refusal cuts this request's body: it is never handled
+                cycle.disconnected = True
+                cycle.message_event.set()
+                queued = [entry for entry in self.pipeline if entry[0] is cycle]
+                for entry in queued:
+                    self.pipeline.remove(entry)
+                if not queued:  # it was the one running, so every earlier answer is out
+                    self._write_refusal(status, message)
+                    return
+            self._deferred = (status, message)  # after the answers to the whole requests before
+            return
         self._write_refusal(status, message)
 
     def _refused_path(self) -> str:

@@ -366,7 +366,7 @@ def message_of(answer: bytes) -> str:
 
 
 def journal_size(server: LiveServer) -> int:
-    return len(httpx.get(f"{server.url}/__admin/requests").json())
+    return len(httpx.get(f"{server.url}/__admin/requests").json()["requests"])
 
 
 def test_GEN_4_a_body_cut_short_by_the_client_is_never_handled() -> None:
@@ -451,3 +451,25 @@ def test_GEN_9_a_body_declared_over_the_limit_is_refused_before_it_is_sent() -> 
             assert status_of(answer) == 413, answer
             assert message_of(answer) == "Request body exceeds 1048576 bytes"
         assert journal_size(server) == 2  # journaled in the vendor's format, like any 413
+
+
+def test_GEN_9_a_broken_request_queued_behind_a_whole_one_is_refused_after_its_answer() -> None:
+    """Pipelined: a GET, then a PATCH whose chunk is broken. The GET is answered, then the 400,
+    and the PATCH is never handled (the 400 used to go first, and the GET's answer then raised
+    on a half-closed socket)."""
+    get = b"GET /personio/v2/projects/1001 HTTP/1.1\r\nHost: mock\r\nAuthorization: Bearer test-token\r\n\r\n"
+    cut = PATCH_HEAD + b'Transfer-Encoding: chunked\r\n\r\n16\r\n{"description":"queued"}XX'
+    too_many = (
+        b"GET /personio/v2/projects/1001 HTTP/1.1\r\nHost: mock\r\n" + headers(DEFAULT_MAX_HEADERS) + b"\r\n"
+    )
+    with live() as server:
+        before, seen = description(server), journal_size(server)
+        queued = exchange(port_of(server), get + cut)
+        oversized = exchange(port_of(server), get + too_many)
+        time.sleep(0.2)
+        assert description(server) == before
+        assert journal_size(server) == seen + 2  # the two GETs
+    for answer, status in ((queued, 400), (oversized, 431)):
+        first, _, rest = answer.partition(b"HTTP/1.1 %d " % status)
+        assert status_of(first) == 200 and b'"id":"1001"' in first
+        assert b"\r\nconnection: close\r\n" in rest
