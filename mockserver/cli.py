@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from mockserver.config import (
+    DEFAULT_BODY_TIMEOUT,
     DEFAULT_HEAD_TIMEOUT,
     DEFAULT_HOST,
     DEFAULT_JOURNAL_BODY_BYTES,
@@ -177,6 +178,13 @@ def _add_http_limits(command: argparse.ArgumentParser) -> None:
         help="close a connection whose request head is not complete in time (default %(default)s)",
     )
     command.add_argument(
+        "--body-timeout",
+        type=_seconds,
+        default=DEFAULT_BODY_TIMEOUT,
+        metavar="SECONDS",
+        help="408 when a request body is not complete this long after its head (default %(default)s)",
+    )
+    command.add_argument(
         "--max-connections",
         type=_at_least(1),
         default=DEFAULT_MAX_CONNECTIONS,
@@ -187,7 +195,9 @@ def _add_http_limits(command: argparse.ArgumentParser) -> None:
 def _http_limits(args: argparse.Namespace) -> HttpLimits:
     from mockserver.web.http import HttpLimits
 
-    return HttpLimits(args.max_header_bytes, args.max_headers, args.head_timeout, args.max_connections)
+    return HttpLimits(
+        args.max_header_bytes, args.max_headers, args.head_timeout, args.max_connections, args.body_timeout
+    )
 
 
 def _store(value: str) -> str:
@@ -303,6 +313,7 @@ def serve(args: argparse.Namespace) -> int:
         max_headers=args.max_headers,
         head_timeout=args.head_timeout,
         max_connections=args.max_connections,
+        body_timeout=args.body_timeout,
         journal_body_bytes=args.journal_body_kib * 1024,
         journal_budget_bytes=args.journal_budget_mib * 1024 * 1024,
     )

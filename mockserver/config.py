@@ -19,6 +19,8 @@ DEFAULT_MAX_HEADER_BYTES = 64 * 1024
 DEFAULT_MAX_HEADERS = 100
 DEFAULT_HEAD_TIMEOUT = 10.0
 """Seconds a client has to send a whole request head (slow or idle clients are closed)."""
+DEFAULT_BODY_TIMEOUT = 30.0
+"""Seconds a client has, once its head is in, to send the whole body (a slow one gets a 408)."""
 DEFAULT_MAX_CONNECTIONS = 1000
 """Open connections; beyond it a new connection gets a 503 and is closed."""
 DEFAULT_JOURNAL_BODY_BYTES = DEFAULT_BODY_BYTES
@@ -51,6 +53,7 @@ class ServerConfig:
     max_headers: int = DEFAULT_MAX_HEADERS
     head_timeout: float = DEFAULT_HEAD_TIMEOUT
     max_connections: int = DEFAULT_MAX_CONNECTIONS
+    body_timeout: float = DEFAULT_BODY_TIMEOUT
     journal_body_bytes: int = DEFAULT_JOURNAL_BODY_BYTES
     journal_budget_bytes: int = DEFAULT_JOURNAL_BUDGET_BYTES
 

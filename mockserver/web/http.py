@@ -3,14 +3,16 @@
 uvicorn's httptools protocol buffers a request head without limit (a 200 MiB header line, 50,000
 headers) and waits for it without a deadline (slow clients keep their sockets for ever), and it
 accepts connections until the process runs out of file descriptors. :class:`LimitedHttpProtocol`
-is that protocol with four limits (:class:`HttpLimits`):
+is that protocol with five limits (:class:`HttpLimits`):
 
 - the request line and headers of one request: at most ``max_head_bytes`` (431 beyond it; the
   parser is never fed more, so memory stays bounded however long the line);
 - at most ``max_headers`` headers (431);
 - the head must arrive within ``head_timeout`` seconds of when the server starts waiting for it
   (the connection opening, or the previous answer): 408 if part of it came, else a silent close;
-- at most ``max_connections`` open connections: one more gets a 503 and is closed.
+- at most ``max_connections`` open connections: one more gets a 503 and is closed;
+- the body must arrive within ``body_timeout`` seconds of its head (408, and it is never handled):
+  else a client sending a byte a second keeps its connection, and enough of them every one.
 
 uvicorn already does the rest: ``timeout_keep_alive`` (5 s) closes idle keep-alive connections
 after a response, and ``limit_concurrency`` answers 503 once requests still running (say of
@@ -41,6 +43,7 @@ from urllib.parse import unquote
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from mockserver.config import (
+    DEFAULT_BODY_TIMEOUT,
     DEFAULT_HEAD_TIMEOUT,
     DEFAULT_MAX_CONNECTIONS,
     DEFAULT_MAX_HEADER_BYTES,
@@ -69,10 +72,17 @@ class HttpLimits:
     max_headers: int = DEFAULT_MAX_HEADERS
     head_timeout: float = DEFAULT_HEAD_TIMEOUT
     max_connections: int = DEFAULT_MAX_CONNECTIONS
+    body_timeout: float = DEFAULT_BODY_TIMEOUT
 
     @classmethod
     def of(cls, config: ServerConfig) -> HttpLimits:
-        return cls(config.max_header_bytes, config.max_headers, config.head_timeout, config.max_connections)
+        return cls(
+            config.max_header_bytes,
+            config.max_headers,
+            config.head_timeout,
+            config.max_connections,
+            config.body_timeout,
+        )
 
 
 def connection_cap(requested: int) -> int:
@@ -133,6 +143,7 @@ class LimitedHttpProtocol(HttpToolsProtocol):
         self._deferred: tuple[HTTPStatus, str] | None = None
         """A refusal that waits for the answer being written (a pipelined request came first)."""
         self._head_timer: asyncio.TimerHandle | None = None
+        self._body_timer: asyncio.TimerHandle | None = None
 
     # -- the connection ---------------------------------------------------------------------
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
@@ -149,6 +160,7 @@ class LimitedHttpProtocol(HttpToolsProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._cancel_head_timer()
+        self._cancel_body_timer()
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
@@ -204,12 +216,14 @@ class LimitedHttpProtocol(HttpToolsProtocol):
         if self._too_many_headers:
             return  # no request cycle: the app never sees this request
         super().on_headers_complete()
+        self._arm_body_timer()
 
     def on_body(self, body: bytes) -> None:
         if not self._too_many_headers:
             super().on_body(body)
 
     def on_message_complete(self) -> None:
+        self._cancel_body_timer()
         self._in_head, self._head_bytes = True, 0
         if not self._too_many_headers:
             super().on_message_complete()
@@ -241,6 +255,26 @@ class LimitedHttpProtocol(HttpToolsProtocol):
         if self._head_timer is not None:
             self._head_timer.cancel()
             self._head_timer = None
+
+    def _arm_body_timer(self) -> None:
+        self._cancel_body_timer()
+        self._body_timer = self.loop.call_later(self.limits.body_timeout, self._body_timed_out, self.cycle)
+
+    def _cancel_body_timer(self) -> None:
+        if self._body_timer is not None:
+            self._body_timer.cancel()
+            self._body_timer = None
+
+    def _body_timed_out(self, cycle: Any) -> None:
+        self._body_timer = None
+        if cycle is not self.cycle or not cycle.more_body or self._refused or self.transport.is_closing():
+            return
+        if any(entry[0] is cycle for entry in self.pipeline):  # unread while an earlier one is answered
+            self._arm_body_timer()
+            return
+        self._refuse(
+            HTTPStatus.REQUEST_TIMEOUT, f"The request body took over {self.limits.body_timeout:g} s."
+        )
 
     def _busy(self) -> bool:
         return self.cycle is not None and not self.cycle.response_complete

@@ -292,8 +292,10 @@ def test_GEN_9_serve_and_proxy_flags_reach_the_protocol(monkeypatch: pytest.Monk
     started: list[uvicorn.Config] = []
     monkeypatch.setattr(uvicorn.Server, "run", lambda self, sockets=None: started.append(self.config))
     flags = ["--max-header-bytes", "4096", "--max-headers", "20", "--head-timeout", "2.5"]
-    flags += ["--max-connections", "50"]
-    expected = HttpLimits(max_head_bytes=4096, max_headers=20, head_timeout=2.5, max_connections=50)
+    flags += ["--max-connections", "50", "--body-timeout", "7"]
+    expected = HttpLimits(
+        max_head_bytes=4096, max_headers=20, head_timeout=2.5, max_connections=50, body_timeout=7.0
+    )
     serve = _parser().parse_args(["serve", *flags])
     proxy = _parser().parse_args(["proxy", "--vendor", "zep", "--upstream", "http://127.0.0.1:1", *flags])
     for args in (serve, proxy):
@@ -473,3 +475,31 @@ def test_GEN_9_a_broken_request_queued_behind_a_whole_one_is_refused_after_its_a
         first, _, rest = answer.partition(b"HTTP/1.1 %d " % status)
         assert status_of(first) == 200 and b'"id":"1001"' in first
         assert b"\r\nconnection: close\r\n" in rest
+
+
+def test_GEN_9_a_body_that_trickles_in_gets_408_and_is_never_handled() -> None:
+    """Found by a hostile probe: a head announcing 129 bytes, then a byte now and then, held its
+    connection for ever (with --max-connections of them, every one)."""
+    with live(body_timeout=1) as server, connect(port_of(server)) as sock:
+        before, seen = description(server), journal_size(server)
+        sock.sendall(PATCH_HEAD + b'Content-Length: 129\r\n\r\n{"description":"trickled"')
+        started = time.monotonic()
+        answer = b""
+        with contextlib.suppress(OSError):
+            while chunk := sock.recv(65536):
+                answer += chunk
+                sock.sendall(b" ")  # a byte per answer read: the client never stops
+        assert time.monotonic() - started < 3
+        assert status_of(answer) == 408
+        assert message_of(answer) == "The request body took over 1 s."
+        assert description(server) == before and journal_size(server) == seen
+
+
+def test_GEN_9_the_body_timeout_leaves_a_body_that_arrives_in_time() -> None:
+    with live(body_timeout=1) as server, connect(port_of(server)) as sock:
+        sock.sendall(PATCH_HEAD + b'Content-Length: 22\r\n\r\n{"description"')
+        time.sleep(0.5)
+        sock.sendall(b':"late"}')
+        assert status_of(sock.recv(65536)) == 204
+        time.sleep(1.0)  # the timer of the finished body fires into nothing
+        assert description(server) == "late"
