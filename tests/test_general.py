@@ -280,6 +280,24 @@ def test_GEN_9_a_path_written_with_backslashes_is_the_vendors_404(api: Api, vid:
     assert not errors, errors
 
 
+@pytest.mark.parametrize("vid", [v for v in IDS if VENDORS[v].prefix != f"/{v}"])
+def test_GEN_9_a_wrong_base_path_is_the_vendors_404_and_writes_nothing(api: Api, vid: str) -> None:
+    """Found by a hostile probe: /zep/api/v2/projects/123 and /zep/projects/123 were cut to the
+    length of /zep/api/v1 and written through."""
+    vendor = VENDORS[vid]
+    wrong = [f"/{vid}", f"/{vid}" + vendor.prefix[len(vid) + 1 :].upper(), vendor.prefix + "/v2"]
+    headers = {"Authorization": "Bearer test-token", **vendor.sample_headers}
+    with api.unchanged(vid):
+        for base in wrong:
+            path = base + vendor.sample.path
+            r = api.client.request(update_method(vendor), path, json=vendor.sample.body, headers=headers)
+            assert r.status_code == 404, (path, r.text)
+            errors = api.checkers[vid].response_errors(
+                update_method(vendor), vendor.sample.path, 404, dict(r.headers), r.content
+            )
+            assert not errors, errors
+
+
 # -- GEN-10 ----------------------------------------------------------------------------------------
 def _request_examples(vendor: Vendor) -> Iterator[tuple[str, str, str, Any]]:
     spec = load_spec(vendor.spec_path)

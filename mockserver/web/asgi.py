@@ -138,7 +138,7 @@ class MockASGI:
             await self._refuse(call, scope, send, path, _too_large(limit))
             return
         call.raw_body = body
-        unroutable = _unroutable(path, _ENCODED_SLASH in raw_path.lower())
+        unroutable = _unroutable(path, vendor.prefix, _ENCODED_SLASH in raw_path.lower())
         if unroutable is not None:
             await self._refuse(call, scope, send, path, unroutable)
             return
@@ -412,11 +412,13 @@ def _nobody(token: str) -> None:
     return None
 
 
-def _unroutable(path: str, encoded_slash: bool) -> Violation | None:
+def _unroutable(path: str, prefix: str, encoded_slash: bool) -> Violation | None:
     """Routing works on the raw path: ``1001%2fmembers`` is one segment, which no route of any
     vendor takes, and a trailing slash names no documented route (no redirect built from the
-    client's Host header)."""
-    if encoded_slash or (path.endswith("/") and len(path) > 1):
+    client's Host header). A path the vendor was only guessed from (``/zep/api/v2/...``, with a
+    backslash) is outside its base path: its 404, never a call cut to length."""
+    outside = not path.startswith(prefix + "/") and path != prefix
+    if outside or encoded_slash or (path.endswith("/") and len(path) > 1):
         return Violation(404, Code.ROUTE_NOT_FOUND, NO_ROUTE, rule="GEN-9")
     return None
 
