@@ -10,11 +10,13 @@ switches between them by port alone.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import hmac
 import json
 import os
+import re
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,7 +29,12 @@ from starlette.responses import Response
 from starlette.routing import Route, Router
 from starlette.types import Receive, Scope, Send
 
-from mockserver.config import DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_PROXY_PORT
+from mockserver.config import (
+    DEFAULT_HOST,
+    DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_PROXY_PORT,
+)
 from mockserver.core.journal import Exchange, Journal
 from mockserver.core.operations import OperationTable
 from mockserver.core.request_check import check_request, route_violation
@@ -60,6 +67,8 @@ _NOT_FORWARDED = frozenset({"host", "content-length", "expect"})
 _NOT_RETURNED_RAW = frozenset({b"content-length", b"content-encoding"})
 """httpx hands over the decoded body: its length and encoding are no longer the upstream's."""
 
+_CONTROL = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
+"""What no header value may hold (RFC 9110 5.5): uvicorn refuses to send it."""
 _ROUTE_CODES = frozenset({Code.ROUTE_NOT_FOUND, Code.METHOD_NOT_ALLOWED})
 _PARAMETER_LOCATIONS = frozenset({"path", "query", "header"})
 
@@ -77,8 +86,11 @@ class ProxyConfig:
     """Answer a non-conforming request with the vendor's error instead of forwarding it."""
     journal_size: int = 1000
     timeout: float = 30.0
-    """Seconds for each of connect, write and read before the client gets a 504."""
+    """Seconds for the upstream's whole answer (and for each of connect, write and read) before
+    the client gets a 504."""
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    """An upstream answer larger than this (decoded) is a 502: the proxy holds each answer whole."""
     admin_token: str | None = None
     """Required on ``/__admin/requests`` when set (mandatory off loopback, as for ``serve``)."""
 
@@ -208,10 +220,13 @@ class ValidationProxy:
         return _Outcome(RequestCheck(None, [violation], []), self._error([violation]))
 
     def _vendor_path(self, scope: Scope) -> str | None:
-        """The vendor-relative path (still percent-encoded), or None outside the vendor prefix."""
+        """The vendor-relative path (still percent-encoded), or None outside the vendor prefix. A
+        dot segment is outside too: httpx resolves ``/personio/../__admin`` to ``/__admin``."""
         raw: bytes = scope.get("raw_path") or scope["path"].encode()
         path, prefix = raw.decode("latin-1").split("?", 1)[0], self.vendor.prefix
         if path != prefix and not path.startswith(prefix + "/"):
+            return None
+        if any(unquote(segment) in (".", "..") for segment in path.split("/")):
             return None
         return path[len(prefix) :]
 
@@ -247,12 +262,25 @@ class ValidationProxy:
     async def _call(self, request: Request, target: str, body: bytes) -> tuple[Reply, list[Violation]]:
         """Forward; the answer (or the vendor's 502/504) and where the answer breaks the spec."""
         method = request.method
+        where = f"{method} {target.split('?', 1)[0]}"
+        client = self._http()
+        sent = client.build_request(
+            method, self.upstream + target, headers=_forwarded(request.headers.raw), content=body or None
+        )
         try:
-            answer = await self._http().request(
-                method, self.upstream + target, headers=_forwarded(request.headers.raw), content=body or None
+            async with asyncio.timeout(self.config.timeout):  # the whole answer, not each read
+                answer = await client.send(sent, stream=True)
+                try:
+                    problem = _unsendable(answer)
+                    content = b"" if problem else await _read_capped(answer, self.config.max_response_bytes)
+                finally:
+                    await answer.aclose()
+        except _TooLargeError:
+            size = self.config.max_response_bytes
+            return self._upstream_failed(
+                502, f"The upstream {self.upstream} answered {where} with more than {size} bytes"
             )
-        except httpx.TimeoutException as exc:
-            where = f"{method} {target.split('?', 1)[0]}"
+        except (httpx.TimeoutException, TimeoutError) as exc:
             limit = f"{self.config.timeout:g} s"
             message = (
                 f"The upstream {self.upstream} did not answer {where} within {limit} ({type(exc).__name__})"
@@ -263,11 +291,11 @@ class ValidationProxy:
                 502, f"Cannot connect to the upstream {self.upstream}: {_reason(exc)}"
             )
         except httpx.HTTPError as exc:  # reset, TLS, a broken HTTP answer
-            where = f"{method} {target.split('?', 1)[0]}"
             return self._upstream_failed(
                 502, f"The upstream {self.upstream} failed on {where}: {_reason(exc)}"
             )
-        content = answer.content
+        if problem:
+            return self._upstream_failed(502, f"The upstream {self.upstream} answered {where} {problem}")
         route = self.table.route(method, unquote(target.split("?", 1)[0]))
         found = (
             response_violations(route.operation, answer.status_code, dict(answer.headers), content)
@@ -375,6 +403,31 @@ def _answered(vendor: Vendor, violations: Sequence[Violation]) -> list[Violation
         if picked:
             return vendor.answer(picked)
     return vendor.answer(list(violations))
+
+
+def _unsendable(answer: httpx.Response) -> str | None:
+    """Why the upstream's answer cannot be passed on as HTTP/1.1, if it cannot."""
+    if not 100 <= answer.status_code <= 599:
+        return f"with status {answer.status_code}, which HTTP does not have"
+    for name, value in answer.headers.raw:
+        if _CONTROL.search(value):
+            return f"with a control character in its {name.decode('latin-1')} header"
+    return None
+
+
+async def _read_capped(answer: httpx.Response, limit: int) -> bytes:
+    """The decoded body, or :class:`_TooLargeError` past ``limit`` bytes (a gzip bomb, an endless
+    stream): the proxy holds each answer whole, to check it."""
+    declared = answer.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit and "content-encoding" not in answer.headers:
+        raise _TooLargeError
+    chunks, size = [], 0
+    async for chunk in answer.aiter_bytes():
+        size += len(chunk)
+        if size > limit:
+            raise _TooLargeError
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 async def _read_body(request: Request, limit: int) -> bytes:

@@ -23,6 +23,7 @@ from mockserver.config import (
     DEFAULT_MAX_CONNECTIONS,
     DEFAULT_MAX_HEADER_BYTES,
     DEFAULT_MAX_HEADERS,
+    DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_MAX_SESSIONS,
     DEFAULT_PORT,
     DEFAULT_PROXY_PORT,
@@ -149,6 +150,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     proxy.add_argument(
         "--max-body-bytes", type=_at_least(1), default=DEFAULT_MAX_BODY_BYTES, help="413 above this size"
+    )
+    proxy.add_argument(
+        "--max-response-bytes",
+        type=_at_least(1),
+        default=DEFAULT_MAX_RESPONSE_BYTES,
+        help="502 when the upstream answers with more (default %(default)s)",
     )
     proxy.add_argument(
         "--admin-token",
@@ -361,6 +368,7 @@ def proxy(args: argparse.Namespace) -> int:
         journal_size=args.journal_size,
         timeout=args.timeout,
         max_body_bytes=args.max_body_bytes,
+        max_response_bytes=args.max_response_bytes,
         admin_token=args.admin_token,
     )
     # The journal holds every request body that passed through.

@@ -19,6 +19,8 @@ DEFAULT_MAX_HEADER_BYTES = 64 * 1024
 DEFAULT_MAX_HEADERS = 100
 DEFAULT_HEAD_TIMEOUT = 10.0
 """Seconds a client has to send a whole request head (slow or idle clients are closed)."""
+DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024
+"""The validation proxy's cap on one upstream answer (decoded): beyond it, a 502."""
 DEFAULT_BODY_TIMEOUT = 30.0
 """Seconds a client has, once its head is in, to send the whole body (a slow one gets a 408)."""
 DEFAULT_MAX_CONNECTIONS = 1000

@@ -8,6 +8,7 @@ Starlette upstream proves response validation.
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import json
 import signal
@@ -15,7 +16,7 @@ import socket
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -345,3 +346,78 @@ def test_cli_proxy_starts_forwards_and_stops_cleanly() -> None:
             process.communicate()
     assert process.returncode == 0, err
     assert f"{url}/personio -> http://127.0.0.1:{dead}/personio" in out
+
+
+# -- a hostile upstream, and paths that leave the vendor (found by a hostile probe) ---------------
+def hostile_upstream(mode: str) -> httpx.MockTransport:
+    async def endless() -> AsyncIterator[bytes]:
+        while True:
+            yield b"x" * 65536
+
+    async def trickle() -> AsyncIterator[bytes]:
+        while True:
+            await asyncio.sleep(0.05)
+            yield b" "
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        json_type = {"Content-Type": "application/json"}
+        if mode == "endless":
+            return httpx.Response(200, headers=json_type, content=endless())
+        if mode == "bomb":
+            bomb = gzip.compress(b" " * 3_000_000)
+            return httpx.Response(200, headers={**json_type, "Content-Encoding": "gzip"}, content=bomb)
+        if mode == "trickle":
+            return httpx.Response(200, headers=json_type, content=trickle())
+        if mode == "999":
+            return httpx.Response(999, headers=json_type, content=b"{}")
+        return httpx.Response(200, headers=[(b"X-Evil", b"a\x01b"), (b"Content-Type", b"application/json")])
+
+    return httpx.MockTransport(answer)
+
+
+@pytest.mark.parametrize(
+    ("mode", "status", "said"),
+    [
+        ("endless", 502, "with more than 1000000 bytes"),
+        ("bomb", 502, "with more than 1000000 bytes"),
+        ("trickle", 504, "did not answer GET /v2/projects/1001 within 0.5 s"),
+        ("999", 502, "with status 999, which HTTP does not have"),
+        ("control", 502, "with a control character in its X-Evil header"),
+    ],
+)
+def test_an_upstream_answer_the_proxy_cannot_pass_on_is_a_502_or_504(
+    mode: str, status: int, said: str
+) -> None:
+    """Each used to end in memory growing without bound, a wait as long as the upstream kept
+    trickling, or a dropped connection with a traceback and no journal entry."""
+    vendor = VENDORS["personio"]
+    options: dict[str, Any] = {"timeout": 0.5, "max_response_bytes": 1_000_000}
+    with proxied("personio", "http://upstream.test", transport=hostile_upstream(mode), **options) as client:
+        r = client.get("/personio/v2/projects/1001", headers=headers(vendor, "s"))
+        (entry,) = journal(client)
+    assert r.status_code == status
+    assert said in r.json()["errors"][0]["detail"]
+    assert entry["status"] == status
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/personio/../__admin/state/personio", "/personio/v2/../../zep/api/v1/projects", "/personio/%2e%2e/x"],
+)
+def test_a_dot_segment_never_takes_a_call_out_of_the_vendor(path: str) -> None:
+    """httpx resolves dot segments: /personio/../__admin/... reached the upstream mock's admin API."""
+    seen: list[str] = []
+
+    def upstream(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.path)
+        return httpx.Response(200, json={})
+
+    vendor = VENDORS["personio"]
+    with proxied(
+        "personio", "http://upstream.test/personio", transport=httpx.MockTransport(upstream)
+    ) as client:
+        r = client.get(path, headers=headers(vendor, "s"))
+        answer = client.get("/personio/v2/projects/1001", headers=headers(vendor, "s"))
+    assert r.status_code == 404
+    assert "This proxy forwards Personio calls under /personio/" in r.json()["errors"][0]["detail"]
+    assert answer.status_code == 200 and seen == ["/personio/v2/projects/1001"]
