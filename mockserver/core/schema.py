@@ -65,7 +65,29 @@ _DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite
 """Built once: ``json.loads`` with options builds a decoder on every call."""
 
 
-def parse_json(raw: bytes) -> Any:
+class DuplicateKeyError(ValueError):
+    pass
+
+
+def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object whose keys are all different (``object_pairs_hook``): where the last of two
+    would silently win, a document of ours says which key came twice."""
+    found = dict(pairs)
+    if len(found) != len(pairs):
+        seen: set[str] = set()
+        for key, _value in pairs:
+            if key in seen:
+                raise DuplicateKeyError(f"the key {key!r} is given twice in one object")
+            seen.add(key)
+    return found
+
+
+_UNIQUE_DECODER = json.JSONDecoder(
+    parse_constant=_reject_constant, parse_float=_finite_float, object_pairs_hook=unique_keys
+)
+
+
+def parse_json(raw: bytes, *, unique: bool = False) -> Any:
     """Strict JSON (GEN-13): UTF-8 only, no NaN/Infinity, no number a double cannot hold, no lone
     surrogate in a string or key, bounded depth and size. What passes can always be sent back."""
     containers = raw.count(b"[") + raw.count(b"{")  # C speed; strings can only over-count
@@ -80,7 +102,7 @@ def parse_json(raw: bytes) -> Any:
     try:
         if text.startswith("\ufeff"):  # what json.loads says of a BOM
             raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
-        value = _DECODER.decode(text)
+        value = (_UNIQUE_DECODER if unique else _DECODER).decode(text)
     except json.JSONDecodeError as exc:
         what = exc.msg.removesuffix(" at")  # "Invalid control character at": not "at at line"
         raise BadJSONError(f"malformed JSON: {what} at line {exc.lineno} column {exc.colno}") from exc
@@ -89,6 +111,8 @@ def parse_json(raw: bytes) -> Any:
     except ValueError as exc:  # an integer literal longer than Python converts (4300 digits)
         if isinstance(exc, BadJSONError):
             raise
+        if isinstance(exc, DuplicateKeyError):
+            raise BadJSONError(str(exc)) from None
         digits = sys.get_int_max_str_digits()
         raise BadJSONError(f"a JSON number has more than {digits} digits, beyond any double") from exc
     # The walk below is Python-speed; the text says at C speed whether it can find anything.

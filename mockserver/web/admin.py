@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import sys
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from mockserver.core.faults import MAX_FAULTS, FaultError, FaultLimitError, fault_from_json
 from mockserver.core.rules import RuleRegistry
-from mockserver.core.schema import BadJSONError, parse_json
+from mockserver.core.schema import BadJSONError, DuplicateKeyError, parse_json, unique_keys
 from mockserver.core.store import Session, StateError, StorageError, Store
 from mockserver.core.values import Reply
 
@@ -51,13 +52,22 @@ def _document(raw: bytes) -> Any:
     objects than a vendor body may; and the store names every lone surrogate, NaN or number
     out of a double's range it finds (GEN-13), where parsing would stop at the first."""
     try:
-        return json.loads(raw.decode("utf-8"))
+        return _DOCUMENT.decode(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise StateError(f"the body is not valid UTF-8 (byte {exc.start})") from None
     except json.JSONDecodeError as exc:
-        raise StateError(f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
-    except (ValueError, RecursionError) as exc:  # a 5,000-digit integer; 1,000 levels of nesting
-        raise StateError(f"unreadable JSON: {str(exc)[:120]}") from None
+        what = exc.msg.removesuffix(" at")
+        raise StateError(f"malformed JSON: {what} at line {exc.lineno} column {exc.colno}") from None
+    except DuplicateKeyError as exc:  # the last would win: a record gone, a field silently replaced
+        raise StateError(str(exc)) from None
+    except RecursionError:
+        raise StateError("JSON nested too deeply to read") from None
+    except ValueError:  # an integer literal longer than Python converts
+        digits = sys.get_int_max_str_digits()
+        raise StateError(f"a JSON number has more than {digits} digits, beyond any double") from None
+
+
+_DOCUMENT = json.JSONDecoder(object_pairs_hook=unique_keys)
 
 
 def journal_capacity(mock: Runtime) -> int:
@@ -99,7 +109,7 @@ async def getSessions(mock: Runtime, call: AdminCall) -> Reply:  # noqa: N802 - 
 
 async def addFault(mock: Runtime, call: AdminCall) -> Reply:  # noqa: N802 - operationId
     try:
-        fault = fault_from_json(parse_json(call.raw_body))
+        fault = fault_from_json(parse_json(call.raw_body, unique=True))
     except FaultError as exc:  # names its field, so the dashboard's form can point at it
         body = {"status": 400, "message": str(exc)}
         return _json(body if exc.field is None else {**body, "field": exc.field}, 400)

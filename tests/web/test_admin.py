@@ -181,6 +181,22 @@ def test_GEN_9_the_admin_api_refuses_a_parameter_its_spec_forbids(api: Api, quer
     assert len(api.admin("GET", "/requests?limit=1&after=0").json()["requests"]) == 1
 
 
+def test_GEN_4_a_key_given_twice_in_an_admin_document_is_refused_and_changes_nothing(api: Api) -> None:
+    """Found by a hostile probe: the last of two keys silently won, so a state document ending in
+    ``,"projects":{}}`` emptied the projects, and a fault with two statuses stored the second."""
+    state = api.admin("GET", f"/state/{V}").text
+    emptied = api.admin("PUT", f"/state/{V}", content=state[:-1] + ',"projects":{}}')
+    assert emptied.status_code == 400
+    assert emptied.json()["message"] == "the key 'projects' is given twice in one object"
+    assert api.admin("GET", f"/state/{V}").text == state
+    fault = api.admin("POST", "/faults", content=b'{"vendor":"zep","status":500,"status":429}')
+    assert fault.status_code == 400
+    assert fault.json()["message"] == "the key 'status' is given twice in one object"
+    assert api.admin("GET", "/faults").json()["faults"] == []
+    huge = api.admin("PUT", f"/state/{V}", content=b'{"projects": 1' + b"1" * 5000 + b"}")
+    assert huge.json()["message"] == "a JSON number has more than 4300 digits, beyond any double"
+
+
 def test_rules_report_catalog_and_fire_counts(api: Api) -> None:
     def fired() -> int:
         rules = api.admin("GET", "/rules").json()["rules"]
@@ -333,8 +349,8 @@ def test_GEN_13_a_rendering_json_cannot_carry_rejects_the_document(api: Api) -> 
             b'{"projects": {"1": {"id": "1", "x": 1' + b"0" * 400 + b"}}}",
             "an integer outside the range of a double",
         ),
-        (b'{"projects": ' + b"[" * 5000 + b"]" * 5000 + b"}", "unreadable JSON"),
-        (b'{"projects": {"1": ' + b"9" * 5000 + b"}}", "unreadable JSON"),
+        (b'{"projects": ' + b"[" * 5000 + b"]" * 5000 + b"}", "JSON nested too deeply to read"),
+        (b'{"projects": {"1": ' + b"9" * 5000 + b"}}", "a JSON number has more than 4300 digits"),
         (b"\xff{}", "not valid UTF-8"),
     ],
 )
