@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
 
+from mockserver.config import DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_HEADERS
 from mockserver.core.strict import has_lone_surrogate
 from mockserver.core.values import NO_BODY
 from mockserver.core.violations import Code, Violation
@@ -271,6 +272,11 @@ def _headers_problem(headers: Any) -> FaultError | None:
         return FaultError(
             "headers", f"headers must be an object of header names to strings, not {_excerpt(headers)}"
         )
+    if len(headers) > DEFAULT_MAX_HEADERS:  # what the server accepts of a request, at most
+        return FaultError("headers", f"headers: at most {DEFAULT_MAX_HEADERS}, not {len(headers)}")
+    size = sum(len(str(name)) + len(str(value)) + 4 for name, value in headers.items())
+    if size > DEFAULT_MAX_HEADER_BYTES:
+        return FaultError("headers", f"headers: at most {DEFAULT_MAX_HEADER_BYTES} bytes in all, not {size}")
     for name, value in headers.items():
         if not isinstance(name, str) or not _HEADER_NAME.fullmatch(name):
             return FaultError("headers", f"headers: {_excerpt(name)} is not a valid header name")

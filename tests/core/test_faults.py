@@ -44,6 +44,9 @@ from mockserver.core.violations import Code
         ({"status": 429, "vendor": ""}, "vendor must be a non-empty string"),
         ({"status": 429, "headers": {"Bad Name": "1"}}, "'Bad Name' is not a valid header name"),
         ({"status": 429, "headers": {"X-A": "1\r\nX-B: 2"}}, "without line breaks"),
+        # a hostile probe stored 20,000 headers, and a 900 KB value: no client reads that answer
+        ({"status": 429, "headers": {f"X-{i}": "1" for i in range(101)}}, "headers: at most 100, not 101"),
+        ({"status": 429, "headers": {"X-Big": "a" * 70_000}}, "headers: at most 65536 bytes in all"),
     ],
 )
 def test_invalid_faults_say_what_is_wrong(fields: dict[str, Any], message: str) -> None:
