@@ -14,6 +14,7 @@ silently diverging from the first.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator, Mapping
@@ -57,6 +58,16 @@ def _dumps(record: Record) -> str:
     return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
 
 
+def _hint(path: Path, exc: sqlite3.Error) -> str:
+    """What SQLite's words ("disk I/O error", "database is locked") mean for the user."""
+    if "locked" in str(exc):
+        return " (is another mockserver using it?)"
+    directory = path.parent if str(path.parent) else Path(".")
+    if (path.exists() and not os.access(path, os.W_OK)) or not os.access(directory, os.W_OK):
+        return f" ({path} or its directory is read-only for this user: the store writes both)"
+    return ""
+
+
 class SqlitePersistence:
     """One connection per store, shared by every thread under ``lock``."""
 
@@ -86,8 +97,7 @@ class SqlitePersistence:
                 db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         except sqlite3.Error as exc:
             self._db.close()
-            hint = " (is another mockserver using it?)" if "locked" in str(exc) else ""
-            raise PersistenceError(f"cannot use the state database {path}: {exc}{hint}") from None
+            raise PersistenceError(f"cannot use the state database {path}: {exc}{_hint(path, exc)}") from None
         except PersistenceError:
             self._db.close()
             raise

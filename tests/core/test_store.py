@@ -4,6 +4,7 @@ restart exactly what it showed before."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -12,7 +13,7 @@ from typing import Any
 import pytest
 
 from mockserver.core.faults import Fault
-from mockserver.core.persistence import PersistenceError, SqlitePersistence
+from mockserver.core.persistence import PersistenceError, SqlitePersistence, _hint
 from mockserver.core.store import (
     CollectionSpec,
     StateError,
@@ -365,6 +366,19 @@ def test_a_file_that_is_not_a_state_database_is_refused(tmp_path: Path) -> None:
         SqlitePersistence(junk)
     with pytest.raises(PersistenceError, match="cannot open"):
         SqlitePersistence(tmp_path / "missing-dir" / "state.db")
+
+
+def test_sqlites_words_for_a_read_only_or_locked_file_are_explained(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A hostile probe, as another user, got SQLite's bare "disk I/O error" for a read-only file.
+    The suite may run as root, whom no file mode stops, so the access check is what is faked."""
+    path = tmp_path / "state.db"
+    assert _hint(path, sqlite3.OperationalError("database is locked")) == " (is another mockserver using it?)"
+    assert _hint(path, sqlite3.OperationalError("disk I/O error")) == ""
+    monkeypatch.setattr(os, "access", lambda _path, _mode: False)
+    expected = f" ({path} or its directory is read-only for this user: the store writes both)"
+    assert _hint(path, sqlite3.OperationalError("disk I/O error")) == expected
 
 
 def test_a_newer_schema_is_refused(durable: Backend) -> None:
