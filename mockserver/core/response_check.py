@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from mockserver.core.operations import Operation
+from mockserver.core.strict import strict_json_problems, strict_json_text
 from mockserver.core.violations import Code, Violation
 
 
@@ -47,6 +48,15 @@ def response_violations(
         value: Any = json.loads(body)
     except ValueError as exc:
         return [*found, _in_response(status, f"Unreadable body: {exc}", code=Code.BAD_JSON)]
+    except RecursionError:
+        return [*found, _in_response(status, "Unreadable body: nested too deeply", code=Code.BAD_JSON)]
+    if strict_json_text(value) is None:  # NaN, 1e400, a lone surrogate: a strict client stops here
+        unsendable = [
+            _in_response(status, f"Not strict JSON (GEN-13): {problem}", code=Code.BAD_JSON)
+            for problem in strict_json_problems(value, limit=10)
+        ]
+        if unsendable:
+            return [*found, *unsendable]
     return found + [
         Violation(
             v.status, v.code, v.message, v.field, location="response", keyword=v.keyword, params=v.params

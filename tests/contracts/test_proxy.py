@@ -421,3 +421,23 @@ def test_a_dot_segment_never_takes_a_call_out_of_the_vendor(path: str) -> None:
     assert r.status_code == 404
     assert "This proxy forwards Personio calls under /personio/" in r.json()["errors"][0]["detail"]
     assert answer.status_code == 200 and seen == ["/personio/v2/projects/1001"]
+
+
+def test_an_upstream_answer_that_is_not_strict_json_is_a_response_violation() -> None:
+    """Found by a hostile probe: NaN, 1e400 and a lone surrogate passed the response check, which
+    named only the fields they made wrong; a strict client (GEN-13) cannot read such an answer."""
+
+    def upstream(request: httpx.Request) -> httpx.Response:
+        body = b'{"id": "1001", "name": "\\ud800", "x": NaN, "y": 1e400}'
+        return httpx.Response(200, headers={"Content-Type": "application/json"}, content=body)
+
+    vendor = VENDORS["personio"]
+    with proxied("personio", "http://upstream.test", transport=httpx.MockTransport(upstream)) as client:
+        r = client.get("/personio/v2/projects/1001", headers=headers(vendor, "s"))
+        (entry,) = journal(client)
+    assert r.status_code == 200  # passed on unchanged: the proxy reports, the client decides
+    assert [v["message"] for v in entry["response_violations"]] == [
+        "Not strict JSON (GEN-13): name: '\\ud800' holds a lone surrogate",
+        "Not strict JSON (GEN-13): x: nan is not a finite number",
+        "Not strict JSON (GEN-13): y: inf is not a finite number",
+    ]
