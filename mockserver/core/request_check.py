@@ -87,9 +87,14 @@ def check_request(
     if op.bodies:
         media = _media_type(headers.get("content-type")) or next(iter(op.bodies))
         schema = op.bodies.get(media)
-        if schema is None:
+        coding = _coding(headers) if body else None
+        if schema is None or coding is not None:
             accepted = list(op.bodies)
-            message = f"Invalid Content-type ({media}), expected {accepted}"
+            message = (
+                f"Invalid Content-type ({media}), expected {accepted}"
+                if coding is None
+                else f"The body is sent {coding}; this API reads it as sent, unencoded"
+            )
             checked.refusal = Violation(
                 415, Code.UNSUPPORTED_MEDIA_TYPE, message, rule="GEN-9", params={"accepted": accepted}
             )
@@ -111,6 +116,21 @@ def _bearer(
         return None, NO_TOKEN
     identity = identify(token)
     return (identity, None) if identity is not None else (None, BAD_TOKEN)
+
+
+def _coding(headers: Mapping[str, str]) -> str | None:
+    """A content or transfer coding of the body other than identity and chunked framing, which
+    no vendor documents for requests: the bytes would be read as JSON while compressed."""
+    content = (headers.get("content-encoding") or "").strip().lower()
+    if content and content != "identity":
+        return f"with Content-Encoding {content}"
+    transfer = headers.get("transfer-encoding")
+    if transfer is not None:
+        codings = [c.strip().lower() for c in transfer.split(",") if c.strip()]
+        other = [c for c in codings if c not in ("chunked", "identity")]
+        if other:
+            return f"with Transfer-Encoding {', '.join(other)}"
+    return None
 
 
 def _media_type(content_type: str | None) -> str | None:

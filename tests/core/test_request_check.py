@@ -69,3 +69,25 @@ def test_GEN_9_a_media_type_the_operation_does_not_take_is_415_naming_what_it_ta
     checked = check_request(route.operation, route.path_params, "", headers, b"{}", Policy(), Identity)
     assert checked.refusal is not None
     assert checked.refusal.status == 415 and checked.refusal.params["accepted"] == ["application/json"]
+
+
+@pytest.mark.parametrize(
+    ("coding", "said"),
+    [
+        ({"content-encoding": "gzip"}, "The body is sent with Content-Encoding gzip"),
+        ({"transfer-encoding": "gzip, chunked"}, "The body is sent with Transfer-Encoding gzip"),
+        ({"content-encoding": "identity", "transfer-encoding": "chunked"}, None),
+    ],
+)
+def test_GEN_9_a_compressed_body_is_415_not_read_as_json(coding: dict[str, str], said: str | None) -> None:
+    """Found by a hostile probe: ``Transfer-Encoding: gzip, chunked`` was accepted and its bytes
+    read as JSON (gzipped, they were "not valid UTF-8"). No vendor documents request codings."""
+    route = OperationTable(load_spec(VENDORS["zep"].spec_path)).route("PATCH", "/projects/1")
+    assert route.operation is not None
+    headers = {"authorization": "Bearer t", "content-type": "application/json", **coding}
+    checked = check_request(route.operation, route.path_params, "", headers, b"{}", Policy(), Identity)
+    if said is None:
+        assert checked.refusal is None
+        return
+    assert checked.refusal is not None and checked.refusal.status == 415
+    assert checked.refusal.message == f"{said}; this API reads it as sent, unencoded"
