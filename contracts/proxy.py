@@ -421,18 +421,17 @@ async def _read_capped(answer: httpx.Response, limit: int) -> bytes:
     declared = answer.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit and "content-encoding" not in answer.headers:
         raise _TooLargeError
-    chunks, size = [], 0
-    async for chunk in answer.aiter_bytes():
-        size += len(chunk)
-        if size > limit:
-            raise _TooLargeError
-        chunks.append(chunk)
-    return b"".join(chunks)
+    return await _gathered(answer.aiter_bytes(), limit)
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
+    return await _gathered(request.stream(), limit)
+
+
+async def _gathered(stream: AsyncIterator[bytes], limit: int) -> bytes:
+    """The chunks of ``stream`` joined, or :class:`_TooLargeError` past ``limit`` bytes."""
     chunks, size = [], 0
-    async for chunk in request.stream():
+    async for chunk in stream:
         size += len(chunk)
         if size > limit:
             raise _TooLargeError
