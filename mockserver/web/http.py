@@ -144,6 +144,9 @@ class LimitedHttpProtocol(HttpToolsProtocol):
         """A refusal that waits for the answer being written (a pipelined request came first)."""
         self._head_timer: asyncio.TimerHandle | None = None
         self._body_timer: asyncio.TimerHandle | None = None
+        self._body_pending = False
+        """A head is in and its body is not: timed once a read ends with it still pending (most
+        requests come whole in one read and never start a timer)."""
 
     # -- the connection ---------------------------------------------------------------------
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
@@ -182,6 +185,8 @@ class LimitedHttpProtocol(HttpToolsProtocol):
             super().data_received(piece)
             if self._refused or self.transport.is_closing():
                 return  # a malformed request was refused (send_400_response)
+            if self._body_pending and self._body_timer is None:  # not in this read: timed from now
+                self._arm_body_timer()
             if self._too_many_headers:
                 limit = self.limits.max_headers
                 self._refuse(
@@ -216,13 +221,14 @@ class LimitedHttpProtocol(HttpToolsProtocol):
         if self._too_many_headers:
             return  # no request cycle: the app never sees this request
         super().on_headers_complete()
-        self._arm_body_timer()
+        self._body_pending = True
 
     def on_body(self, body: bytes) -> None:
         if not self._too_many_headers:
             super().on_body(body)
 
     def on_message_complete(self) -> None:
+        self._body_pending = False
         self._cancel_body_timer()
         self._in_head, self._head_bytes = True, 0
         if not self._too_many_headers:
