@@ -118,6 +118,15 @@ class MockASGI:
         if self.is_docs(path, vendor):
             await self._docs(vendor, scope, receive, send, path)
             return
+        waits = headers.get("expect", "").lower() == "100-continue"
+        if (
+            waits
+            and vendor is not None
+            and await self._refused_on_head(
+                vendor, scope, send, path, headers, session_name, link_prefix, started
+            )
+        ):
+            return
         limit = self.rt.config.max_body_bytes
         body: bytes | None
         try:
@@ -253,6 +262,41 @@ class MockASGI:
             return True
         shown = {**fault.as_dict(), "via": via}
         self._journal(call, scope, path, answer.status, answer.headers, bytes(answer.body), shown)
+        return True
+
+    async def _refused_on_head(
+        self,
+        vendor: Vendor,
+        scope: Scope,
+        send: Send,
+        path: str,
+        headers: dict[str, str],
+        session_name: str | None,
+        link_prefix: str,
+        started: float,
+    ) -> bool:
+        """A client waiting for ``100 Continue`` hears its 401 or 415 before it sends the body
+        (uvicorn sends the 100 when the body is first read); False when the head is fine."""
+        if _unroutable(path, vendor.prefix, False) is not None:
+            return False  # answered as usual, after the body
+        route = self.rt.tables[vendor.id].route(scope["method"], path[len(vendor.prefix) :])
+        if route.operation is None:
+            return False
+        session = self.rt.store.session(session_name)
+        state = session.states[vendor.id]
+        query_string = scope["query_string"].decode("latin-1")
+        checked = check_request(
+            route.operation,
+            route.path_params,
+            query_string,
+            headers,
+            b"",
+            vendor.request_policy,
+            lambda token: vendor.identify(token, state),
+        )
+        if checked.refusal is None or checked.refusal.status not in (401, 415):
+            return False
+        await self._refuse(Call(vendor, session, link_prefix, started), scope, send, path, checked.refusal)
         return True
 
     # -- the documents and Swagger UI ---------------------------------------------------------

@@ -503,3 +503,23 @@ def test_GEN_9_the_body_timeout_leaves_a_body_that_arrives_in_time() -> None:
         assert status_of(sock.recv(65536)) == 204
         time.sleep(1.0)  # the timer of the finished body fires into nothing
         assert description(server) == "late"
+
+
+def test_GEN_8_a_client_waiting_for_100_continue_hears_its_401_before_sending_the_body() -> None:
+    """Found by a hostile probe: the mock sent 100 Continue to a bad token and waited for the
+    body; the token is known from the head."""
+    bad = PATCH_HEAD.replace(b"Bearer test-token", b"Bearer nope")
+    with live() as server:
+        before = description(server)
+        with connect(port_of(server), timeout=3) as sock:
+            sock.sendall(bad + b"Expect: 100-continue\r\nContent-Length: 22\r\n\r\n")
+            refused = sock.recv(65536)
+        with connect(port_of(server), timeout=3) as sock:
+            sock.sendall(PATCH_HEAD + b"Expect: 100-continue\r\nContent-Length: 22\r\n\r\n")
+            go_on = sock.recv(65536)
+            sock.sendall(b'{"description":"sent"}')
+            done = sock.recv(65536)
+        assert description(server) == "sent" != before
+    assert status_of(refused) == 401 and b"100 Continue" not in refused
+    assert go_on.startswith(b"HTTP/1.1 100 Continue")
+    assert status_of(done) == 204
