@@ -29,7 +29,7 @@ from mockserver.core.store import CollectionSpec, Record, VendorState
 from mockserver.core.values import NO_BODY, Incoming, Reply
 from mockserver.core.vendor import Sample, Vendor, token_schema
 from mockserver.core.violations import Code, Violation
-from mockserver.vendors._common import as_int, iso_z
+from mockserver.vendors._common import as_int, iso_z, random_uuid
 
 PROBLEM_JSON = "application/problem+json"
 ERRORS_DOC = "https://developer.personio.de/reference/errors"
@@ -391,10 +391,10 @@ class Personio(Vendor):
     def format_errors(self, violations: Sequence[Violation], now: datetime) -> Reply:
         oauth = _oauth_body(violations[0])
         if oauth is not None:  # the token endpoint's own OAuth 2.0 error body, always 400
-            body = {"timestamp": iso_z(now, 0), "trace_id": str(uuid.uuid4()), **oauth}
+            body = {"timestamp": iso_z(now, 0), "trace_id": random_uuid(), **oauth}
             return Reply(400, body, media_type=PROBLEM_JSON)
         errors = [self._error_item(v) for v in violations]
-        body = {"personio_trace_id": str(uuid.uuid4()), "timestamp": iso_z(now, 0), "errors": errors}
+        body = {"personio_trace_id": random_uuid(), "timestamp": iso_z(now, 0), "errors": errors}
         return Reply(violations[0].status, body, media_type=PROBLEM_JSON)
 
     def fault_reply(self, status: int, now: datetime) -> Reply:

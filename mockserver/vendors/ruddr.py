@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import partial
@@ -30,7 +29,7 @@ from mockserver.core.store import CollectionSpec, Record, VendorState
 from mockserver.core.values import Incoming, Reply
 from mockserver.core.vendor import Sample, Vendor, token_schema
 from mockserver.core.violations import Code, Violation
-from mockserver.vendors._common import as_int, iso_z
+from mockserver.vendors._common import as_int, iso_z, random_uuid
 
 WRITES = ("updateProject", "createProject")
 BY_ID = ("getProject", "updateProject")
@@ -510,7 +509,7 @@ def _new_project(ctx: Context, change: Change) -> Record:
     """The create page's defaults; the currency is the client's, else the workspace's."""
     client = ctx.state["clients"].get(_lower(change.body.get("clientId"))) or {}
     new = DEFAULTS | {"currency": client.get("currency") or WORKSPACE_CURRENCY}
-    return new | {"id": str(uuid.uuid4()), "createdAt": iso_z(ctx.now, 3)}
+    return new | {"id": random_uuid(), "createdAt": iso_z(ctx.now, 3)}
 
 
 def _apply_created(ctx: Context, base: Record, change: Change, writable: tuple[str, ...]) -> Record:
