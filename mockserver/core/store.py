@@ -21,7 +21,7 @@ import itertools
 import json
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -245,21 +245,13 @@ class VendorState:
         if self._undo is not None:
             self._undo.append((collection, key, old))
 
-    @contextmanager
-    def transaction(self) -> Iterator[VendorState]:
+    def transaction(self) -> Transaction:
         """Commit on normal exit; undo every write if the block raises."""
-        if self._undo is not None:  # nested: the outer transaction owns the undo log
-            yield self
-            return
-        self._undo = []
-        try:
-            yield self
-        except BaseException:
-            for collection, key, old in reversed(self._undo):
-                collection._restore(key, old)
-            raise
-        finally:
-            self._undo = None
+        return Transaction(self)
+
+    def _committing(self, undo: list[tuple[Collection, str, Record | None]]) -> None:
+        """Called before a transaction with writes ends; raising undoes them (a durable state
+        writes them through here)."""
 
     def load(self, document: Mapping[str, Any], *, owned: bool = False) -> None:
         """Replace the whole state with ``document``: checked on a scratch state, then adopted in
@@ -283,6 +275,47 @@ class VendorState:
 
     def dump(self) -> dict[str, dict[str, Record]]:
         return {name: c.dump() for name, c in self.collections.items()}
+
+
+class Transaction:
+    """``with state.transaction():`` a plain class, not ``contextlib.contextmanager``: it runs on
+    every call, and the generator machinery costs more than the undo log it manages."""
+
+    __slots__ = ("_outer", "_state")
+
+    def __init__(self, state: VendorState) -> None:
+        self._state = state
+        self._outer = False
+
+    def __enter__(self) -> VendorState:
+        state = self._state
+        self._outer = state._undo is None  # nested: the outer transaction owns the undo log
+        if self._outer:
+            state._undo = []
+        return state
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        if not self._outer:
+            return
+        state = self._state
+        undo = state._undo
+        assert undo is not None  # set by __enter__
+        try:
+            if kind is None and undo:
+                state._committing(undo)
+        except BaseException:
+            _undo(undo)
+            raise
+        else:
+            if kind is not None:
+                _undo(undo)
+        finally:
+            state._undo = None
+
+
+def _undo(undo: list[tuple[Collection, str, Record | None]]) -> None:
+    for collection, key, old in reversed(undo):
+        collection._restore(key, old)
 
 
 class Persistence(Protocol):
@@ -347,17 +380,7 @@ class DurableVendorState(VendorState):
         self._detached = False
         self._evicted = False
 
-    @contextmanager
-    def transaction(self) -> Iterator[VendorState]:
-        if self._undo is not None:
-            yield self
-            return
-        with super().transaction():
-            yield self
-            if self._undo:
-                self._write_through(self._undo)
-
-    def _write_through(self, undo: list[tuple[Collection, str, Record | None]]) -> None:
+    def _committing(self, undo: list[tuple[Collection, str, Record | None]]) -> None:
         changes: dict[str, dict[str, Record | None]] = {}
         for collection, key, _ in undo:
             changes.setdefault(collection.name, {})[key] = collection._records.get(key)
