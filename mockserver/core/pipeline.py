@@ -34,7 +34,7 @@ def handle(
     try:
         with state.transaction():
             ctx.tag_params()
-            if ctx.rules.checks(Phase.HEADERS, operation):  # only tenant headers have rules here
+            if ctx.prepared.checks[Phase.HEADERS]:  # only tenant headers have rules here
                 ctx.checks(Phase.HEADERS, ctx.change())
             reply = _perform(vendor, ctx, ctx.prepared)
     except (Rejection, UnstorableError, StorageError) as stop:
@@ -116,6 +116,8 @@ def prepare(vendor: Vendor, operation: str) -> Prepared:
             _guard(vendor, plan.permission),
             vendor.dynamic_fields,
             vendor.validation_status,
+            {phase: vendor.rules.checks(phase, operation) for phase in Phase},
+            vendor.rules.effects(operation),
         )
     return prepared
 
