@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from mockserver.core.schema import BodySchema
@@ -31,12 +32,12 @@ class Parameter:
     explode: bool
     validator: BodySchema
 
-    @property
+    @cached_property  # read on every call that carries the parameter
     def type(self) -> str | None:
         kind = self.schema.get("type")
         return kind if isinstance(kind, str) else None
 
-    @property
+    @cached_property
     def item_type(self) -> str | None:
         items = self.schema.get("items")
         kind = items.get("type") if isinstance(items, Mapping) else None
@@ -73,7 +74,7 @@ class Operation:
                 return key
         return None
 
-    @property
+    @cached_property  # read on every call
     def documented_query(self) -> frozenset[str]:
         return frozenset(p.name for p in self.query_params)
 

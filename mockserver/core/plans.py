@@ -233,12 +233,14 @@ class Context:
         """The body's schema violations, each tagged with the rule it proves (and GEN-7 in strict
         mode). Unreadable bodies (bad JSON, not an object...) are rejected at once: no rule can
         look at them (GEN-9)."""
-        incoming = self.incoming
-        bad_input = [self._tag(v) for v in incoming.body_violations if v.code is not Code.SCHEMA]
-        if bad_input:
-            self.fire("GEN-9")
-            self.reject(*bad_input)
-        found = [self._tag(v) for v in incoming.body_violations]
+        given = self.incoming.body_violations
+        found = []
+        if given:  # most bodies have none
+            bad_input = [self._tag(v) for v in given if v.code is not Code.SCHEMA]
+            if bad_input:
+                self.fire("GEN-9")
+                self.reject(*bad_input)
+            found = [self._tag(v) for v in given]
         unknown = self._unknown_fields()
         if unknown and self.strict:
             found.extend(unknown)
@@ -262,7 +264,9 @@ class Context:
         self.checks(Phase.PERMISSION, change)
         schema = self.body_violations()
         found = list(schema)
-        if not any(v.field is None for v in schema):
+        if not schema:  # the usual body: every rule sees it whole
+            found += self.collect(Phase.SCHEMA, change) + self.collect(Phase.BUSINESS, change)
+        elif not any(v.field is None for v in schema):
             valid = _without_fields(change, {v.field.split(".")[0] for v in schema if v.field})
             found += self.collect(Phase.SCHEMA, valid) + self.collect(Phase.BUSINESS, valid)
         if found:
