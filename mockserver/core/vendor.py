@@ -160,12 +160,24 @@ class Vendor(abc.ABC):
         record = state["tokens"].get(token)
         if record is None:
             return None
-        return Identity(
+        held = _IDENTITIES.get(token)
+        if held is not None and held.record is record:  # the same stored token record: reuse
+            return held
+        if len(_IDENTITIES) >= _IDENTITIES_KEPT:  # minted tokens must not grow it without bound
+            _IDENTITIES.clear()
+        identity = _IDENTITIES[token] = Identity(
             token=token,
             subject=record.get("subject"),
             permissions=frozenset(record.get("permissions", ())),
             record=record,
         )
+        return identity
+
+
+_IDENTITIES: dict[str, Identity] = {}
+"""Identities by token, kept while their token record is the one stored (a record is replaced,
+never changed in place, so a changed token is a new record): built once, not on every call."""
+_IDENTITIES_KEPT = 1024
 
 
 def discover_vendors(names: Sequence[str] | None = None) -> dict[str, Vendor]:

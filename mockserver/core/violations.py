@@ -71,7 +71,9 @@ class Violation:
     params: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
     def with_rule(self, rule_id: str) -> Violation:
-        return dataclasses.replace(self, rule=rule_id)
+        # built directly: dataclasses.replace introspects the fields on every call
+        v = self
+        return Violation(v.status, v.code, v.message, v.field, rule_id, v.location, v.keyword, v.params)
 
     def as_dict(self) -> dict[str, Any]:
         return {
