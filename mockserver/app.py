@@ -135,7 +135,10 @@ def _startup_error(
         return ValueError(f"{found}; {_fixture_hint(vendor, config.fixtures_dir)}")
     if isinstance(exc, StorageError):
         return ValueError(str(exc))
-    return ValueError(f"{exc}; the file was written by another mockserver version: use another --store file")
+    return ValueError(
+        f"{exc}; the file was written by another mockserver version, or changed outside mockserver: "
+        "use another --store file"
+    )
 
 
 def _persistence(store: str) -> Persistence | None:

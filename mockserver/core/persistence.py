@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from mockserver.core.store import Document, Record, StorageError
+from mockserver.core.strict import is_strict_json, strict_json_problems
 
 SCHEMA_VERSION = 1
 SCHEMA = """
@@ -56,6 +57,28 @@ NOT_OURS = "use a new file, or one a mockserver wrote"
 
 def _dumps(record: Record) -> str:
     return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+
+
+def _loads(text: object, place: str) -> Record:
+    """A saved record. A mockserver writes only JSON objects of strict JSON (GEN-13), so anything
+    else was changed outside it: named, not half-read."""
+    if not isinstance(text, str):
+        kind = "bytes (a BLOB)" if isinstance(text, bytes) else type(text).__name__
+        raise ValueError(f"{place} is stored as {kind}, not JSON text; {_TAMPERED}")
+    try:
+        record = json.loads(text)
+    except ValueError as exc:
+        raise ValueError(f"{place} is not JSON ({exc}); {_TAMPERED}") from None
+    if not isinstance(record, dict):
+        raise ValueError(f"{place} is not a JSON object; {_TAMPERED}")
+    if not is_strict_json(record):
+        problems = strict_json_problems(record, 1, place)
+        if problems:
+            raise ValueError(f"{problems[0]}; {_TAMPERED}")
+    return record
+
+
+_TAMPERED = "the file was changed outside mockserver"
 
 
 def _hint(path: Path, exc: sqlite3.Error) -> str:
@@ -145,7 +168,9 @@ class SqlitePersistence:
                 for vendor, collection, key, text in rows:
                     document = saved.get(vendor)
                     if document is not None:
-                        document.setdefault(collection, {})[key] = json.loads(text)
+                        document.setdefault(collection, {})[key] = _loads(
+                            text, f"{vendor} {collection}[{key!r}]"
+                        )
             except (sqlite3.Error, ValueError) as exc:  # ValueError: a row that is not JSON
                 raise StorageError(f"the state database {self.path} could not be read: {exc}") from exc
             return saved

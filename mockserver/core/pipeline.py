@@ -107,7 +107,7 @@ def prepare(vendor: Vendor, operation: str) -> Prepared:
     if ready is None:
         ready = _PREPARED[vendor] = {}
     prepared = ready.get(operation)
-    if prepared is None:
+    if prepared is None or prepared.epoch != vendor.rules.epoch:
         plan = vendor.operations()[operation]
         prepared = ready[operation] = Prepared(
             operation,
@@ -118,6 +118,7 @@ def prepare(vendor: Vendor, operation: str) -> Prepared:
             vendor.validation_status,
             {phase: vendor.rules.checks(phase, operation) for phase in Phase},
             vendor.rules.effects(operation),
+            vendor.rules.epoch,
         )
     return prepared
 

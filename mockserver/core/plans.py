@@ -131,6 +131,8 @@ class Prepared:
     checks: Mapping[Phase, list[Rule]] = dataclasses.field(default_factory=dict)
     """The operation's check rules by phase, looked up once rather than on every call."""
     effects: list[Rule] = dataclasses.field(default_factory=list)
+    epoch: int = 0
+    """The rule registry's epoch these were selected in."""
 
 
 class Context:

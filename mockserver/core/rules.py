@@ -147,6 +147,8 @@ class RuleRegistry:
     provenance: Mapping[str, Provenance]
     _rules: dict[str, Rule] = field(default_factory=dict)
     _selections: dict[tuple[Any, ...], list[Rule]] = field(default_factory=dict)
+    epoch: int = 0
+    """Changes whenever a rule is added or replaced: what was selected from an older epoch is stale."""
 
     def add(self, rule: Rule) -> Rule:
         if rule.id in self._rules:
@@ -155,8 +157,20 @@ class RuleRegistry:
         if head != self.prefix or not number.isdigit():
             raise ValueError(f"rule {rule.id} is not {self.prefix}-<number>, as the registry's rules are")
         self._rules[rule.id] = rule
-        self._selections.clear()
+        self._changed()
         return rule
+
+    def replace(self, rule: Rule) -> Rule:
+        """Put ``rule`` in place of the registered rule with its ID, and return that one (a test
+        breaks a rule on purpose, then puts it back)."""
+        old = self._rules[rule.id]
+        self._rules[rule.id] = rule
+        self._changed()
+        return old
+
+    def _changed(self) -> None:
+        self._selections.clear()
+        self.epoch += 1
 
     def source_of(self, rule_id: str) -> Provenance:
         try:

@@ -48,16 +48,13 @@ def test_verify_passes_against_the_mock(
 def broken_server() -> Iterator[LiveServer]:
     """A Personio mock that forgot PER-4: it accepts duplicate names."""
     rules = discover_vendors(["personio"])["personio"].rules
-    original = rules.get("PER-4")
-    rules._rules["PER-4"] = dataclasses.replace(original, fn=lambda _change: iter(()))
-    rules._selections.clear()
+    original = rules.replace(dataclasses.replace(rules.get("PER-4"), fn=lambda _change: iter(())))
     server = LiveServer(create_app(ServerConfig(vendors=("personio",)))).start()
     try:
         yield server
     finally:
         server.stop()
-        rules._rules["PER-4"] = original
-        rules._selections.clear()
+        rules.replace(original)
 
 
 def test_verify_fails_against_a_broken_target_and_names_the_rule(

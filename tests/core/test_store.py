@@ -483,3 +483,31 @@ def test_GEN_13_nothing_is_stored_that_cannot_be_sent_back_as_json(backend: Back
     assert "projects['1'].budget" in str(caught.value)
     assert state["projects"].get(1) == {"id": 1, "name": "Alpha"}
     assert backend.reopen().session().states["acme"]["projects"].get(1) == {"id": 1, "name": "Alpha"}
+
+
+@pytest.mark.parametrize(
+    ("stored", "named"),
+    [
+        ('{"id": 3, "name": NaN}', r"acme projects\['3'\].name: nan is not a finite number"),
+        ('{"id": 3, "budget": Infinity}', r"acme projects\['3'\].budget: inf is not a finite number"),
+        (b'{"id": 3, "name": "\xff"}', r"acme projects\['3'\] is stored as bytes \(a BLOB\), not JSON text"),
+        ("[3]", r"acme projects\['3'\] is not a JSON object"),
+        ("{", r"acme projects\['3'\] is not JSON \(Expecting property name"),
+    ],
+)
+def test_GEN_13_a_saved_record_changed_outside_mockserver_is_named(
+    durable: Backend, stored: object, named: str
+) -> None:
+    with durable.store.session("s").states["acme"].transaction():
+        durable.store.session("s").states["acme"]["projects"].put({"id": 3})
+    durable.store.close()
+    db = sqlite3.connect(durable.path)
+    db.execute("UPDATE records SET json = ? WHERE session = 's' AND id = '3'", (stored,))
+    db.commit()
+    db.close()
+    persistence = SqlitePersistence(durable.path)
+    with pytest.raises(StorageError, match=named) as caught:  # saved sessions load at start
+        Store(SPECS, FIXTURES, persistence=persistence)
+    assert "another" not in str(caught.value)  # not blamed on another version or server
+    persistence.close()
+    durable.store = Store(SPECS, FIXTURES)
