@@ -109,6 +109,9 @@ class Rule:
     fallback: bool = False
     """For schema rules: claims what no other rule claims (a vendor's catch-all envelope rule),
     except a wrongly typed value, which is :data:`WRONG_TYPE_RULE`'s."""
+    when: frozenset[str] = frozenset()
+    """For check rules: the body fields the rule looks at; it runs only when the body carries one
+    of them (empty: always). A rule that reads the stored record alone must leave it empty."""
     provenance: Provenance = field(kw_only=True)
 
     @property
@@ -211,9 +214,12 @@ class RuleRegistry:
         on: Iterable[str] = (),
         schema_fields: Iterable[str] = (),
         schema_keywords: Iterable[str] = (),
+        when: Iterable[str] = (),
     ) -> Callable[[CheckFn], CheckFn]:
         """A check rule; ``schema_fields``/``schema_keywords`` also claim the schema violations
-        that enforce the part of the rule the spec can say (e.g. a length next to uniqueness)."""
+        that enforce the part of the rule the spec can say (e.g. a length next to uniqueness).
+        ``when``: the body fields that make the rule run (a body without them is not looked at;
+        ``tests/core/test_rules.py`` proves the rule finds nothing then)."""
 
         def register(fn: CheckFn) -> CheckFn:
             self.add(
@@ -227,6 +233,7 @@ class RuleRegistry:
                     fn,
                     frozenset(schema_fields),
                     frozenset(schema_keywords),
+                    when=frozenset(when),
                     provenance=self.source_of(rule_id),
                 )
             )

@@ -198,6 +198,7 @@ rules.mechanism(
     "References are external ids of the request's source: unknown client_id -> 404 "
     "ClientNotFoundError; unknown pm_id, currency_id, fee_id, contract_id -> 400 ValidationError.",
     on=PROJECT_WRITES,
+    when=REFERENCES,
 )
 def _references_exist(change: Change) -> Iterator[Violation]:
     for field in REFERENCES:  # client_id first: its 404 answers before the 400s
@@ -216,6 +217,7 @@ def _references_exist(change: Change) -> Iterator[Violation]:
     "COR-4",
     "start after end on the merged state -> 400 InvalidDateRangeError; equal dates are accepted.",
     on=PROJECT_WRITES,
+    when=("start", "end"),
 )
 def _start_not_after_end(change: Change) -> Iterator[Violation]:
     if not (change.touches("start") or change.touches("end")):

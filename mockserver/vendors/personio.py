@@ -136,6 +136,7 @@ rules.mechanism(
     on=WRITES,
     schema_fields=("status",),
     schema_keywords=("enum",),
+    when=("name", "status"),
 )
 def _name_status_not_null(change: Change) -> Iterator[Violation]:
     for name in ("name", "status"):
@@ -145,7 +146,9 @@ def _name_status_not_null(change: Change) -> Iterator[Violation]:
             )
 
 
-@rules.check("PER-4", "Duplicate name among all projects: 422 'Duplicate project name.'", on=WRITES)
+@rules.check(
+    "PER-4", "Duplicate name among all projects: 422 'Duplicate project name.'", on=WRITES, when=("name",)
+)
 def _unique_name(change: Change) -> Iterator[Violation]:
     name = change.body.get("name")
     if change.touches("name") and taken_by_other(change, "projects", "name", normalized(name)):
@@ -163,6 +166,7 @@ def _unique_name(change: Change) -> Iterator[Violation]:
     on=WRITES,
     schema_fields=("project_code",),
     schema_keywords=("maxLength",),
+    when=("project_code",),
 )
 def _unique_code(change: Change) -> Iterator[Violation]:
     code = change.body.get("project_code")
@@ -175,7 +179,9 @@ def _unique_code(change: Change) -> Iterator[Violation]:
         )
 
 
-@rules.check("PER-6", "cost_center.id must exist: 422 'Cost center does not exist.'", on=WRITES)
+@rules.check(
+    "PER-6", "cost_center.id must exist: 422 'Cost center does not exist.'", on=WRITES, when=("cost_center",)
+)
 def _cost_center_exists(change: Change) -> Iterator[Violation]:
     cost_center = change.body.get("cost_center")
     wanted = cost_center.get("id") if isinstance(cost_center, Mapping) else None
@@ -188,7 +194,12 @@ def _cost_center_exists(change: Change) -> Iterator[Violation]:
         )
 
 
-@rules.check("PER-7", "start.date after end.date on the merged state: 422 'Invalid start date'.", on=WRITES)
+@rules.check(
+    "PER-7",
+    "start.date after end.date on the merged state: 422 'Invalid start date'.",
+    on=WRITES,
+    when=("start", "end"),
+)
 def _start_not_after_end(change: Change) -> Iterator[Violation]:
     if not (change.touches("start") or change.touches("end")):
         return
@@ -205,6 +216,7 @@ def _start_not_after_end(change: Change) -> Iterator[Violation]:
     "PER-8",
     "A subproject may not set cost_center, assigned_to_all, project_type, client_name, billable.",
     on=WRITES,
+    when=SUBPROJECT_FORBIDDEN,
 )
 def _subproject_fields(change: Change) -> Iterator[Violation]:
     if not _is_subproject(change):
@@ -219,7 +231,12 @@ def _subproject_fields(change: Change) -> Iterator[Violation]:
         )
 
 
-@rules.check("PER-9", "parent_project.id must exist and must not itself be a subproject.", on=WRITES)
+@rules.check(
+    "PER-9",
+    "parent_project.id must exist and must not itself be a subproject.",
+    on=WRITES,
+    when=("parent_project",),
+)
 def _parent_exists(change: Change) -> Iterator[Violation]:
     parent_ref = change.body.get("parent_project")
     if not isinstance(parent_ref, Mapping) or parent_ref.get("id") is None:

@@ -71,6 +71,8 @@ BUDGET_AMOUNTS = {  # response budget field -> request suffix (after budget / mo
     "nonBillableHours": "NonBillableHours",
 }
 BUDGETS = {"budget": "useBudget", "monthlyBudget": "useMonthlyBudget"}  # request prefix -> its flag
+REVENUES = ("servicesRevenue", "otherRevenue")
+"""The budget amounts whose sum is a revenue a response derives (RUD-8)."""
 CAPS = {f"maxMemberHoursPer{p}": f"capMaxMemberHoursPer{p}" for p in ("Day", "Week", "Month")}
 DEFAULTS: Record = {
     **dict.fromkeys((*WRITABLE, *CREATE_ONLY, "projectGroupId", "completedOn")),
@@ -203,6 +205,7 @@ rules.schema(
     on=WRITES,
     schema_fields=("start", "end"),
     schema_keywords=("pattern", "format"),
+    when=("start", "end"),
 )
 def _start_not_after_end(change: Change) -> Iterator[Violation]:
     if change.touches("start") or change.touches("end"):
@@ -212,7 +215,11 @@ def _start_not_after_end(change: Change) -> Iterator[Violation]:
 
 
 @rules.check(
-    "RUD-6", "currency is a code of the `currencies` collection: 400.", on=WRITES, schema_fields=("currency",)
+    "RUD-6",
+    "currency is a code of the `currencies` collection: 400.",
+    on=WRITES,
+    schema_fields=("currency",),
+    when=("currency",),
 )
 def _known_currency(change: Change) -> Iterator[Violation]:
     code = change.body.get("currency")
@@ -228,6 +235,7 @@ def _known_currency(change: Change) -> Iterator[Violation]:
     on=WRITES,
     schema_fields=(*REFERENCES, "tagIds"),
     schema_keywords=("pattern", "format"),
+    when=(*REFERENCES, "tagIds"),
 )
 def _references_exist(change: Change) -> Iterator[Violation]:
     for field, (collection, noun) in REFERENCES.items():
@@ -249,10 +257,11 @@ def _references_exist(change: Change) -> Iterator[Violation]:
     "isProductive), computed from the stored record on every render; amounts whose derived "
     "revenue would overflow a double are a 400 on the fields that produce it (GEN-13).",
     on=WRITES,
+    when=[f"{kind}{BUDGET_AMOUNTS[part]}" for kind in BUDGETS for part in REVENUES],
 )
 def _budget_revenue_fits(change: Change) -> Iterator[Violation]:
     for kind in BUDGETS:
-        parts = (f"{kind}{BUDGET_AMOUNTS['servicesRevenue']}", f"{kind}{BUDGET_AMOUNTS['otherRevenue']}")
+        parts = tuple(f"{kind}{BUDGET_AMOUNTS[part]}" for part in REVENUES)
         if not any(change.touches(p) for p in parts) or any(p in change.dropped for p in parts):
             continue
         amounts = [change.value(p) for p in parts]
@@ -329,6 +338,7 @@ def _blank_to_null(value: Any) -> Any:
     "key is unique in the workspace (trimmed, case-insensitive, own key excluded): 409.",
     on=WRITES,
     schema_fields=("key",),
+    when=("key",),
 )
 def _unique_key(change: Change) -> Iterator[Violation]:
     key = change.body.get("key")

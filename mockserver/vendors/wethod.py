@@ -255,6 +255,7 @@ def _edit_permission(change: Change) -> Iterator[Violation]:
     "Changing job_order (a value other than the stored one) also needs pipeline.job_order.",
     phase=Phase.PERMISSION,
     on=("updateProject",),
+    when=("job_order",),
 )
 def _job_order_permission(change: Change) -> Iterator[Violation]:
     stored = change.target.get("job_order") if change.target is not None else None
@@ -272,6 +273,7 @@ def _job_order_permission(change: Change) -> Iterator[Violation]:
     "exist: one 400 failure per bad field.",
     phase=Phase.SCHEMA,
     on=(*PROJECT_WRITES, CREATE_WHITELIST),
+    when=(*REFERENCES, *WHITELIST_REFERENCES),
 )
 def _references_exist(change: Change) -> Iterator[Violation]:
     references = WHITELIST_REFERENCES if change.operation == CREATE_WHITELIST else REFERENCES
@@ -309,6 +311,7 @@ def _metadata_values(change: Change) -> Iterator[Violation]:
     "is_timesheet_whitelist_enabled cannot be set to false while the project's whitelist has "
     "people: 412 precondition_failure.",
     on=("updateProject",),
+    when=("is_timesheet_whitelist_enabled",),
 )
 def _whitelist_empty_before_disabling(change: Change) -> Iterator[Violation]:
     if change.body.get("is_timesheet_whitelist_enabled") is not False or change.target is None:

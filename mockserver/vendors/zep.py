@@ -188,6 +188,7 @@ rules.schema(
     on=WRITES,
     schema_fields=("name",),
     schema_keywords=("maxLength", "minLength"),
+    when=("name",),
 )
 def _unique_name(change: Change) -> Iterator[Violation]:
     name = change.body.get("name")
@@ -195,7 +196,12 @@ def _unique_name(change: Change) -> Iterator[Violation]:
         yield _failure(Code.DUPLICATE, "name", "The name has already been taken.")
 
 
-@rules.check("ZEP-3", "end_date strictly after start_date on the merged state -> 422 on end_date.", on=WRITES)
+@rules.check(
+    "ZEP-3",
+    "end_date strictly after start_date on the merged state -> 422 on end_date.",
+    on=WRITES,
+    when=("start_date", "end_date"),
+)
 def _end_after_start(change: Change) -> Iterator[Violation]:
     if not (change.touches("start_date") or change.touches("end_date")):
         return
@@ -215,7 +221,12 @@ rules.schema(
 )
 
 
-@rules.check("ZEP-6", "Referenced ids, currency/language codes and the status must exist -> 422.", on=WRITES)
+@rules.check(
+    "ZEP-6",
+    "Referenced ids, currency/language codes and the status must exist -> 422.",
+    on=WRITES,
+    when=REFERENCES,
+)
 def _references_exist(change: Change) -> Iterator[Violation]:
     for field in missing_references(change, REFERENCES):
         yield _failure(Code.REFERENCE, field, f"The selected {laravel.attribute(field)} is invalid.")
