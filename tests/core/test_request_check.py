@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mockserver.core.operations import OperationTable
 from mockserver.core.request_check import BAD_HEADER, BAD_TOKEN, NO_TOKEN, Checked, Policy, check_request
@@ -91,3 +95,35 @@ def test_GEN_9_a_compressed_body_is_415_not_read_as_json(coding: dict[str, str],
         return
     assert checked.refusal is not None and checked.refusal.status == 415
     assert checked.refusal.message == f"{said}; this API reads it as sent, unencoded"
+
+
+PLAIN_PARAMETERS = sorted(
+    {
+        (vid, p.location, p.name, repr(dict(p.schema))): p
+        for vid, vendor in VENDORS.items()
+        for op in OperationTable(load_spec(vendor.spec_path))
+        for p in (*op.path_params, *op.query_params, *op.header_params)
+        if p.plain is not None
+    }.items()
+)
+
+
+def test_bare_typed_parameters_exist_in_the_specs() -> None:
+    kinds = {p.type for _, p in PLAIN_PARAMETERS}
+    assert kinds == {"string", "integer"}
+
+
+@pytest.mark.parametrize(
+    "param", [p for _, p in PLAIN_PARAMETERS], ids=[" ".join(k[:3]) for k, _ in PLAIN_PARAMETERS]
+)
+@settings(max_examples=200, deadline=None, database=None)
+@given(
+    value=st.one_of(
+        st.integers(), st.integers(-2, 202), st.text(max_size=5), st.booleans(), st.floats(), st.none()
+    )
+)
+def test_GEN_9_a_parameter_told_valid_without_the_validator_is_valid_to_it(param: Any, value: Any) -> None:
+    """The shortcut for bare-typed parameters never accepts what the validator refuses; where it
+    says no, the validator decides and words the refusal."""
+    if param.plain(value):
+        assert param.validator.violations(value, 400) == []
