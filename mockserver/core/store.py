@@ -20,7 +20,7 @@ import copy
 import itertools
 import json
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence, Set
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -36,6 +36,33 @@ Record = dict[str, Any]
 Document = dict[str, dict[str, Record]]
 """A vendor's whole state: collection name -> record id (``str``) -> record."""
 KeyFn = Callable[[Record], Any]
+
+
+class FieldsKey:
+    """An index key read from some fields of a record only (``FieldsKey(normalized, "name")``):
+    an update that leaves those fields as they were keeps the record's key, which is then not
+    computed again. ``key`` gets the fields' values (``None`` for an absent one), in order."""
+
+    __slots__ = ("fields", "key", "names")
+
+    def __init__(self, key: Callable[..., Any], *names: str) -> None:
+        self.key = key
+        self.names = names
+        self.fields = frozenset(names)
+
+    def __call__(self, record: Record) -> Any:
+        return self.key(*[record.get(name) for name in self.names])
+
+
+def value_of(name: str) -> FieldsKey:
+    """The index key that is a field's value itself."""
+    return FieldsKey(_itself, name)
+
+
+def _itself(value: Any) -> Any:
+    return value
+
+
 """Derives an index key from a record; ``None`` means "not indexed"."""
 Probe = Callable[["VendorState", int], list[str]]
 """What a vendor finds wrong rendering every record of a candidate state (at most ``limit``
@@ -117,6 +144,8 @@ class Collection:
         self._owner = owner
         self._records: dict[str, Record] = {}
         self._indexes: dict[str, dict[Any, set[str]]] = {n: {} for n in spec.indexes}
+        self._reads = {n: k.fields if isinstance(k, FieldsKey) else None for n, k in spec.indexes.items()}
+        """The fields each index key is read from, where its key function says (a FieldsKey)."""
 
     def __len__(self) -> int:
         return len(self._records)
@@ -151,7 +180,9 @@ class Collection:
             if problems:
                 raise UnstorableError(problems)
         self._owner._remember(self, key, held)
-        self._store(key, record)
+        # the fields an update changed, if it removed none: indexes that read none of them stay
+        changed = fresh.keys() if held is not None and held.keys() <= record.keys() else None
+        self._store(key, record, changed)
         return record
 
     def delete(self, record_id: object) -> Record | None:
@@ -162,10 +193,14 @@ class Collection:
             self._unstore(key)
         return old
 
-    def _store(self, key: str, record: Record) -> None:
+    def _store(self, key: str, record: Record, changed: Set[str] | None = None) -> None:
         held = self._records.pop(key, None)  # a rewritten record goes last, as on the disk
         self._records[key] = record
         for name, key_fn in self.spec.indexes.items():
+            if changed is not None and held is not None:
+                reads = self._reads[name]
+                if reads is not None and reads.isdisjoint(changed):
+                    continue
             index_key = key_fn(record)
             if held is not None:
                 old_key = key_fn(held)

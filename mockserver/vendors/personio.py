@@ -25,7 +25,7 @@ from mockserver.core.records import from_openapi, schema_of, typed
 from mockserver.core.renders import Rendering
 from mockserver.core.rules import Provenance, RuleRegistry, doc
 from mockserver.core.spec import SPECS_DIR, load_spec
-from mockserver.core.store import CollectionSpec, Record, VendorState
+from mockserver.core.store import CollectionSpec, FieldsKey, Record, VendorState
 from mockserver.core.values import NO_BODY, Incoming, Reply
 from mockserver.core.vendor import Sample, Vendor, token_schema
 from mockserver.core.violations import Code, Violation
@@ -330,9 +330,9 @@ class Personio(Vendor):
         ),
         "projects": CollectionSpec(
             indexes={
-                "name": lambda r: normalized(r.get("name")),
-                "code": lambda r: normalized(r.get("project_code")),
-                "parent": lambda r: (r.get("parent_project") or {}).get("id"),
+                "name": FieldsKey(normalized, "name"),
+                "code": FieldsKey(normalized, "project_code"),
+                "parent": FieldsKey(lambda parent: (parent or {}).get("id"), "parent_project"),
             },
             record_schema=from_openapi(_SPEC, {"$ref": PROJECT}, required=("id",)),
         ),

@@ -25,7 +25,7 @@ from mockserver.core.records import from_openapi, schema_of, typed
 from mockserver.core.renders import Rendering
 from mockserver.core.rules import Provenance, RuleRegistry, decision, doc
 from mockserver.core.spec import SPECS_DIR, load_spec
-from mockserver.core.store import CollectionSpec, Record, VendorState
+from mockserver.core.store import CollectionSpec, FieldsKey, Record, VendorState, value_of
 from mockserver.core.values import Incoming, Reply
 from mockserver.core.vendor import Sample, Vendor, token_schema
 from mockserver.core.violations import Code, Violation
@@ -377,7 +377,7 @@ class Ruddr(Vendor):
     collections: ClassVar[Mapping[str, CollectionSpec]] = {
         "tokens": CollectionSpec(id_field="token", record_schema=token_schema()),
         "projects": CollectionSpec(
-            indexes={"key": lambda r: normalized(r.get("key")), "client": lambda r: r.get("clientId")},
+            indexes={"key": FieldsKey(normalized, "key"), "client": value_of("clientId")},
             record_schema=_PROJECT,
         ),
         "clients": CollectionSpec(

@@ -23,7 +23,7 @@ from mockserver.core.records import from_openapi, schema_of, typed
 from mockserver.core.renders import Rendering
 from mockserver.core.rules import Provenance, RuleRegistry, decision, doc, inferred
 from mockserver.core.spec import SPECS_DIR, load_spec
-from mockserver.core.store import CollectionSpec, Record, VendorState
+from mockserver.core.store import CollectionSpec, Record, VendorState, value_of
 from mockserver.core.values import Identity, Incoming, Reply
 from mockserver.core.vendor import Sample, Vendor, token_schema
 from mockserver.core.violations import Code, Phase, Violation
@@ -439,7 +439,7 @@ class Wethod(Vendor):
             record_schema=schema_of(("slug",), slug=typed("string"), name=typed("string", "null")),
         ),
         "projects": CollectionSpec(
-            indexes={"pm": lambda r: r.get("pm_id"), "account": lambda r: r.get("account_id")},
+            indexes={"pm": value_of("pm_id"), "account": value_of("account_id")},
             record_schema=_PROJECT,
         ),
         "people": CollectionSpec(record_schema=_named(email=typed("string", "null"))),

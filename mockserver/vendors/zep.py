@@ -24,7 +24,7 @@ from mockserver.core.records import from_openapi, schema_of, typed
 from mockserver.core.renders import Rendering
 from mockserver.core.rules import Provenance, RuleRegistry, doc
 from mockserver.core.spec import SPECS_DIR, load_spec
-from mockserver.core.store import CollectionSpec, Record, VendorState
+from mockserver.core.store import CollectionSpec, FieldsKey, Record, VendorState
 from mockserver.core.values import Incoming, Reply
 from mockserver.core.vendor import Sample, Vendor, token_schema
 from mockserver.core.violations import Code, Violation
@@ -434,9 +434,7 @@ class Zep(Vendor):
     )
     collections: ClassVar[Mapping[str, CollectionSpec]] = {
         "tokens": CollectionSpec(id_field="token", record_schema=token_schema()),
-        "projects": CollectionSpec(
-            indexes={"name": lambda r: normalized(r.get("name"))}, record_schema=_PROJECT
-        ),
+        "projects": CollectionSpec(indexes={"name": FieldsKey(normalized, "name")}, record_schema=_PROJECT),
         "departments": CollectionSpec(record_schema=_referenced("name")),
         "customers": CollectionSpec(record_schema=_referenced("name")),
         "customer_contacts": CollectionSpec(

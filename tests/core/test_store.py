@@ -16,11 +16,13 @@ from mockserver.core.faults import Fault
 from mockserver.core.persistence import PersistenceError, SqlitePersistence, _hint
 from mockserver.core.store import (
     CollectionSpec,
+    FieldsKey,
     StateError,
     StorageError,
     Store,
     UnstorableError,
     VendorState,
+    value_of,
 )
 
 SPECS = {
@@ -511,3 +513,41 @@ def test_GEN_13_a_saved_record_changed_outside_mockserver_is_named(
     assert "another" not in str(caught.value)  # not blamed on another version or server
     persistence.close()
     durable.store = Store(SPECS, FIXTURES)
+
+
+def test_GEN_3_an_index_read_from_fields_follows_updates_that_change_keep_or_drop_them() -> None:
+    spec = CollectionSpec(
+        indexes={
+            "name": FieldsKey(lambda name: str(name or "").lower() or None, "name"),
+            "pair": FieldsKey(lambda a, b: (a, b), "a", "b"),
+            "owner": value_of("owner"),
+        }
+    )
+    state = VendorState({"things": spec}, {"things": {"1": {"id": 1, "name": "Alpha", "a": 1, "b": 2}}})
+    things = state["things"]
+    found = things.find
+
+    def thing() -> dict[str, Any]:
+        record = things.get(1)
+        assert record is not None
+        return record
+
+    with state.transaction():
+        things.put({**thing(), "note": "other fields only"})  # no index read changes
+    assert (
+        found("name", "alpha") == {"1"} and found("pair", (1, 2)) == {"1"} and found("owner", None) == set()
+    )
+    with state.transaction():
+        things.put({**thing(), "name": "Beta", "b": 3, "owner": "x"})
+    assert found("name", "alpha") == set() and found("name", "beta") == {"1"}
+    assert found("pair", (1, 2)) == set() and found("pair", (1, 3)) == {"1"} and found("owner", "x") == {"1"}
+    without = {k: v for k, v in thing().items() if k not in ("name", "owner")}
+    with state.transaction():
+        things.put({**without, "added": True})  # fields dropped while another is added
+    assert found("name", "beta") == set() and found("owner", "x") == set() and found("pair", (1, 3)) == {"1"}
+
+    def rename_then_fail(_: VendorState) -> None:
+        things.put({**thing(), "name": "Gamma"})
+
+    rejected(state, rename_then_fail)
+    assert found("name", "gamma") == set() and found("name", None) == set()
