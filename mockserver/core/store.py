@@ -36,6 +36,12 @@ Record = dict[str, Any]
 Document = dict[str, dict[str, Record]]
 """A vendor's whole state: collection name -> record id (``str``) -> record."""
 KeyFn = Callable[[Record], Any]
+"""Derives an index key from a record; ``None`` means "not indexed"."""
+Probe = Callable[["VendorState", int], list[str]]
+"""What a vendor finds wrong rendering every record of a candidate state (at most ``limit``
+problems): the vendor's side of "a record the store accepts can be read" (``Vendor.render_problems``)."""
+MAX_PROBLEMS = 100
+"""A rejected document lists at most this many problems, and checking stops there (as GEN-5)."""
 
 
 class FieldsKey:
@@ -61,14 +67,6 @@ def value_of(name: str) -> FieldsKey:
 
 def _itself(value: Any) -> Any:
     return value
-
-
-"""Derives an index key from a record; ``None`` means "not indexed"."""
-Probe = Callable[["VendorState", int], list[str]]
-"""What a vendor finds wrong rendering every record of a candidate state (at most ``limit``
-problems): the vendor's side of "a record the store accepts can be read" (``Vendor.render_problems``)."""
-MAX_PROBLEMS = 100
-"""A rejected document lists at most this many problems, and checking stops there (as GEN-5)."""
 
 
 @dataclass(frozen=True)
