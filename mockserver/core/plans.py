@@ -192,7 +192,8 @@ class Context:
         """The change rules see. A body that is no object is ``{}`` here: permission rules run
         before the schema, which reports it."""
         if body is None:
-            body = self.body if isinstance(self.body, Mapping) else {}
+            whole = self.body
+            body = whole if type(whole) is dict or isinstance(whole, Mapping) else {}
         return Change(
             operation=self.operation,
             state=self.state,
