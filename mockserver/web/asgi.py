@@ -30,7 +30,6 @@ from mockserver.core.violations import Code, Violation
 from mockserver.web.admin import AdminCall, admin_answer
 from mockserver.web.dashboard import is_dashboard, serve_dashboard
 from mockserver.web.faults import FAULT_HEADER, SERVER_SEND, carry_out
-from mockserver.web.offload import OFFLOAD_BYTES
 from mockserver.web.responses import encoded
 from mockserver.web.runtime import Runtime
 
@@ -220,7 +219,7 @@ class MockASGI:
             with session.lock:
                 return handle(vendor, op.operation_id, incoming, state, rt.clock.now(), rt.config.strict)
 
-        if len(body) <= OFFLOAD_BYTES:  # the usual call: no hand-off to pay for
+        if rt.offload.inline(len(body)):  # the usual call: not even a coroutine to pay for
             return call.outcome(run())
         return call.outcome(await rt.offload.run(len(body), run))
 

@@ -23,8 +23,13 @@ class Offloader:
     def __init__(self) -> None:
         self._one_at_a_time = threading.Lock()
 
+    @staticmethod
+    def inline(body_size: int) -> bool:
+        """Whether work on a body this large stays on the loop (a caller can then skip ``run``)."""
+        return body_size <= OFFLOAD_BYTES
+
     async def run(self, body_size: int, work: Callable[[], T]) -> T:
-        if body_size <= OFFLOAD_BYTES:
+        if self.inline(body_size):
             return work()
 
         def serialised() -> T:
