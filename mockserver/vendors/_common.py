@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import random
 import uuid
 from datetime import datetime
 from typing import Any
 
 _IDS = random.Random()
-"""Seeded once from the system: ``uuid.uuid4`` asks the kernel for 16 bytes on every call, a
-system call that costs more than the rest of a rejected call's envelope. An id here only has to
-be unique, not secret."""
+"""Seeded once from the system (again in a forked child, which would repeat its parent's ids):
+``uuid.uuid4`` asks the kernel for 16 bytes on every call, a system call that costs more than the
+rest of a rejected call's envelope. An id here only has to be unique, not secret."""
+os.register_at_fork(after_in_child=_IDS.seed)
 
 
 def random_uuid() -> str:
