@@ -188,6 +188,7 @@ def _tasks() -> dict[str, Task]:
                 "basis": str(r.basis),  # GEN-12: what the rule rests on, and the page or the why
                 "source": r.source,
                 "urls": list(r.provenance.urls),
+                "body_fields": sorted(r.when),
             }
             for registry in registries
             for r in registry

@@ -207,6 +207,14 @@ def test_rules_report_catalog_and_fire_counts(api: Api) -> None:
     assert fired() == before + 1
 
 
+def test_GEN_6_rules_say_which_body_fields_make_them_run(api: Api) -> None:
+    rules = {r["id"]: r for r in api.admin("GET", "/rules").json()["rules"]}
+    assert rules["PER-6"]["body_fields"] == ["cost_center"]
+    assert rules["PER-7"]["body_fields"] == ["end", "start"]
+    assert rules["WET-1"]["body_fields"] == []  # the tenant headers: every call
+    assert rules["GEN-4"]["body_fields"] == []  # a mechanism
+
+
 def test_GEN_12_rules_report_their_basis_and_source(api: Api) -> None:
     body = api.admin("GET", "/rules").json()
     schema = load_spec(ADMIN_SPEC)["paths"]["/rules"]["get"]["responses"]["200"]["content"]
