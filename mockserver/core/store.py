@@ -49,14 +49,17 @@ class FieldsKey:
     an update that leaves those fields as they were keeps the record's key, which is then not
     computed again. ``key`` gets the fields' values (``None`` for an absent one), in order."""
 
-    __slots__ = ("fields", "key", "names")
+    __slots__ = ("_one", "fields", "key", "names")
 
     def __init__(self, key: Callable[..., Any], *names: str) -> None:
         self.key = key
         self.names = names
         self.fields = frozenset(names)
+        self._one = names[0] if len(names) == 1 else None
 
     def __call__(self, record: Record) -> Any:
+        if self._one is not None:  # the usual index; every store and every record loaded
+            return self.key(record.get(self._one))
         return self.key(*[record.get(name) for name in self.names])
 
 
