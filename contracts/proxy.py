@@ -124,6 +124,8 @@ class ValidationProxy:
         self.journal = Journal(config.journal_size)
         self._transport = transport
         self._client: httpx.AsyncClient | None = None
+        self._calls: dict[httpx.AsyncClient, int] = {}
+        """Calls under way per client: a retired client is closed when its last one ends."""
         self.app = Router(
             routes=[
                 Route("/__admin/health", self._health, methods=["GET"]),
@@ -262,8 +264,21 @@ class ValidationProxy:
     async def _call(self, request: Request, target: str, body: bytes) -> tuple[Reply, list[Violation]]:
         """Forward; the answer (or the vendor's 502/504) and where the answer breaks the spec."""
         method = request.method
-        where = f"{method} {target.split('?', 1)[0]}"
         client = self._http()
+        self._calls[client] = self._calls.get(client, 0) + 1
+        try:
+            return await self._exchange(client, method, target, body, request)
+        finally:
+            self._calls[client] -= 1
+            if not self._calls[client]:
+                del self._calls[client]
+                if client is not self._client:
+                    await client.aclose()
+
+    async def _exchange(
+        self, client: httpx.AsyncClient, method: str, target: str, body: bytes, request: Request
+    ) -> tuple[Reply, list[Violation]]:
+        where = f"{method} {target.split('?', 1)[0]}"
         sent = client.build_request(
             method, self.upstream + target, headers=_forwarded(request.headers.raw), content=body or None
         )
@@ -302,6 +317,13 @@ class ValidationProxy:
             if route.operation is not None
             else []  # a request on no route: that is the request's violation
         )
+        framing = _framing_problem(answer)
+        if framing is not None:
+            # The declared body's bytes wait where the next answer on this connection would be
+            # read: no later call may use the client's pooled connections. It is closed once the
+            # calls under way on it end; the next call starts a new one.
+            self._client = None
+            found.append(Violation(answer.status_code, Code.INVALID, framing, location="response"))
         headers = tuple((k, v) for k, v in _kept(answer.headers.raw) if k.lower() not in _NOT_RETURNED_RAW)
         return Reply(answer.status_code, _Raw(content, headers)), found
 
@@ -328,6 +350,9 @@ class ValidationProxy:
         if self._client is not None:
             await self._client.aclose()
             self._client = None
+        for retired in list(self._calls):
+            await retired.aclose()
+        self._calls.clear()
 
 
 @dataclass(frozen=True)
@@ -413,6 +438,26 @@ def _unsendable(answer: httpx.Response) -> str | None:
         if _CONTROL.search(value):
             return f"with a control character in its {name.decode('latin-1')} header"
     return None
+
+
+def _framing_problem(answer: httpx.Response) -> str | None:
+    """A 204 that declares a body: RFC 9110 8.6 and RFC 9112 6.1 forbid Content-Length and
+    Transfer-Encoding on it. The answer ends at its head, so the bytes of that body stay in the
+    connection as the start of the next answer read there."""
+    if answer.status_code != 204:
+        return None
+    declared = [
+        f"{name}: {answer.headers[name]}"
+        for name in ("content-length", "transfer-encoding")
+        if name in answer.headers
+    ]
+    if not declared or declared == ["content-length: 0"]:
+        return None
+    return (
+        f"A 204 answer declares a body ({', '.join(declared)}), which RFC 9110 forbids: a 204 ends "
+        "at its head. The proxy passed on the 204 without a body and closed the connection, whose "
+        "next answer would have started with those bytes."
+    )
 
 
 async def _read_capped(answer: httpx.Response, limit: int) -> bytes:

@@ -9,6 +9,7 @@ Starlette upstream proves response validation.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gzip
 import json
 import signal
@@ -441,3 +442,66 @@ def test_an_upstream_answer_that_is_not_strict_json_is_a_response_violation() ->
         "Not strict JSON (GEN-13): x: nan is not a finite number",
         "Not strict JSON (GEN-13): y: inf is not a finite number",
     ]
+
+
+@pytest.mark.parametrize("declared", [b"Content-Length: 5", b"Transfer-Encoding: chunked"])
+def test_a_204_that_declares_a_body_harms_no_later_call(declared: bytes) -> None:
+    """Found by a hostile upstream: a 204 ends at its head, so the body it declares stayed in the
+    pooled connection, and the next call, another client's, got a 502 for 'helloHTTP/1.1 200 OK'."""
+    stray = b"5\r\nhello\r\n0\r\n\r\n" if b"chunked" in declared else b"hello"
+    vendor = VENDORS["personio"]
+    answers, connections = 0, []
+
+    async def upstream(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal answers
+        connections.append((writer, asyncio.current_task()))
+        with contextlib.suppress(asyncio.IncompleteReadError, ConnectionError):
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = next(
+                    (
+                        int(line[15:])
+                        for line in head.split(b"\r\n")
+                        if line.lower().startswith(b"content-length:")
+                    ),
+                    0,
+                )
+                await reader.readexactly(length)
+                answers += 1
+                if answers == 1:
+                    writer.write(b"HTTP/1.1 204 No Content\r\n" + declared + b"\r\n\r\n" + stray)
+                else:
+                    body = b'{"success": true, "data": []}'
+                    writer.write(
+                        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                        + b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+                    )
+                await writer.drain()
+
+    async def scenario() -> tuple[httpx.Response, httpx.Response, list[dict[str, Any]]]:
+        server = await asyncio.start_server(upstream, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        proxy = create_proxy(ProxyConfig(vendor="personio", upstream=f"http://127.0.0.1:{port}"))
+        try:
+            async with httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=proxy), base_url="http://proxy"
+            ) as c:
+                first = await c.patch(
+                    "/personio/v2/projects/1001", json={"description": "x"}, headers=headers(vendor, "a")
+                )
+                second = await c.get("/personio/v2/projects", headers=headers(vendor, "b"))
+        finally:
+            await proxy.aclose()
+            server.close()
+            for writer, task in connections:
+                writer.close()
+                if task is not None:
+                    await task  # sees the end of its stream and returns
+        return first, second, proxy.journal.entries()
+
+    first, second, entries = asyncio.run(scenario())
+    assert first.status_code == 204 and first.content == b""
+    assert second.status_code == 200 and second.json() == {"success": True, "data": []}
+    (framing,) = entries[0]["response_violations"]
+    assert framing["message"].startswith(f"A 204 answer declares a body ({declared.decode().lower()})")
+    assert not [v for v in entries[1]["response_violations"] if "204" in v["message"]]
