@@ -1,4 +1,5 @@
-"""``scripts/fuzz`` and ``scripts/soak`` still work: tiny, bounded runs of the real programs.
+"""``scripts/fuzz`` and ``scripts/soak`` still work: tiny, bounded runs of the real programs. The
+bootstrap picks its interpreter as the README says.
 
 The long runs (10,000 requests per vendor, 100,000 requests) stay out of the default test run;
 README "Reliability" has their figures.
@@ -7,6 +8,7 @@ README "Reliability" has their figures.
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -107,3 +109,47 @@ def test_prism_proxy_sees_no_response_violation_for_one_vendor(tmp_path: Path) -
     assert personio["response_violations"] == [] and personio["faults_not_served"] == []
     assert personio["request_violations"]  # scenarios that send invalid input on purpose
     assert "no response violation" in done.stdout
+
+
+def pick_python(tmp_path: Path, interpreters: dict[str, int], python: str | None = None) -> str:
+    """The interpreter the bootstrap would make .venv with, on a PATH of fake interpreters, each
+    answering the bootstrap's probe with its exit status: 0 a 3.11+ with libpython linked in, 3 a
+    3.11+ that loads it from a shared library, 1 too old. Keys are ``dir/name``."""
+    dirs: list[Path] = []
+    for place, status in interpreters.items():
+        path = tmp_path / place
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"#!/bin/sh\nexit {status}\n")
+        path.chmod(0o755)
+        if path.parent not in dirs:
+            dirs.append(path.parent)
+    tools = tmp_path / "tools"  # what the bootstrap runs before it picks, and no real python
+    tools.mkdir(exist_ok=True)
+    if not (tools / "dirname").exists():
+        (tools / "dirname").symlink_to(shutil.which("dirname") or "/usr/bin/dirname")
+    env = {"PATH": ":".join(map(str, [*dirs, tools])), "BOOTSTRAP_PICK_PYTHON": "1"}
+    if python is not None:
+        env["PYTHON"] = python
+    script = f"source {ROOT / 'scripts' / '_bootstrap.sh'}"
+    done = subprocess.run(
+        [shutil.which("bash") or "/bin/bash", "-c", script],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    return done.stdout.strip()
+
+
+def test_bootstrap_prefers_an_interpreter_with_libpython_linked_in(tmp_path: Path) -> None:
+    """pyenv's default build loads libpython from a shared library and ran the mock about 13%
+    slower than Debian's /usr/bin/python3.11 (README, Performance); it comes first on PATH."""
+    fakes = {"shims/python3.13": 1, "shims/python3.11": 3, "usr/python3.12": 3, "usr/python3.11": 0}
+    assert pick_python(tmp_path, fakes) == str(tmp_path / "usr/python3.11")
+    shared_only = {"shims/python3.13": 1, "shims/python3.11": 3, "usr/python3.12": 3}
+    assert pick_python(tmp_path / "b", shared_only) == str(tmp_path / "b/usr/python3.12")
+    chosen = str(tmp_path / "shims/python3.11")  # PYTHON wins when it is 3.11 or newer
+    assert pick_python(tmp_path, fakes, python=chosen) == chosen
+    too_old = str(tmp_path / "shims/python3.13")
+    assert pick_python(tmp_path, fakes, python=too_old) == str(tmp_path / "usr/python3.11")
