@@ -69,6 +69,8 @@ def _loads(text: object, place: str) -> Record:
         record = json.loads(text)
     except ValueError as exc:
         raise ValueError(f"{place} is not JSON ({exc}); {_TAMPERED}") from None
+    except RecursionError:
+        raise ValueError(f"{place} is nested too deeply to read; {_TAMPERED}") from None
     if not isinstance(record, dict):
         raise ValueError(f"{place} is not a JSON object; {_TAMPERED}")
     if not is_strict_json(record):

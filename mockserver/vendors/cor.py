@@ -13,7 +13,6 @@ references and ``YYYY-MM-DD`` dates; :meth:`Cor.render` shapes the response (COR
 
 from __future__ import annotations
 
-import binascii
 import hmac
 import uuid
 from base64 import b64decode
@@ -494,7 +493,7 @@ def _basic_credentials(header: str | None) -> tuple[str | None, str | None]:
         return None, None
     try:
         decoded = b64decode(encoded.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
+    except ValueError:  # binascii.Error, bad UTF-8, and a str with a non-ASCII character
         return None, None
     key, sep, secret = decoded.partition(":")
     return (key, secret) if sep else (None, None)

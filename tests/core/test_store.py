@@ -495,6 +495,7 @@ def test_GEN_13_nothing_is_stored_that_cannot_be_sent_back_as_json(backend: Back
         (b'{"id": 3, "name": "\xff"}', r"acme projects\['3'\] is stored as bytes \(a BLOB\), not JSON text"),
         ("[3]", r"acme projects\['3'\] is not a JSON object"),
         ("{", r"acme projects\['3'\] is not JSON \(Expecting property name"),
+        ("[" * 100_000, r"acme projects\['3'\] is nested too deeply to read"),
     ],
 )
 def test_GEN_13_a_saved_record_changed_outside_mockserver_is_named(

@@ -720,6 +720,16 @@ def test_GEN_8_COR_1_cor_wrong_credentials_are_401_in_cor_envelope(api: Api, hea
     assert r.json() == {"error": "Unauthorized", "message": "Invalid API key or client secret"}
 
 
+def test_GEN_8_COR_1_cor_credentials_with_a_non_ascii_byte_are_401(api: Api) -> None:
+    """Found by a hostile probe: b64decode refuses a str with a non-ASCII character by a
+    ValueError that is not a binascii.Error, and the token call was a 500."""
+    headers = [(b"authorization", "Basic Y29yé".encode("latin-1")), (b"x-mock-session", api.session.encode())]
+    with api.unchanged(V):
+        r = api.client.request("POST", "/cor" + TOKEN_PATH, headers=headers)
+    assert r.status_code == 401
+    assert r.json() == {"error": "Unauthorized", "message": "Invalid API key or client secret"}
+
+
 @pytest.mark.parametrize("path", ["/v1/oauth/token?grant_type=password", "/v1/oauth/token"])
 def test_GEN_8_COR_1_cor_token_needs_the_client_credentials_grant(api: Api, path: str) -> None:
     r = cor_token(api, basic("cor-api-key", "cor-client-secret"), path)

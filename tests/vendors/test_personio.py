@@ -309,7 +309,9 @@ def test_PER_14_cursors_are_opaque_and_an_invalid_one_is_422(api: Api) -> None:
     cursor = first["_meta"]["links"]["next"]["href"].rsplit("cursor=", 1)[1]
     assert not cursor.isdigit()
     tampered = base64.urlsafe_b64encode(b'{"id":"1001","q":"0000000000000000"}').decode()
-    for bad in ("zzz", "2", tampered, cursor[:-2]):
+    nested = base64.urlsafe_b64encode(b"[" * 5000).decode()  # was a RecursionError, a 500
+    short_nested = base64.urlsafe_b64encode(b"[" * 150).decode()  # within the length cap
+    for bad in ("zzz", "2", tampered, cursor[:-2], nested, short_nested, "é" * 10):
         r = api.call(V, "GET", f"/v2/projects?status=ACTIVE&limit=1&cursor={bad}")
         assert r.status_code == 422, (bad, r.text)
         (error,) = r.json()["errors"]
