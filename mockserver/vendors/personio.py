@@ -630,6 +630,17 @@ _CURSOR_MAX = 256
 """Characters: a cursor holds an id and a 16-digit digest of the filters."""
 
 
+def _decoded_cursor(raw: str) -> Any:
+    """What a cursor holds, or None. One longer than any handed out is not decoded: json.loads
+    of a deeply nested one raised RecursionError, a 500 (found by a hostile probe)."""
+    if len(raw) > _CURSOR_MAX:
+        return None
+    try:
+        return json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
+    except ValueError:  # binascii.Error and JSONDecodeError (and bad UTF-8) are ValueErrors
+        return None
+
+
 def _digest(scope: Mapping[str, Any]) -> str:
     return hashlib.sha256(json.dumps(scope, sort_keys=True).encode()).hexdigest()[:16]
 
@@ -652,14 +663,7 @@ def _read_cursor(ctx: Context, scope: Mapping[str, Any], valid: Callable[[str], 
     raw = ctx.incoming.query.get("cursor")
     if raw is None or raw == "":
         return None
-    decoded = None
-    # The cursors handed out are under 100 characters; a longer one is not decoded (json.loads
-    # of a deeply nested one raised RecursionError, a 500: found by a hostile probe).
-    if len(str(raw)) <= _CURSOR_MAX:
-        try:
-            decoded = json.loads(base64.urlsafe_b64decode(str(raw) + "=" * (-len(str(raw)) % 4)))
-        except ValueError:  # binascii.Error and JSONDecodeError (and bad UTF-8) are ValueErrors
-            pass
+    decoded = _decoded_cursor(str(raw))
     position = decoded.get("id") if isinstance(decoded, dict) else None
     if not (isinstance(position, str) and valid(position) and decoded.get("q") == _digest(scope)):
         message = "The cursor was not handed out by this list for these filters."
