@@ -557,11 +557,13 @@ class Personio(Vendor):
 
     def remove_members(self, ctx: Context, project: Record) -> Reply:
         self._check_members_call(ctx, project, managing=True)
-        wanted = _as_set(ctx.incoming.query.get("person_id"))
+        sent = ctx.incoming.query.get("person_id")
+        everyone = sent is None  # only an absent person_id means all: the spec refuses an empty one
+        wanted = _as_set(sent)
         members = ctx.state["members"]
         for member_id in list(members.find("project", project["id"])):
             record = members.get(member_id)
-            if record is not None and (not wanted or record["person_id"] in wanted):
+            if record is not None and (everyone or record["person_id"] in wanted):
                 members.delete(member_id)
         return Reply(204, NO_BODY)
 

@@ -206,6 +206,18 @@ def test_PER_14_create_read_list_and_members(api: Api) -> None:
     assert api.call(V, "GET", f"/v2/projects/{new_id}/members").json()["_data"] == []
 
 
+@pytest.mark.parametrize("sent", ["person_id=", "person_id=,,", "person_id=501,,502"])
+def test_PER_14_removing_members_with_an_empty_person_id_is_422_and_removes_none(api: Api, sent: str) -> None:
+    """Found by a hostile probe: an empty person_id read as no ids, which meant "all", and removed
+    every member; only an absent person_id means all (the spec's description)."""
+    with api.unchanged(V):
+        r = api.call(V, "DELETE", f"/v2/projects/1001/members?{sent}")
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["detail"] == "Invalid value for field: person_id. The value is not valid."
+    assert api.call(V, "DELETE", "/v2/projects/1001/members").status_code == 204  # absent: all
+    assert api.call(V, "GET", "/v2/projects/1001/members").json()["_data"] == []
+
+
 def test_PER_14_create_answers_201_with_the_new_id_only(api: Api) -> None:
     created = api.call(V, "POST", "/v2/projects", json={"name": "Id Only", "status": "ACTIVE"})
     assert created.status_code == 201
