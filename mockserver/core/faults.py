@@ -68,6 +68,9 @@ _SERVER_HEADERS = frozenset(
 )
 """Headers that frame the answer or manage the connection: the server's to set (RFC 9110 7.6.1);
 a fault that changed them would break the framing of every later answer on the connection."""
+_STAMPED = frozenset({"date", "server"})
+"""Headers the server puts on every answer (uvicorn's defaults): a fault's own would be a second
+one beside them, not a replacement."""
 _NO_CONTENT = (204, 304)
 """Statuses that end at the headers: a client reads no body after them."""
 _METHOD = re.compile(r"^[A-Za-z]+$")
@@ -285,6 +288,12 @@ def _headers_problem(headers: Any) -> FaultError | None:
                 "headers",
                 f"headers: {name} is the server's to set (it frames the answer or manages the"
                 " connection); use action 'truncate' for a cut body, 'reset' for a dropped connection",
+            )
+        if name.lower() in _STAMPED:
+            return FaultError(
+                "headers",
+                f"headers: {name} is set by the server on every answer; a fault's would be sent"
+                " beside it as a second one, not instead of it",
             )
         if not isinstance(value, str):
             return FaultError(

@@ -24,6 +24,13 @@ from mockserver.core.violations import Code
 
 
 # -- Fault ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize("name", ["Date", "server"])
+def test_GEN_9_headers_the_server_stamps_on_every_answer_are_refused(name: str) -> None:
+    """Found by a hostile probe: the faulted answer carried two Date (or Server) headers."""
+    with pytest.raises(ValueError, match=re.escape(f"headers: {name} is set by the server on every answer")):
+        Fault(status=429, headers={name: "x"})
+
+
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
