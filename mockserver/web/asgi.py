@@ -12,7 +12,7 @@ import re
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote, unquote_to_bytes
 
 from starlette.exceptions import HTTPException
 from starlette.types import Message, Receive, Scope, Send
@@ -109,7 +109,7 @@ class MockASGI:
         path, session_name, link_prefix, raw_path = _session_in_path(scope["path"], raw_path)
         path = self.alias(path)
         headers = _headers(scope)
-        session_name = session_name or _get(headers, SESSION_HEADER)
+        session_name = session_name or _header_session(headers)
         if path.startswith(ADMIN_PREFIX) and not self.rt.admin_allowed(path, _get(headers, "authorization")):
             refusal = {"status": 401, "message": "The admin API needs 'Authorization: Bearer <admin token>'."}
             await _send(send, Reply(401, refusal, {"WWW-Authenticate": "Bearer"}), scope["method"])
@@ -557,9 +557,25 @@ def _session_in_path(path: str, raw_path: bytes) -> tuple[str, str | None, str, 
     if not raw_path.startswith(prefix):  # also /__sess%69on/: no client writes that
         return path, None, "", raw_path
     raw_name, _, raw_rest = raw_path[len(prefix) :].partition(b"/")
-    name = unquote(raw_name.decode("latin-1"))
+    name = _name_text(unquote_to_bytes(raw_name))
     rest = b"/" + raw_rest
     return unquote(rest.decode("latin-1")), name or None, (prefix + raw_name).decode("latin-1"), rest
+
+
+def _header_session(headers: dict[str, str]) -> str | None:
+    name: str | None = _get(headers, SESSION_HEADER)
+    if name is None or name.isascii():
+        return name
+    return _name_text(name.encode("latin-1"))  # the server decoded the header's bytes as Latin-1
+
+
+def _name_text(raw: bytes) -> str:
+    """A session name from its bytes, the same from the header and the path: UTF-8, or Latin-1
+    when it is not UTF-8 (each byte a character, so two names never fall into one)."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
 
 
 async def _read_body(receive: Receive, limit: int, declared: str | None) -> bytes:

@@ -95,6 +95,28 @@ def test_a_session_named_in_the_path_is_decoded_once(api: Api, segment: str, nam
     assert f"/__session/{segment}/personio/v2/projects?" in listed.json()["_meta"]["links"]["next"]["href"]
 
 
+@pytest.mark.parametrize(
+    ("segment", "sent", "name"),
+    [("caf%C3%A9", "café".encode(), "café"), ("%FF", b"\xff", "\u00ff"), ("%FE", b"\xfe", "\u00fe")],
+)
+def test_a_session_name_is_the_same_session_in_the_header_and_in_the_path(
+    api: Api, segment: str, sent: bytes, name: str
+) -> None:
+    """Found by a hostile probe: the header was read as Latin-1 (café became cafÃ©) and the path
+    as UTF-8 with replacement (%FF and %FE both became U+FFFD): a dashboard's copied curl line
+    reached another session. Both read UTF-8, and bytes that are not UTF-8 as Latin-1."""
+    auth = (b"authorization", b"Bearer test-token")
+    own = api.session.encode()  # the app is the module's: another test may have used the name
+    r = api.client.patch(
+        "/personio/v2/projects/1001", json=RENAME, headers=[auth, (b"x-mock-session", own + sent)]
+    )
+    assert r.status_code == 204, r.text
+    (entry,) = api.client.get(f"/__session/{api.session}{segment}/__admin/requests").json()["requests"]
+    assert entry["session"] == api.session + name
+    listed = api.client.get("/__admin/sessions").json()["sessions"]
+    assert [s["name"] for s in listed].count(api.session + name) == 1
+
+
 def test_reset_restores_fixtures_and_clears_the_journal(api: Api) -> None:
     api.call(V, "PATCH", "/v2/projects/1001", json=RENAME)
     assert api.admin("POST", "/reset").status_code == 200
