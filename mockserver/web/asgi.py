@@ -157,9 +157,7 @@ class MockASGI:
         relative = path[len(vendor.prefix) :]
         fault_header = _get(headers, FAULT_HEADER)
         if fault_header is not None or call.session.faults.active:
-            answered = await self._fault(
-                vendor, call, scope, receive, send, path, relative, headers, fault_header
-            )
+            answered = await self._fault(vendor, call, scope, send, path, relative, headers, fault_header)
             if answered:
                 return
         status, raw_headers, sent = await self._answer(vendor, call, scope, send, path, relative, headers)
@@ -228,7 +226,6 @@ class MockASGI:
         vendor: Vendor,
         call: Call,
         scope: Scope,
-        receive: Receive,
         send: Send,
         path: str,
         relative: str,
@@ -256,7 +253,6 @@ class MockASGI:
                 path=relative,
                 now=self.rt.clock.now(),
                 scope=scope,
-                receive=receive,
                 send=send,
                 handle=run_handler,
             )

@@ -6,8 +6,11 @@ requests, as a client under test would.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import logging
 import re
+import socket
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -355,6 +358,41 @@ def test_truncate_sends_part_of_the_body_after_the_write(
     assert after.json()["data"]["name"] == "Stored anyway"  # the handler ran; only the answer was cut
     entry = httpx.get(f"{live_server.url}/__admin/requests", headers=headers).json()["requests"][0]
     assert entry["status"] == 200 and entry["fault"]["action"] == "truncate"
+    assert server_log == []
+
+
+@pytest.mark.parametrize("action", ["reset", "truncate"])
+def test_a_fault_that_drops_a_connection_with_a_pipelined_request_behind_it(
+    live_server: LiveServer, server_log: list[logging.LogRecord], action: str
+) -> None:
+    """Found by a hostile probe: uvicorn marked only the pipelined request disconnected, so it
+    answered the faulted one a 500 on the closed connection (a RuntimeError in a task nobody
+    awaited) or logged it unfinished, and its journal entry came 2 s late."""
+    session = f"pipelined-{action}"
+    body = b'{"name": "Pipelined"}'
+    head = f"Host: x\r\nAuthorization: Bearer test-token\r\nX-Mock-Session: {session}\r\n"
+    faulted = f"PATCH /zep/api/v1/projects/123 HTTP/1.1\r\n{head}X-Mock-Fault: {action}\r\n"
+    faulted += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    behind = f"GET /zep/api/v1/projects/123 HTTP/1.1\r\n{head}Connection: close\r\n\r\n"
+    asyncio_log = logging.getLogger("asyncio")
+    handler = logging.Handler(logging.WARNING)
+    handler.emit = server_log.append  # type: ignore[method-assign]
+    asyncio_log.addHandler(handler)
+    try:
+        port = int(live_server.url.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+            sock.sendall(faulted.encode() + body + behind.encode())
+            with contextlib.suppress(ConnectionError):
+                while sock.recv(65536):
+                    pass
+        admin = {"X-Mock-Session": session}
+        journal = httpx.get(f"{live_server.url}/__admin/requests", headers=admin, timeout=1).json()[
+            "requests"
+        ]
+        gc.collect()  # an unretrieved task exception is logged when the task is collected
+    finally:
+        asyncio_log.removeHandler(handler)
+    assert [e.get("fault", {}).get("action") for e in journal] == [action]
     assert server_log == []
 
 
