@@ -9,10 +9,10 @@ the server's ``send`` is a method of its per-request cycle, which holds the conn
 transport: ``reset`` sets ``SO_LINGER`` to zero and aborts it, so the kernel sends a TCP RST and
 the client reads no response at all (httpx ``ReadError``/``RemoteProtocolError``, requests
 ``ConnectionError``); ``truncate`` closes it after the partial body (httpx
-``RemoteProtocolError``, requests ``ChunkedEncodingError``). Either way uvicorn sees the client
-gone before the app returns (it is told so), and logs nothing. Without a transport (the in-process test
-client, another server) the fault raises :class:`InjectedDisconnect` instead, which the caller
-of an in-process client receives and a real server answers by closing the connection.
+``RemoteProtocolError``, requests ``ChunkedEncodingError``). Either way the cycle is marked
+disconnected before the app returns, so uvicorn logs nothing. Without a transport (the in-process
+test client, another server) the fault raises :class:`InjectedDisconnect` instead, which the
+caller of an in-process client receives and a real server answers by closing the connection.
 """
 
 from __future__ import annotations
