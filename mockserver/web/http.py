@@ -40,6 +40,7 @@ from http import HTTPStatus
 from typing import Any, ClassVar
 from urllib.parse import unquote
 
+from httptools import HttpParserCallbackError
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from mockserver.config import (
@@ -249,6 +250,14 @@ class LimitedHttpProtocol(HttpToolsProtocol):
         """uvicorn's answer to bytes the parser rejects, which it words in plain text. Called
         from its ``except`` clause, so the parser's own reason is at hand."""
         reason = sys.exc_info()[1]
+        if isinstance(reason, HttpParserCallbackError):
+            # uvicorn's own callback failed, on a target it cannot take apart (CONNECT's
+            # host:port, http:// with no host, an absolute URL with no path): the parser says
+            # only "User callback error", so the target is named instead
+            target = self._refused_target()
+            message = f"its request target {target!r} is not a path or an absolute URL with one"
+            self._refuse(HTTPStatus.BAD_REQUEST, f"The request is not valid HTTP/1.1: {message}.")
+            return
         detail = f": {str(reason).rstrip('.')}." if reason is not None and str(reason) else "."
         self._refuse(HTTPStatus.BAD_REQUEST, f"The request is not valid HTTP/1.1{detail}")
 
@@ -318,13 +327,17 @@ class LimitedHttpProtocol(HttpToolsProtocol):
             return
         self._write_refusal(status, message)
 
-    def _refused_path(self) -> str:
-        """The path of the request refused, to word the refusal as its API does."""
+    def _refused_target(self) -> str:
+        """The request target of the request refused, as sent (at most 200 characters)."""
         url: bytes = getattr(self, "url", b"")  # set by uvicorn once a request begins
         if not url:  # refused before the parser had it: read the request line
             parts = self._head_start.split(b"\r\n", 1)[0].split(b" ")
             url = parts[1] if len(parts) > 2 else b""
-        target = unquote(url.partition(b"?")[0].decode("latin-1"))
+        return url[:200].decode("latin-1")
+
+    def _refused_path(self) -> str:
+        """The path of the request refused, to word the refusal as its API does."""
+        target = unquote(self._refused_target().partition("?")[0])
         if "://" in target:  # the absolute form: http://host/path
             target = "/" + target.split("://", 1)[1].partition("/")[2]
         return target

@@ -416,6 +416,19 @@ def test_GEN_9_what_the_parser_rejects_is_answered_as_json_with_its_reason(raw: 
     assert message_of(answer) == f"The request is not valid HTTP/1.1: {reason}."
 
 
+@pytest.mark.parametrize("target", [b"x:443", b"http://", b"http://mock?a"])
+def test_GEN_9_a_target_uvicorn_cannot_take_apart_is_named(target: bytes) -> None:
+    """Found by a hostile probe: the parser's reason was only 'User callback error'."""
+    method = b"CONNECT" if target == b"x:443" else b"GET"
+    with live() as server:
+        answer = exchange(port_of(server), method + b" " + target + b" HTTP/1.1\r\nHost: mock\r\n\r\n")
+    assert status_of(answer) == 400
+    shown = target.decode()
+    assert message_of(answer) == (
+        f"The request is not valid HTTP/1.1: its request target '{shown}' is not a path or an absolute URL with one."
+    )
+
+
 def test_GEN_9_a_whole_request_is_answered_before_the_refusal_of_the_garbage_after_it() -> None:
     """Pipelined in one write: the PATCH was whole, so it is handled and its answer comes first;
     then the 400 for what follows, and the close."""
