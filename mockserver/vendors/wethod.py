@@ -519,7 +519,8 @@ class Wethod(Vendor):
         category = None if category_id is None else ctx.state["job_order_categories"].get(category_id)
         shown["job_order_category"] = None if category is None else dict(category)
         metadata = [k for k in record if METADATA_FIELD.fullmatch(k)]
-        for key in sorted(metadata, key=lambda k: int(k.split("_")[1])):
+        # by number, without int(): a seeded metadata_<5000 digits> passes Python's digit limit
+        for key in sorted(metadata, key=lambda k: (len(k), k)):
             if record[key] not in (None, ""):  # only metadata with a value appear (WET-11)
                 shown[key] = record[key]
         return shown

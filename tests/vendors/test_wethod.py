@@ -368,6 +368,22 @@ def test_WET_11_only_metadata_with_a_value_appear(api: Api) -> None:
     assert [k for k in bare if k.startswith("metadata")] == []
 
 
+def test_WET_11_seeded_metadata_are_shown_in_number_order_whatever_their_length(api: Api) -> None:
+    """Found by a hostile probe: ordering by int() refused a seeded metadata_<5000 digits> (Python's
+    digit limit), and the state document's 400 quoted the ValueError."""
+    document = api.state(V)
+    huge = "metadata_" + "9" * 5000
+    document["projects"]["43"].update({huge: "far", "metadata_10": "ten", "metadata_2": "two"})
+    api.put_state(V, document)
+    project = api.call(V, "GET", "/api/projects/43").json()
+    assert [k for k in project if k.startswith("metadata")] == [
+        "metadata_2",
+        "metadata_10",
+        "metadata_13",
+        huge,
+    ]
+
+
 # -- WET-12 strict integers ---------------------------------------------------------------------
 def test_WET_12_strings_floats_and_booleans_are_not_integers(api: Api) -> None:
     with api.unchanged(V):
