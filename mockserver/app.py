@@ -40,6 +40,7 @@ class MockApp:
                 fixtures,
                 journal_size=self.config.journal_size,
                 journal_bounds=(self.config.journal_body_bytes, self.config.journal_budget_bytes),
+                journal_pool_bytes=self.config.journal_total_bytes,
                 max_sessions=self.config.max_sessions,
                 faults=_starting_faults(self.config),
                 persistence=persistence,

@@ -19,6 +19,7 @@ from mockserver.config import (
     DEFAULT_HOST,
     DEFAULT_JOURNAL_BODY_BYTES,
     DEFAULT_JOURNAL_BUDGET_BYTES,
+    DEFAULT_JOURNAL_TOTAL_BYTES,
     DEFAULT_MAX_BODY_BYTES,
     DEFAULT_MAX_CONNECTIONS,
     DEFAULT_MAX_HEADER_BYTES,
@@ -75,6 +76,14 @@ def _parser() -> argparse.ArgumentParser:
         default=DEFAULT_JOURNAL_BUDGET_BYTES // (1024 * 1024),
         metavar="MIB",
         help="MiB one session's journal may hold; the oldest entries go first (default %(default)s)",
+    )
+    serve.add_argument(
+        "--journal-total-mib",
+        type=_at_least(1),
+        default=DEFAULT_JOURNAL_TOTAL_BYTES // (1024 * 1024),
+        metavar="MIB",
+        help="MiB all the sessions' journals may hold together; past it the journals of the sessions"
+        " used longest ago are emptied (default %(default)s)",
     )
     _add_http_limits(serve)
     serve.add_argument(
@@ -323,6 +332,7 @@ def serve(args: argparse.Namespace) -> int:
         body_timeout=args.body_timeout,
         journal_body_bytes=args.journal_body_kib * 1024,
         journal_budget_bytes=args.journal_budget_mib * 1024 * 1024,
+        journal_total_bytes=args.journal_total_mib * 1024 * 1024,
     )
     # Anyone who can reach the admin API can read and replace every state and token.
     if _open_binding(config.host, config.admin_token, "the admin API would be open"):

@@ -6,7 +6,7 @@ import ipaddress
 from dataclasses import dataclass
 from pathlib import Path
 
-from mockserver.core.journal import DEFAULT_BODY_BYTES, DEFAULT_BUDGET_BYTES
+from mockserver.core.journal import DEFAULT_BODY_BYTES, DEFAULT_BUDGET_BYTES, DEFAULT_POOL_BYTES
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4010
@@ -29,6 +29,8 @@ DEFAULT_JOURNAL_BODY_BYTES = DEFAULT_BODY_BYTES
 """What the journal keeps of each request and response body (64 KiB)."""
 DEFAULT_JOURNAL_BUDGET_BYTES = DEFAULT_BUDGET_BYTES
 """What one session's journal may hold in all (8 MiB); the oldest entries go first."""
+DEFAULT_JOURNAL_TOTAL_BYTES = DEFAULT_POOL_BYTES
+"""What all the journals may hold together (256 MiB)."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,8 @@ class ServerConfig:
     body_timeout: float = DEFAULT_BODY_TIMEOUT
     journal_body_bytes: int = DEFAULT_JOURNAL_BODY_BYTES
     journal_budget_bytes: int = DEFAULT_JOURNAL_BUDGET_BYTES
+    journal_total_bytes: int = DEFAULT_JOURNAL_TOTAL_BYTES
+    """All the sessions' journals together; past it, those of the sessions used longest ago are emptied."""
 
 
 def store_path(store: str) -> Path | None:

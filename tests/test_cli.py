@@ -137,6 +137,10 @@ BAD_ARGUMENTS = {
         ("serve", "--journal-budget-mib", "0"),
         "--journal-budget-mib: must be a whole number of at least 1",
     ),
+    "journal-total-zero": (
+        ("serve", "--journal-total-mib", "0"),
+        "--journal-total-mib: must be a whole number of at least 1",
+    ),
     "fixtures-missing": (
         ("serve", "--fixtures", "/no/such/dir"),
         "--fixtures: '/no/such/dir' is not a directory",

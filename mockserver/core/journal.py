@@ -6,7 +6,8 @@ someone reads the journal, so recording costs the hot path almost nothing.
 Bounded three ways: at most ``size`` entries, at most ``body_bytes`` of each request and response
 body (the entry says ``body_truncated`` and the original ``body_size``), and at most
 ``budget_bytes`` for all entries together, counted as bodies plus headers plus a fixed overhead;
-the oldest entries go first.
+the oldest entries go first. The journals of one store share a :class:`JournalPool`, which
+bounds them all together: a thousand sessions of refused calls cannot hold a thousand budgets.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import re
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -30,6 +31,7 @@ SECRET_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization", "x
 Headers = Sequence[tuple[bytes, bytes]]
 DEFAULT_BODY_BYTES = 64 * 1024
 DEFAULT_BUDGET_BYTES = 8 * 1024 * 1024
+DEFAULT_POOL_BYTES = 256 * 1024 * 1024
 ENTRY_OVERHEAD = 1024
 """Bytes an entry costs besides its bodies and headers (objects, violations), for the budget."""
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
@@ -161,15 +163,37 @@ def _message(headers: Headers, body: bytes, size: int | None) -> dict[str, Any]:
     return shown
 
 
+class JournalPool:
+    """What the journals of one store hold together. Past ``limit`` bytes, ``shed`` (the store's)
+    is called with the journal that went over, to empty others until the pool is back under."""
+
+    def __init__(self, limit: int = DEFAULT_POOL_BYTES) -> None:
+        self.limit = limit
+        self.held = 0
+        self.shed: Callable[[Journal], None] | None = None
+        self._lock = threading.Lock()
+
+    def add(self, change: int) -> bool:
+        """Count ``change`` bytes more (or fewer); True when the pool is over its limit."""
+        with self._lock:
+            self.held += change
+            return self.held > self.limit
+
+
 class Journal:
     """A ring buffer: memory stays flat however long the server runs, whatever the bodies."""
 
     def __init__(
-        self, size: int, body_bytes: int = DEFAULT_BODY_BYTES, budget_bytes: int = DEFAULT_BUDGET_BYTES
+        self,
+        size: int,
+        body_bytes: int = DEFAULT_BODY_BYTES,
+        budget_bytes: int = DEFAULT_BUDGET_BYTES,
+        pool: JournalPool | None = None,
     ) -> None:
         self._entries: deque[Exchange] = deque(maxlen=max(size, 1))
         self._body_bytes = max(body_bytes, 0)
         self._budget = budget_bytes
+        self._pool = pool
         self._held = 0
         """The cost of the entries kept."""
         self._ids = itertools.count(1)
@@ -200,12 +224,17 @@ class Journal:
             for rule_id in exchange.rules:  # Counter.update's ABC check costs more than the loop
                 fired[rule_id] += 1
             entries = self._entries
+            before = self._held
             if len(entries) == entries.maxlen:
                 self._held -= entries[0].cost  # about to fall out of the ring
             entries.append(exchange)
             self._held += exchange.cost
             while self._held > self._budget and len(entries) > 1:  # the newest always stays
                 self._held -= entries.popleft().cost
+            pool, change = self._pool, self._held - before
+        # outside this journal's lock: shedding takes the others' locks
+        if pool is not None and pool.add(change) and pool.shed is not None:
+            pool.shed(self)
 
     def entries(self) -> list[dict[str, Any]]:
         with self._lock:
@@ -230,7 +259,18 @@ class Journal:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
-            self._held = 0
+            pool, held, self._held = self._pool, self._held, 0
+        if pool is not None:
+            pool.add(-held)
+
+    def leave_pool(self) -> None:
+        """Stop counting against the pool (the session is gone; a call still finishing may record
+        into it, which the pool must not count as held for good)."""
+        with self._lock:
+            pool, self._pool = self._pool, None
+            held = self._held
+        if pool is not None:
+            pool.add(-held)
 
     @property
     def held_bytes(self) -> int:

@@ -26,7 +26,13 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from mockserver.core.faults import Fault, FaultBook
-from mockserver.core.journal import DEFAULT_BODY_BYTES, DEFAULT_BUDGET_BYTES, Journal
+from mockserver.core.journal import (
+    DEFAULT_BODY_BYTES,
+    DEFAULT_BUDGET_BYTES,
+    DEFAULT_POOL_BYTES,
+    Journal,
+    JournalPool,
+)
 from mockserver.core.records import Check, compile_schema, short
 from mockserver.core.strict import is_strict_json, strict_json_problems, strict_json_text
 
@@ -550,11 +556,12 @@ class Session:
         states: dict[str, VendorState],
         journal_size: int,
         journal_bounds: tuple[int, int] = (DEFAULT_BODY_BYTES, DEFAULT_BUDGET_BYTES),
+        journal_pool: JournalPool | None = None,
     ) -> None:
         self.name = name
         self.states = states
         self.lock = threading.RLock()
-        self.journal = Journal(journal_size, *journal_bounds)
+        self.journal = Journal(journal_size, *journal_bounds, pool=journal_pool)
         self.faults = FaultBook()
         self.last_used = 0
         """When the session was last asked for (a store-wide counter): the least recent goes first
@@ -587,6 +594,7 @@ class Store:
         faults: Sequence[Fault] = (),
         probes: Mapping[str, Probe] | None = None,
         journal_bounds: tuple[int, int] = (DEFAULT_BODY_BYTES, DEFAULT_BUDGET_BYTES),
+        journal_pool_bytes: int = DEFAULT_POOL_BYTES,
     ) -> None:
         self._specs = specs
         self._probes = dict(probes or {})
@@ -594,6 +602,9 @@ class Store:
         self._journal_size = journal_size
         self._journal_bounds = journal_bounds
         """Each session journal's (body_bytes, budget_bytes)."""
+        self.journal_pool = JournalPool(journal_pool_bytes)
+        """All the journals together: past it, those of the sessions used longest ago are emptied."""
+        self.journal_pool.shed = self._shed_journals
         self._persistence = persistence
         # A session costs ~100 KiB plus its journal; a suite that names a new session per test
         # and never resets would otherwise grow without bound.
@@ -634,17 +645,31 @@ class Store:
         candidates = [s for s in self._sessions.values() if s.name != self.DEFAULT_SESSION]
         if not candidates:
             return
-        victim = min(candidates, key=lambda s: (s.accepted, s.last_used))
+        victim = min(candidates, key=_least_valued)
         if self._persistence is not None:
             with self._persistence.lock:
                 for state in victim.states.values():
                     assert isinstance(state, DurableVendorState)
                     state.evict()
         del self._sessions[victim.name]
+        victim.journal.leave_pool()
+
+    def _shed_journals(self, keeping: Journal) -> None:
+        """Empty the journals of the sessions used longest ago, those never accepted first, but
+        not ``keeping``, until the pool holds at most three quarters of its limit (so that the
+        next calls do not shed again). Their rule counts and states stay."""
+        pool = self.journal_pool
+        with self._lock:
+            order = sorted(self._sessions.values(), key=_least_valued)
+        for session in order:
+            if pool.held <= pool.limit * 3 // 4:
+                return
+            if session.journal is not keeping:
+                session.journal.clear()
 
     def _new_session(self, name: str, saved: Mapping[str, Document]) -> Session:
         states = {vendor: self._new_state(name, vendor, saved.get(vendor)) for vendor in self._specs}
-        session = Session(name, states, self._journal_size, self._journal_bounds)
+        session = Session(name, states, self._journal_size, self._journal_bounds, self.journal_pool)
         for fault in self._faults:
             session.faults.add(fault)
         return session
@@ -681,6 +706,7 @@ class Store:
                         state.detach()
             if session is not None:
                 session.faults.clear()  # nor is it faulted any more
+                session.journal.leave_pool()
                 del self._sessions[name]
 
     def session_names(self) -> list[str]:
@@ -697,3 +723,8 @@ class Store:
         """Close the persistence, if any (the in-memory state stays readable)."""
         if self._persistence is not None:
             self._persistence.close()
+
+
+def _least_valued(session: Session) -> tuple[bool, int]:
+    """Sessions never accepted a call first, then the least recently used."""
+    return session.accepted, session.last_used

@@ -95,8 +95,13 @@ def test_GEN_9_serve_flags_reach_the_config(monkeypatch: pytest.MonkeyPatch) -> 
         raise ValueError("captured")  # serve() stops there, as on a bad setting
 
     monkeypatch.setattr(mockserver.app, "create_app", capture)
-    assert main(["serve", "--journal-body-kib", "2", "--journal-budget-mib", "3"]) == 2
-    assert (made[0].journal_body_bytes, made[0].journal_budget_bytes) == (2 * KIB, 3 * KIB * KIB)
+    assert (
+        main(["serve", "--journal-body-kib", "2", "--journal-budget-mib", "3", "--journal-total-mib", "5"])
+        == 2
+    )
+    config = made[0]
+    assert (config.journal_body_bytes, config.journal_budget_bytes) == (2 * KIB, 3 * KIB * KIB)
+    assert config.journal_total_bytes == 5 * KIB * KIB
 
 
 def test_GEN_9_every_sessions_journal_keeps_to_the_configured_bounds() -> None:
@@ -114,6 +119,44 @@ def test_GEN_9_every_sessions_journal_keeps_to_the_configured_bounds() -> None:
     entries = client.get("/__admin/requests", headers=headers).json()["requests"]
     assert 1 < len(entries) < 5 and app.store.session("bounded").journal.held_bytes <= budget
     assert all(e["request"]["body_truncated"] and e["request"]["body_size"] == len(body) for e in entries)
+
+
+def test_GEN_9_the_journals_of_all_sessions_keep_to_one_total() -> None:
+    """Found by a hostile probe: refused calls, each session under its own 8 MiB, could make a
+    thousand sessions hold 8 GiB. Past the total the journals of the sessions used longest ago
+    (those never accepted first) are emptied; the session calling keeps its own, and every
+    session keeps its state and rule counts."""
+    total = 64 * KIB
+    app = create_app(
+        ServerConfig(vendors=("personio",), journal_body_bytes=4 * KIB, journal_total_bytes=total)
+    )
+    client = TestClient(app)
+    pool = app.store.journal_pool
+    good = {
+        "Authorization": "Bearer test-token",
+        "Content-Type": "application/json",
+        "X-Mock-Session": "kept",
+    }
+    accepted = client.patch("/personio/v2/projects/1001", json={"description": "kept"}, headers=good)
+    assert accepted.status_code == 204
+    body = json.dumps({"description": "d" * 3000}).encode()
+    for n in range(40):  # refused calls (a bad token), each naming a new session
+        bad = {
+            "Authorization": "Bearer wrong",
+            "Content-Type": "application/json",
+            "X-Mock-Session": f"bad-{n}",
+        }
+        assert client.patch("/personio/v2/projects/1001", content=body, headers=bad).status_code == 401
+        held = {s.name: s.journal.held_bytes for s in app.store.sessions()}
+        assert pool.held == sum(held.values()) <= total
+    assert held["bad-39"] > 0 and held["bad-0"] == 0  # the calling session keeps its own
+    assert held["kept"] > 0  # a session with an accepted call goes after the refused-only ones
+    kept = app.store.session("kept")
+    assert kept.journal.fired["GEN-1"] == 1  # rule counts stay, whatever the journal lost
+    assert kept.states["personio"]["projects"].get("1001")["description"] == "kept"
+    app.store.reset("bad-39")  # a session gone no longer counts
+    left = sum(s.journal.held_bytes for s in app.store.sessions())
+    assert pool.held == left == sum(held.values()) - held["bad-39"]
 
 
 # -- strict JSON -------------------------------------------------------------------------------
