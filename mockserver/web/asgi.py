@@ -119,7 +119,7 @@ class MockASGI:
             return
         vendor = self.vendor_for(path)
         if self.is_docs(path, vendor):
-            await self._docs(vendor, scope, receive, send, path)
+            await self._docs(vendor, scope, receive, send, path, link_prefix)
             return
         waits = _get(headers, "expect", "").lower() == "100-continue"
         if (
@@ -302,10 +302,12 @@ class MockASGI:
 
     # -- the documents and Swagger UI ---------------------------------------------------------
     async def _docs(
-        self, vendor: Vendor | None, scope: Scope, receive: Receive, send: Send, path: str
+        self, vendor: Vendor | None, scope: Scope, receive: Receive, send: Send, path: str, link_prefix: str
     ) -> None:
         """Read-only, and refused in the API's own format: a file Swagger UI does not have is a
-        404 (Starlette's static files raise it, or an error for a name no file can have)."""
+        404 (Starlette's static files raise it, or an error for a name no file can have). Under
+        ``/__session/NAME/`` the prefix is the ASGI root path: the spec's ``servers``, Swagger UI's
+        redirect and its "Try it out" calls stay in the session."""
         method: str = scope["method"]
         if method not in ("GET", "HEAD"):
             violation = Violation(405, Code.METHOD_NOT_ALLOWED, NOT_ALLOWED, rule="GEN-9")
@@ -319,7 +321,7 @@ class MockASGI:
             await send(message)
 
         try:
-            await self.docs(dict(scope, path=path), receive, tracked)
+            await self.docs(dict(scope, path=link_prefix + path, root_path=link_prefix), receive, tracked)
         except (HTTPException, ValueError, OSError) as exc:
             if started:
                 raise

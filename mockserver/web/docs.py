@@ -31,7 +31,8 @@ class Docs:
         self._lock = asyncio.Lock()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path: str = scope["path"]
+        root: str = scope.get("root_path", "")
+        path: str = scope["path"][len(root) :]  # an ASGI path includes the root path
         for base, spec_path in self.apis.items():
             if path in (f"{base}/openapi.json", f"{base}/openapi.yaml") and scope["method"] in (
                 "GET",

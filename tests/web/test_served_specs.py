@@ -63,3 +63,22 @@ def test_GEN_9_what_the_documents_do_not_serve_is_refused_in_the_vendors_format(
         assert refused.json().keys() == no_route.json().keys()
     assert api.client.head(f"{prefix}/ui/").status_code == 200
     assert api.journal() == []
+
+
+@pytest.mark.parametrize("vid", VENDOR_IDS)
+def test_documents_under_a_session_prefix_keep_the_session(api: Api, vid: str) -> None:
+    """``/__session/NAME/<base>/ui`` once redirected to ``<base>/ui/`` and its spec named
+    ``<base>`` as server: "Try it out" then wrote to the default session."""
+    prefix = api.app.vendors[vid].prefix
+    session = "/__session/team%20a"
+    redirect = api.client.get(f"{session}{prefix}/ui", follow_redirects=False)
+    assert redirect.status_code == 307
+    assert redirect.headers["location"] == f"{session}{prefix}/ui/"
+    ui = api.client.get(f"{session}{prefix}/ui/")
+    assert ui.status_code == 200
+    assert f'"{session}{prefix}/openapi.json"' in ui.text
+    for suffix in ("openapi.json", "openapi.yaml"):
+        served = yaml.safe_load(api.client.get(f"{session}{prefix}/{suffix}").text)
+        assert served["servers"] == [{"url": f"{session}{prefix}"}]
+    assert api.client.get(f"{session}{prefix}/ui/swagger-ui.css").status_code == 200
+    assert api.client.get(f"{prefix}/openapi.json").json()["servers"] == [{"url": prefix}]
