@@ -18,6 +18,9 @@ uvicorn already does the rest: ``timeout_keep_alive`` (5 s) closes idle keep-ali
 after a response, and ``limit_concurrency`` answers 503 once requests still running (say of
 clients that left during a latency fault) outnumber ``max_connections``.
 
+An absolute-form target (``GET http://host/path``) replaces ``Host`` with its authority, as RFC
+9112 §3.2.2 says, so links built from ``Host`` lead where the client called.
+
 Bytes the parser rejects get a 400 naming its reason (uvicorn answers them in plain text), after
 the answer to a request that was whole before them; a request whose body they cut is never handed
 to the app as complete.
@@ -33,6 +36,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -221,8 +225,20 @@ class LimitedHttpProtocol(HttpToolsProtocol):
         self._cancel_head_timer()
         if self._too_many_headers:
             return  # no request cycle: the app never sees this request
+        if self.url[:1] != b"/":
+            self._host_from_target()
         super().on_headers_complete()
         self._body_pending = True
+
+    def _host_from_target(self) -> None:
+        """RFC 9112 §3.2.2: with an absolute-form target (``GET http://host/path``) the server
+        must ignore ``Host`` and use the target's authority, so links the app builds from
+        ``Host`` (paging) lead where the client called. Userinfo is never part of it."""
+        scheme, sep, rest = self.url.partition(b"://")
+        if not sep or scheme.lower() not in (b"http", b"https"):
+            return  # not absolute-form (``*``, or a target the parser refuses)
+        authority = re.split(rb"[/?#]", rest, maxsplit=1)[0].rpartition(b"@")[2]
+        self.headers[:] = [(b"host", authority), *((n, v) for n, v in self.headers if n != b"host")]
 
     def on_body(self, body: bytes) -> None:
         if not self._too_many_headers:

@@ -429,6 +429,24 @@ def test_GEN_9_a_target_uvicorn_cannot_take_apart_is_named(target: bytes) -> Non
     )
 
 
+@pytest.mark.parametrize(
+    ("target", "origin"),
+    [
+        (b"http://api.example.test:8443/personio/v2/projects?limit=1", "http://api.example.test:8443"),
+        (b"HTTP://user:secret@api.example.test/personio/v2/projects?limit=1", "http://api.example.test"),
+    ],
+)
+def test_an_absolute_form_targets_authority_replaces_host_in_paging_links(target: bytes, origin: str) -> None:
+    """RFC 9112 section 3.2.2: Host is ignored for an absolute-form target; links once named the
+    Host header's server instead of the one the client called (and never carry userinfo)."""
+    head = b"GET " + target + b" HTTP/1.1\r\nHost: elsewhere.test\r\nAuthorization: Bearer test-token\r\n"
+    with live() as server:
+        answer = exchange(port_of(server), head + b"Connection: close\r\n\r\n")
+    assert status_of(answer) == 200
+    following = body_of(answer)["_meta"]["links"]["next"]["href"]
+    assert following.startswith(f"{origin}/personio/v2/projects?"), following
+
+
 def test_GEN_9_a_whole_request_is_answered_before_the_refusal_of_the_garbage_after_it() -> None:
     """Pipelined in one write: the PATCH was whole, so it is handled and its answer comes first;
     then the 400 for what follows, and the close."""
