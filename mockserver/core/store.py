@@ -33,6 +33,7 @@ from mockserver.core.journal import (
     Journal,
     JournalPool,
 )
+from mockserver.core.operations import MAX_ID_DIGITS
 from mockserver.core.records import Check, compile_schema, short
 from mockserver.core.strict import is_strict_json, strict_json_problems, strict_json_text
 
@@ -541,7 +542,19 @@ def _shape_problems(specs: Mapping[str, CollectionSpec], document: Any, limit: i
                 problems.append(f"{name}[{key!r}] must be an object")
             elif str(record.get(id_field)) != str(key):
                 problems.append(f"{name}[{key!r}] must carry {id_field!r} equal to its key")
+            elif unreachable := _unreachable_id(record.get(id_field)):
+                problems.append(f"{name}[{key!r}]: {id_field!r} {unreachable}")
     return problems
+
+
+def _unreachable_id(value: Any) -> str | None:
+    """Why no call could ever name a record by this id (a record nobody can read or change by
+    id is a seeding mistake, not a tenant's legacy data), or None."""
+    if value == "":
+        return "is empty: no path segment, token or reference is empty"
+    if isinstance(value, int) and not isinstance(value, bool) and len(str(abs(value))) > MAX_ID_DIGITS:
+        return f"has more than {MAX_ID_DIGITS} digits: no path takes it (64-bit ids)"
+    return None
 
 
 class Session:

@@ -121,6 +121,23 @@ def test_GEN_4_a_record_without_a_required_field_names_it(backend: Backend) -> N
     ]
 
 
+def test_GEN_4_an_id_no_call_can_name_is_refused(backend: Backend) -> None:
+    """Found by a hostile probe: a 19-digit id (no path takes it) or an empty one was seeded,
+    listed, and out of reach of every call by id."""
+    too_long = 10**18
+    document = {
+        "projects": {str(too_long): {"id": too_long, "name": "Far"}, "-5": {"id": -5, "name": "Near"}},
+        "links": {"": {"id": "", "from": 1, "to": 2}},
+    }
+    assert rejected(backend, document) == [
+        f"projects['{too_long}']: 'id' has more than 18 digits: no path takes it (64-bit ids)",
+        "links['']: 'id' is empty: no path segment, token or reference is empty",
+    ]
+    backend.store.session("s").states["acme"].load(
+        {"projects": {str(too_long - 1): {"id": too_long - 1, "name": "Fits"}}}
+    )
+
+
 def test_GEN_4_every_index_key_is_tried_before_anything_is_installed(backend: Backend) -> None:
     unhashable = {"links": {"1": {"id": 1, "from": [1], "to": 2}}}
     (problem,) = rejected(backend, unhashable)
