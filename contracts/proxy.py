@@ -64,6 +64,11 @@ HOP_BY_HOP = frozenset(
 _NOT_FORWARDED = frozenset({"host", "content-length", "expect"})
 """httpx sets the upstream's ``Host`` and the length itself, and does not speak 100-continue."""
 
+_CONDITIONAL = frozenset(
+    {b"if-none-match", b"if-modified-since", b"if-match", b"if-unmodified-since", b"if-range"}
+)
+"""Request headers an upstream may answer with a 304, which ends at its head (RFC 9110 13.1)."""
+
 _NOT_RETURNED_RAW = frozenset({b"content-length", b"content-encoding"})
 """httpx hands over the decoded body: its length and encoding are no longer the upstream's."""
 
@@ -279,9 +284,13 @@ class ValidationProxy:
         self, client: httpx.AsyncClient, method: str, target: str, body: bytes, request: Request
     ) -> tuple[Reply, list[Violation]]:
         where = f"{method} {target.split('?', 1)[0]}"
-        sent = client.build_request(
-            method, self.upstream + target, headers=_forwarded(request.headers.raw), content=body or None
-        )
+        forwarded = _forwarded(request.headers.raw)
+        # An answer that ends at its head (to HEAD, a 304) cannot say whether bytes follow it in
+        # the connection: such calls go on a connection of their own, closed after the answer.
+        closing = method == "HEAD" or any(k.lower() in _CONDITIONAL for k, _ in forwarded)
+        if closing:
+            forwarded.append((b"connection", b"close"))
+        sent = client.build_request(method, self.upstream + target, headers=forwarded, content=body or None)
         try:
             async with asyncio.timeout(self.config.timeout):  # the whole answer, not each read
                 answer = await client.send(sent, stream=True)
@@ -318,11 +327,13 @@ class ValidationProxy:
             else []  # a request on no route: that is the request's violation
         )
         framing = _framing_problem(answer)
-        if framing is not None:
-            # The declared body's bytes wait where the next answer on this connection would be
-            # read: no later call may use the client's pooled connections. It is closed once the
-            # calls under way on it end; the next call starts a new one.
+        if framing is not None or (answer.status_code == 304 and not closing):
+            # Bytes may wait where the next answer on this connection would be read (a declared
+            # body, or whatever follows a 304 nobody asked for): no later call may use the
+            # client's pooled connections. It is closed once the calls under way on it end; the
+            # next call starts a new one.
             self._client = None
+        if framing is not None:
             found.append(Violation(answer.status_code, Code.INVALID, framing, location="response"))
         headers = tuple((k, v) for k, v in _kept(answer.headers.raw) if k.lower() not in _NOT_RETURNED_RAW)
         return Reply(answer.status_code, _Raw(content, headers)), found

@@ -444,11 +444,15 @@ def test_an_upstream_answer_that_is_not_strict_json_is_a_response_violation() ->
     ]
 
 
-@pytest.mark.parametrize("declared", [b"Content-Length: 5", b"Transfer-Encoding: chunked"])
-def test_a_204_that_declares_a_body_harms_no_later_call(declared: bytes) -> None:
-    """Found by a hostile upstream: a 204 ends at its head, so the body it declares stayed in the
-    pooled connection, and the next call, another client's, got a 502 for 'helloHTTP/1.1 200 OK'."""
-    stray = b"5\r\nhello\r\n0\r\n\r\n" if b"chunked" in declared else b"hello"
+Call = tuple[str, str, dict[str, str]]
+"""Method, path and extra headers of one call through the proxy."""
+
+
+def through_a_raw_upstream(
+    first_answer: bytes, first: Call, second: Call
+) -> tuple[httpx.Response, httpx.Response, list[dict[str, Any]]]:
+    """Two calls through the proxy, from two clients, to an upstream that answers the first with
+    ``first_answer`` (bytes as sent, on a kept-alive connection) and every later one with a 200."""
     vendor = VENDORS["personio"]
     answers, connections = 0, []
 
@@ -469,7 +473,7 @@ def test_a_204_that_declares_a_body_harms_no_later_call(declared: bytes) -> None
                 await reader.readexactly(length)
                 answers += 1
                 if answers == 1:
-                    writer.write(b"HTTP/1.1 204 No Content\r\n" + declared + b"\r\n\r\n" + stray)
+                    writer.write(first_answer)
                 else:
                     body = b'{"success": true, "data": []}'
                     writer.write(
@@ -486,10 +490,11 @@ def test_a_204_that_declares_a_body_harms_no_later_call(declared: bytes) -> None
             async with httpx.AsyncClient(
                 transport=httpx.ASGITransport(app=proxy), base_url="http://proxy"
             ) as c:
-                first = await c.patch(
-                    "/personio/v2/projects/1001", json={"description": "x"}, headers=headers(vendor, "a")
-                )
-                second = await c.get("/personio/v2/projects", headers=headers(vendor, "b"))
+                answered = []
+                for (method, path, extra), client in ((first, "a"), (second, "b")):
+                    body = {"description": "x"} if method == "PATCH" else None
+                    sent = {**headers(vendor, client), **extra}
+                    answered.append(await c.request(method, path, json=body, headers=sent))
         finally:
             await proxy.aclose()
             server.close()
@@ -497,11 +502,59 @@ def test_a_204_that_declares_a_body_harms_no_later_call(declared: bytes) -> None
                 writer.close()
                 if task is not None:
                     await task  # sees the end of its stream and returns
-        return first, second, proxy.journal.entries()
+        return answered[0], answered[1], proxy.journal.entries()
 
-    first, second, entries = asyncio.run(scenario())
+    return asyncio.run(scenario())
+
+
+LIST: Call = ("GET", "/personio/v2/projects", {})
+
+
+@pytest.mark.parametrize("declared", [b"Content-Length: 5", b"Transfer-Encoding: chunked"])
+def test_a_204_that_declares_a_body_harms_no_later_call(declared: bytes) -> None:
+    """Found by a hostile upstream: a 204 ends at its head, so the body it declares stayed in the
+    pooled connection, and the next call, another client's, got a 502 for 'helloHTTP/1.1 200 OK'."""
+    stray = b"5\r\nhello\r\n0\r\n\r\n" if b"chunked" in declared else b"hello"
+    update: Call = ("PATCH", "/personio/v2/projects/1001", {})
+    answer = b"HTTP/1.1 204 No Content\r\n" + declared + b"\r\n\r\n" + stray
+    first, second, entries = through_a_raw_upstream(answer, update, LIST)
     assert first.status_code == 204 and first.content == b""
     assert second.status_code == 200 and second.json() == {"success": True, "data": []}
     (framing,) = entries[0]["response_violations"]
     assert framing["message"].startswith(f"A 204 answer declares a body ({declared.decode().lower()})")
     assert not [v for v in entries[1]["response_violations"] if "204" in v["message"]]
+
+
+STRAY_ANSWER = (
+    b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 17\r\n\r\n{"id": "planted"}'
+)
+
+
+@pytest.mark.parametrize(
+    ("first", "answer"),
+    [
+        (("HEAD", "/personio/v2/projects", {}), b"HTTP/1.1 200 OK\r\nContent-Length: 55\r\n\r\n"),
+        (
+            ("GET", "/personio/v2/projects/1001", {"If-None-Match": '"v1"'}),
+            b"HTTP/1.1 304 Not Modified\r\n\r\n",
+        ),
+        (
+            ("GET", "/personio/v2/projects/1001", {}),
+            b"HTTP/1.1 304 Not Modified\r\nContent-Length: 55\r\n\r\n",
+        ),
+        (
+            ("GET", "/personio/v2/projects/1001", {}),
+            b"HTTP/1.1 304 Not Modified\r\nTransfer-Encoding: chunked\r\n\r\n",
+        ),
+    ],
+    ids=["HEAD", "conditional 304", "unasked 304", "chunked 304"],
+)
+def test_bytes_after_an_answer_that_ends_at_its_head_never_answer_another_call(
+    first: Call, answer: bytes
+) -> None:
+    """Found by a hostile upstream: after an answer to HEAD or a 304, which end at their head,
+    the bytes the upstream sent on were read from the pooled connection as the next client's
+    answer (a planted 200, or a 502)."""
+    earlier, later, _entries = through_a_raw_upstream(answer + STRAY_ANSWER, first, LIST)
+    assert earlier.status_code == int(answer.split()[1])
+    assert later.status_code == 200 and later.json() == {"success": True, "data": []}
