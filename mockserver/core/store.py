@@ -300,7 +300,16 @@ class VendorState:
         """Replace the whole state with ``document``: checked on a scratch state, then adopted in
         one step (all or nothing); a bad document raises :class:`StateError`. ``owned``: the
         caller hands it over (just parsed), so its records are kept rather than copied."""
-        self._adopt(prepare(self.specs, document, self.probe, owned=owned))
+        self.install(self.check(document, owned=owned))
+
+    def check(self, document: Mapping[str, Any], *, owned: bool = False) -> VendorState:
+        """The first half of :meth:`load`: ``document`` checked whole on a scratch state. It
+        reads nothing of this state, so it needs no lock: a large document takes seconds."""
+        return prepare(self.specs, document, self.probe, owned=owned)
+
+    def install(self, scratch: VendorState) -> None:
+        """The second half of :meth:`load`: adopt what :meth:`check` made, in one step."""
+        self._adopt(scratch)
 
     def _install(self, checked: Document) -> None:
         for name, collection in self.collections.items():
@@ -437,10 +446,7 @@ class DurableVendorState(VendorState):
                 self._persistence.replace(self._session, self._vendor, _records_of(self))
                 self._saved = True
 
-    def load(self, document: Mapping[str, Any], *, owned: bool = False) -> None:
-        scratch = prepare(
-            self.specs, document, self.probe, owned=owned
-        )  # nothing is written unless it passes
+    def install(self, scratch: VendorState) -> None:
         with self._persistence.lock:
             self._check_not_evicted()
             if not self._detached:  # saved first: a failed write leaves the state as it was

@@ -145,29 +145,25 @@ def _tasks() -> dict[str, Task]:
         vendor = _vendor(call)
         if vendor not in mock.vendors:
             return _error(404, f"unknown vendor {vendor!r}; known: {sorted(mock.vendors)}")
-        session = call.session
-        with session.lock:
-            return _json(session.states[vendor].dump())
+        state = call.session.states[vendor]
+        return _json(await mock.offload.run_locked(call.session.lock, 0, state.dump))
 
     async def putState(mock: Runtime, call: AdminCall) -> Reply:  # noqa: N802 - operationId
         vendor = _vendor(call)
         if vendor not in mock.vendors:
             return _error(404, f"unknown vendor {vendor!r}; known: {sorted(mock.vendors)}")
 
-        def replace() -> Reply:
-            try:
-                document = _document(call.raw_body)
-                with call.session.lock:
-                    call.session.states[vendor].load(document, owned=True)
-            except StateError as exc:
-                return _json({"status": 400, "message": f"{exc}", "problems": exc.problems}, 400)
-            except StorageError as exc:
-                return _error(503, f"the state could not be saved, so nothing changed: {exc}")
-            return _json({"message": f"{vendor} state replaced"})
-
-        # a whole document is checked before it is applied: seconds for a large one, which must
-        # not stall every other session on the event loop
-        return await mock.offload.run(len(call.raw_body), replace)
+        state, size = call.session.states[vendor], len(call.raw_body)
+        try:
+            # checked whole before anything is applied: seconds for a large document, which must
+            # neither stall the event loop nor hold the session's lock
+            scratch = await mock.offload.run(size, lambda: state.check(_document(call.raw_body), owned=True))
+            await mock.offload.run_locked(call.session.lock, size, lambda: state.install(scratch))
+        except StateError as exc:
+            return _json({"status": 400, "message": f"{exc}", "problems": exc.problems}, 400)
+        except StorageError as exc:
+            return _error(503, f"the state could not be saved, so nothing changed: {exc}")
+        return _json({"message": f"{vendor} state replaced"})
 
     async def clearRequests(mock: Runtime, call: AdminCall) -> Reply:  # noqa: N802 - operationId
         call.session.journal.clear()

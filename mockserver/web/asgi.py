@@ -217,8 +217,8 @@ class MockASGI:
             with session.lock:
                 return handle(vendor, op.operation_id, incoming, state, rt.clock.now(), rt.config.strict)
 
-        if rt.offload.inline(len(body)):  # the usual call: not even a coroutine to pay for
-            return call.outcome(run())
+        if rt.offload.inline(len(body)):  # the usual call: on the loop, unless a worker holds the lock
+            return call.outcome(await rt.offload.run_locked(session.lock, len(body), run))
         return call.outcome(await rt.offload.run(len(body), run))
 
     async def _fault(

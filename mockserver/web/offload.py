@@ -1,15 +1,21 @@
-"""Work on large bodies leaves the event loop, one request at a time.
+"""Work on large bodies leaves the event loop, one request at a time; the loop never waits for a
+session's lock.
 
 Parsing and validating a worst-case 1 MiB body costs tens of milliseconds; on the event loop it
 would stall every other session for that long. On a worker thread the loop keeps serving, and one
 worker at a time keeps two hostile clients from taking twice the interpreter's time.
+
+A worker handling such a body holds its session's lock meanwhile. A small call to that session
+must not wait for it on the loop, which would stall every other session too: it waits on a
+worker thread instead.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import TypeVar
+from contextlib import AbstractContextManager
+from typing import Any, Protocol, TypeVar
 
 from starlette.concurrency import run_in_threadpool
 
@@ -17,6 +23,12 @@ OFFLOAD_BYTES = 64 * 1024
 """Bodies up to this size are handled on the loop: thread hand-offs would cost them more."""
 
 T = TypeVar("T")
+
+
+class Lock(AbstractContextManager[Any], Protocol):
+    def acquire(self, blocking: bool = ..., timeout: float = ...) -> bool: ...
+
+    def release(self) -> None: ...
 
 
 class Offloader:
@@ -37,3 +49,20 @@ class Offloader:
                 return work()
 
         return await run_in_threadpool(serialised)
+
+    async def run_locked(self, lock: Lock, body_size: int, work: Callable[[], T]) -> T:
+        """``work()`` holding ``lock``: on the loop if the body is small and the lock free at
+        once, else on a worker thread (serialised if the body is large)."""
+        if self.inline(body_size) and lock.acquire(blocking=False):
+            try:
+                return work()
+            finally:
+                lock.release()
+
+        def locked() -> T:
+            with lock:
+                return work()
+
+        if self.inline(body_size):  # waiting, not computing: not one of the serialised
+            return await run_in_threadpool(locked)
+        return await self.run(body_size, locked)
