@@ -126,8 +126,9 @@ class OperationTable:
 
     def route(self, method: str, path: str) -> Route:
         """The operation ``method path`` reaches (``path`` relative to the mount point). HEAD
-        reaches the GET operation, as on every HTTP framework the vendors run."""
-        ops = self._static.get(path)
+        reaches the GET operation, as on every HTTP framework the vendors run. The mount point
+        itself (``""``) is the spec's ``/``: Ruddr documents ``GET`` on its bare base URL."""
+        ops = self._static.get(path or "/")
         params: Mapping[str, str] = {}
         if ops is None:
             for pattern, candidates in self._dynamic:

@@ -131,6 +131,7 @@ rules = RuleRegistry(vendor="ruddr", prefix="RUD", provenance=PROVENANCE)
 # -- stored records: a project in the request's vocabulary, any field null (RUD-11), plus what
 # only the server sets; render reads clientId and billingTypeId, RUD-9 statusId, unconditionally.
 PROJECT = "#/components/schemas/Project"
+WORKSPACE = "#/components/schemas/Workspace"
 _PROJECT = from_openapi(
     _SPEC,
     _SCHEMAS["ProjectUpdate"],
@@ -388,6 +389,10 @@ class Ruddr(Vendor):
             for name in ("practices", "business_units", "project_types", "project_groups", "project_tags")
         },
         "members": CollectionSpec(record_schema=_referenced()),
+        # the API key's workspace (GET on the base URL); one record
+        "workspace": CollectionSpec(
+            record_schema=schema_of(("id", "name"), id=typed("string"), name=typed("string"))
+        ),
         "currencies": CollectionSpec(
             id_field="code",
             record_schema=schema_of(("code",), code=typed("string"), name=typed("string", "null")),
@@ -397,6 +402,7 @@ class Ruddr(Vendor):
     def operations(self) -> Mapping[str, Plan]:
         # keys have no scopes (no 403), and projects no updatedAt (GEN-11 does not apply)
         return {
+            "getWorkspace": Plan(self.workspace),
             "listProjects": Plan(self.list_projects),
             "createProject": Plan(
                 self.shown,
@@ -446,6 +452,10 @@ class Ruddr(Vendor):
             yield Rendering(
                 "projects", project["id"], "getProject", partial(self.render, ctx, project), PROJECT
             )
+        for workspace in state["workspace"]:
+            yield Rendering(
+                "workspace", workspace["id"], "getWorkspace", partial(_workspace, workspace), WORKSPACE
+            )
 
     def render(self, ctx: Context, record: Record) -> dict[str, Any]:
         """The response project (RUD-8, RUD-13), always derived from the stored record."""
@@ -479,6 +489,12 @@ class Ruddr(Vendor):
     # -- operations -----------------------------------------------------------------------
     def shown(self, ctx: Context, record: Record) -> Reply:
         return Reply(200, self.render(ctx, record))
+
+    def workspace(self, ctx: Context, _none: None) -> Reply:
+        found = min(ctx.state["workspace"], key=lambda w: w["id"], default=None)
+        if found is None:  # the key belongs to no workspace: no valid key (see the spec)
+            ctx.reject(Violation(401, Code.UNAUTHORIZED, UNAUTHORIZED, rule="GEN-8"))
+        return Reply(200, _workspace(found))
 
     def list_projects(self, ctx: Context, _none: None) -> Reply:
         query, projects = ctx.incoming.query, ctx.state["projects"]
@@ -613,3 +629,7 @@ def _problem(v: Violation) -> str:
 
 
 VENDOR = Ruddr()
+
+
+def _workspace(record: Record) -> dict[str, Any]:
+    return {"id": record["id"], "name": record["name"]}

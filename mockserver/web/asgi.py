@@ -465,7 +465,8 @@ def _unroutable(path: str, prefix: str, encoded_slash: bool) -> Violation | None
     client's Host header). A path the vendor was only guessed from (``/zep/api/v2/...``, with a
     backslash) is outside its base path: its 404, never a call cut to length."""
     outside = not path.startswith(prefix + "/") and path != prefix
-    if outside or encoded_slash or (path.endswith("/") and len(path) > 1):
+    base = path == prefix + "/"  # the spec's path "/" (Ruddr's workspace), as clients join it
+    if outside or encoded_slash or (path.endswith("/") and len(path) > 1 and not base):
         return Violation(404, Code.ROUTE_NOT_FOUND, NO_ROUTE, rule="GEN-9")
     return None
 

@@ -678,3 +678,29 @@ def test_GEN_7_strict_mode_answers_an_undocumented_query_parameter_with_400() ->
         "'dateOnAfter' is not a documented query parameter of this operation",
     ]
     assert strict.call(V, "GET", "/projects?limit=2").status_code == 200
+
+
+def test_the_base_url_answers_the_keys_workspace(api: Api) -> None:
+    """Found by a fidelity audit: the guides' first request, ``GET /api/workspace``, was a 404
+    (source: https://docs.ruddr.io/guides/quick-start). A generated client joins the spec's
+    path "/" to the base URL, so the trailing slash reaches it too (the oracle checks that form)."""
+    answer = api.call(V, "GET", "/")
+    assert answer.json() == {"id": "af7d3ba3-785d-4bae-9d1f-6897e15db5f6", "name": "My Workspace"}
+    bare = api.call(V, "GET", "", check=False)  # the guides' form: the oracle knows no path ""
+    assert (bare.status_code, bare.json()) == (200, answer.json())
+    assert api.call(V, "GET", "/", token=None).json() == {
+        "status": 401,
+        "message": "The provided bearer token is missing or invalid.",
+    }
+    assert api.call(V, "POST", "/", json={}, check=False).status_code == 405
+    assert api.call(V, "GET", "//", check=False).status_code == 404  # only the base itself
+
+
+def test_a_state_without_a_workspace_has_no_valid_key(api: Api) -> None:
+    state = api.state(V)
+    acme = "c0ffee00-0000-4000-8000-000000000001"
+    api.put_state(V, {**state, "workspace": {acme: {"id": acme, "name": "Acme"}}})
+    assert api.call(V, "GET", "/").json() == {"id": acme, "name": "Acme"}
+    api.put_state(V, {**state, "workspace": {}})
+    assert api.call(V, "GET", "/").status_code == 401
+    assert api.call(V, "GET", f"/projects/{WEBSITE}").status_code == 200  # the projects stay readable
