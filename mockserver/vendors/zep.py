@@ -24,7 +24,7 @@ from mockserver.core.records import from_openapi, schema_of, typed
 from mockserver.core.renders import Rendering
 from mockserver.core.rules import Provenance, RuleRegistry, doc
 from mockserver.core.spec import SPECS_DIR, load_spec
-from mockserver.core.store import CollectionSpec, FieldsKey, Record, VendorState
+from mockserver.core.store import CollectionSpec, FieldsKey, Record, VendorState, value_of
 from mockserver.core.values import Incoming, Reply
 from mockserver.core.vendor import Sample, Vendor, token_schema
 from mockserver.core.violations import Code, Violation
@@ -228,8 +228,21 @@ rules.schema(
     when=REFERENCES,
 )
 def _references_exist(change: Change) -> Iterator[Violation]:
-    for field in missing_references(change, REFERENCES):
+    missing = missing_references(change, {k: v for k, v in REFERENCES.items() if k != "language"})
+    language = change.body.get("language")
+    if change.touches("language") and language is not None and language_code(change.state, language) is None:
+        missing.append("language")
+    for field in missing:
         yield _failure(Code.REFERENCE, field, f"The selected {laravel.attribute(field)} is invalid.")
+
+
+def language_code(state: VendorState, value: Any) -> str | None:
+    """The tenant language a `language` value names, by its code or (the update page's integer
+    form) by its id; None if none."""
+    languages = state["languages"]
+    if isinstance(value, int) and not isinstance(value, bool):
+        return min(languages.find("id", value), default=None)
+    return value if isinstance(value, str) and value in languages else None
 
 
 rules.mechanism(
@@ -402,6 +415,14 @@ def _apply_created(ctx: Context, base: Record, change: Change, writable: tuple[s
     return {**base, **stored}
 
 
+def _apply_updated(ctx: Context, base: Record, change: Change, writable: tuple[str, ...]) -> Record:
+    """An update in the one stored shape: a language named by id is stored as its code (ZEP-7)."""
+    stored = sent(change, writable)
+    if isinstance(stored.get("language"), int):
+        stored["language"] = language_code(ctx.state, stored["language"])
+    return {**base, **stored}
+
+
 def _updated_reply(ctx: Context, record: Record) -> Reply:
     return Reply(200, _updated(ctx, record))
 
@@ -448,8 +469,11 @@ class Zep(Vendor):
         "currencies": CollectionSpec(
             id_field="code", record_schema=_referenced("name", key="code", kind="string")
         ),
+        # `id`: how the update page's integer `language` names one (ZEP-7; the numbers are ours)
         "languages": CollectionSpec(
-            id_field="code", record_schema=_referenced("name", key="code", kind="string")
+            id_field="code",
+            indexes={"id": value_of("id")},
+            record_schema=_referenced("name", key="code", kind="string", id=typed("integer", "null")),
         ),
         # create sorts them by order, so it is a number: the first is a new project's status
         "project_statuses": CollectionSpec(
@@ -483,6 +507,7 @@ class Zep(Vendor):
                 permission=WRITE,
                 writable=WRITABLE,
                 stamp=STAMP,
+                apply=_apply_updated,
                 fires=("ZEP-7",),
             ),
             "getProject": Plan(_details_reply, target=PROJECT_ID, permission=READ, fires=("ZEP-8", "ZEP-7")),

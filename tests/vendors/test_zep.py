@@ -270,6 +270,34 @@ def test_ZEP_6_known_references_are_stored_and_nullable_ones_cleared(api: Api) -
     assert stored["customer_id"] is stored["customer_contact_id"] is stored["language"] is None
 
 
+def test_ZEP_7_update_takes_the_language_as_the_integer_its_page_types(api: Api) -> None:
+    """Found by a fidelity audit: the update page says "language (integer)", which was a 422
+    ("must be a string"). An integer names a tenant language by its id; it is stored and shown
+    as the code, as ZEP's Project schema returns it. An id no language has is ZEP-6's 422."""
+    r = patch(api, 123, {"language": 3})
+    assert r.status_code == 200
+    assert r.json()["data"]["language"] == "fr"
+    assert api.record(V, "projects", 123)["language"] == "fr"
+    assert api.call(V, "GET", "/projects/123").json()["data"]["language"] == "fr"
+    unknown = patch(api, 123, {"language": 99})
+    assert (unknown.status_code, unknown.json()["errors"]) == (
+        422,
+        {"language": ["The selected language is invalid."]},
+    )
+    for wrong in (True, 2.5, ["de"]):
+        refused = patch(api, 123, {"language": wrong})
+        assert refused.json()["errors"] == {
+            "language": ["The language field must be a string or an integer."]
+        }
+    assert (
+        create(
+            api, {"name": "Lang", "department_id": 1, "start_date": "2025-01-01", "language": 2}
+        ).status_code
+        == 422
+    )
+    assert api.record(V, "projects", 123)["language"] == "fr"
+
+
 def test_ZEP_6_schema_and_business_errors_share_one_422(api: Api) -> None:
     with api.unchanged(V):
         r = patch(
