@@ -11,10 +11,12 @@ Our checks, registered with Schemathesis once per process and active only for ru
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
+import threading
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,7 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import events, from_schema
 
 from contracts.conformance import SpecChecker
+from contracts.scenarios import answer_of, mock_vendors
 from mockserver.core.schema import pruned
 from mockserver.core.spec import inlined, load_spec
 from mockserver.core.vendor import Vendor
@@ -244,16 +247,40 @@ def run_schemathesis(
     _RUNS[id(schema)] = _Run(vendor, SpecChecker(vendor.spec_path), read_state)
     report = Report(vendor.id)
     try:
-        stream = from_schema(schema).execute()
-        for event in stream:
-            if on_event is not None:
-                on_event(event)
-            _collect(report, event)
-            if should_stop is not None and should_stop():
-                stream.stop()
+        with _worker_crashes_reported(report):
+            stream = from_schema(schema).execute()
+            for event in stream:
+                if on_event is not None:
+                    on_event(event)
+                _collect(report, event)
+                if should_stop is not None and should_stop():
+                    stream.stop()
     finally:
         _RUNS.pop(id(schema), None)
     return report
+
+
+@contextlib.contextmanager
+def _worker_crashes_reported(report: Report) -> Iterator[None]:
+    """An exception that kills one of Schemathesis's worker threads (a RecursionError reading
+    deeply nested JSON escapes its handlers) becomes an error of the report instead of a
+    traceback on stderr; threads that were running before the run keep the usual hook."""
+    before = set(threading.enumerate())
+    previous = threading.excepthook
+
+    def hook(args: threading.ExceptHookArgs) -> None:
+        if args.thread is None or args.thread in before:
+            previous(args)
+            return
+        what = f"a Schemathesis worker stopped: {args.exc_type.__name__}: {args.exc_value}"
+        report.errors.append(json.dumps(what)[:500])
+
+    threading.excepthook = hook
+    try:
+        yield
+    finally:
+        if threading.excepthook is hook:  # another run may have set its own since
+            threading.excepthook = previous
 
 
 def _remote_state_reader(root: str, vendor: Vendor, admin_token: str | None) -> Callable[[str], Any] | None:
@@ -261,15 +288,14 @@ def _remote_state_reader(root: str, vendor: Vendor, admin_token: str | None) -> 
         timeout=30, headers={"Authorization": f"Bearer {admin_token}"} if admin_token else {}
     )
     try:
-        health = client.get(f"{root}/__admin/health")
-        if health.status_code != 200 or vendor.id not in health.json().get("vendors", []):
+        if vendor.id not in mock_vendors(client.get(f"{root}/__admin/health")):
             return None
-    except (httpx.HTTPError, ValueError):
+    except httpx.HTTPError:
         return None
 
     def read(name: str) -> Any:
         response = client.get(f"{root}/__admin/state/{vendor.id}", headers={SESSION_HEADER: name})
-        return response.json() if response.status_code == 200 else None
+        return answer_of(response) if response.status_code == 200 else None
 
     return read
 

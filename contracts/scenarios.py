@@ -9,6 +9,7 @@ their own state through the vendor's API run; the others are skipped with the re
 from __future__ import annotations
 
 import json
+import math
 import re
 import shlex
 import uuid
@@ -22,6 +23,13 @@ from contracts.rule_scenarios import DEFAULT_TOKEN, Call, Scenario, matches, sce
 from mockserver.core.vendor import Vendor
 
 PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+"""What would break a report line or reach the terminal as a control sequence (ESC)."""
+
+
+class BadAnswerError(Exception):
+    """An answer a scenario cannot read (not strict JSON, or without the value it needs): the
+    scenario fails with this message, as for any other wrong answer."""
 
 
 @dataclass
@@ -61,22 +69,9 @@ class Target:
         client = client or httpx.Client(timeout=30)
         base = base_url.rstrip("/")
         root = base.removesuffix(vendor.prefix)
-        admin: str | None = None
-        try:
-            health = client.get(f"{root}/__admin/health")
-            if health.status_code == 200 and vendor.id in health.json().get("vendors", []):
-                admin = root
-        except (httpx.HTTPError, ValueError):
-            admin = None
+        admin = _admin_root(client, root, vendor, admin_token)
         if admin is not None:
             base = root + vendor.prefix  # the mock's root URL is enough: it knows where the vendor lives
-            if admin_token:
-                probe = client.get(
-                    f"{root}/__admin/rules", headers={"Authorization": f"Bearer {admin_token}"}
-                )
-                admin = admin if probe.status_code == 200 else None
-            elif client.get(f"{root}/__admin/rules").status_code == 401:
-                admin = None  # a protected admin API: scenarios run as against any other target
         headers = {"Authorization": f"Bearer {admin_token}"} if admin_token else {}
         return cls(vendor, client, base, token or DEFAULT_TOKEN, admin, headers)
 
@@ -86,6 +81,8 @@ class _Run:
     target: Target
     session: str = field(default_factory=lambda: f"scenario-{uuid.uuid4().hex[:12]}")
     names: dict[str, Any] = field(default_factory=dict)
+    last: str = ""
+    """The curl line of the last call sent: what a failure shows to reproduce it."""
 
     def __post_init__(self) -> None:
         self.names["run"] = self.session[-8:]  # keeps names and codes unique on a real tenant
@@ -119,20 +116,24 @@ class _Run:
             content = json.dumps(self.fill(call.body)).encode()
             headers.setdefault("Content-Type", "application/json")
         url = self.target.base_url + self.fill(call.path)
+        self.last = curl(call.method, url, headers, content)
         response = self.target.client.request(call.method, url, content=content, headers=headers)
-        return response, curl(call.method, url, headers, content)
+        return response, self.last
 
     def check(self, call: Call, response: httpx.Response) -> str:
-        answer = _json(response)
+        answer = answer_of(response)
         if call.status is None:
             if not 200 <= response.status_code < 300:
-                return f"expected a 2xx, got {response.status_code}: {response.text[:300]}"
+                return f"expected a 2xx, got {response.status_code}: {excerpt(response)}"
         elif response.status_code != call.status:
-            return f"expected {call.status}, got {response.status_code}: {response.text[:300]}"
+            return f"expected {call.status}, got {response.status_code}: {excerpt(response)}"
         if call.expect is not None and not matches(self.fill(call.expect), answer):
-            return f"the answer does not match {json.dumps(call.expect)[:300]}: {response.text[:300]}"
-        for name, path in call.save.items():
-            self.names[name] = _dig(answer, path)
+            wanted = json.dumps(call.expect, default=repr)[:300]  # repr: ANY is no JSON value
+            return f"the answer does not match {wanted}: {excerpt(response)}"
+        if call.save:
+            document = read_json(response)
+            for name, path in call.save.items():
+                self.names[name] = _dig(document, path, response)
         return ""
 
     def state(self) -> Any:
@@ -142,14 +143,15 @@ class _Run:
             headers={"X-Mock-Session": self.session, **self.target.admin_headers},
         )
         response.raise_for_status()
-        return response.json()
+        return read_json(response)
 
     def arrange(self, given: Mapping[str, Mapping[str, Any]]) -> None:
-        document = self.state()
+        document = _object(self.state(), "the mock's state")
         for collection, records in given.items():
+            stored = _object(document.get(collection), f"the mock's state of {collection!r}")
             for record_id, record in records.items():
-                merged = {**document[collection].get(str(record_id), {}), **record}
-                document[collection][str(record_id)] = merged
+                old = _object(stored.get(str(record_id), {}), f"the record {collection}/{record_id}")
+                stored[str(record_id)] = {**old, **record}
         response = self.target.client.put(
             f"{self.target.admin_root}/__admin/state/{self.target.vendor.id}",
             content=json.dumps(document).encode(),
@@ -178,7 +180,7 @@ def run(target: Target, scenario: Scenario) -> Outcome:
         response, command = attempt.send(scenario.call)
         problem = attempt.check(scenario.call, response)
         if problem:
-            return Outcome(scenario, "failed", problem, command, _json(response))
+            return Outcome(scenario, "failed", problem, command, answer_of(response))
         if before is not None and attempt.state() != before:
             return Outcome(scenario, "failed", "the rejected request changed the state (GEN-4)", command)
         for call in scenario.then:
@@ -188,9 +190,13 @@ def run(target: Target, scenario: Scenario) -> Outcome:
                 return Outcome(
                     scenario, "failed", f"then {call.method} {call.path}: {problem}", follow_command
                 )
-        return Outcome(scenario, "passed", "", command, _json(response))
+        return Outcome(scenario, "passed", "", command, answer_of(response))
+    except httpx.InvalidURL as exc:  # a value saved from an answer does not fit in a URL
+        return Outcome(scenario, "failed", f"cannot send the request: {exc}", attempt.last)
     except httpx.HTTPError as exc:
-        return Outcome(scenario, "failed", f"transport error: {exc}")
+        return Outcome(scenario, "failed", f"transport error: {exc}", attempt.last)
+    except BadAnswerError as exc:
+        return Outcome(scenario, "failed", str(exc), attempt.last)
 
 
 def run_all(target: Target, scenarios: tuple[Scenario, ...] | None = None) -> Iterator[Outcome]:
@@ -209,14 +215,93 @@ def curl(method: str, url: str, headers: Mapping[str, str], content: bytes | Non
     return " ".join(parts)
 
 
-def _json(response: httpx.Response) -> Any:
+def read_json(response: httpx.Response) -> Any:
+    """The answer's strict JSON (GEN-13: UTF-8, no NaN, no number a double cannot hold), so that
+    no answer, however hostile, raises anything but :class:`BadAnswerError`: ``json.loads``
+    raises RecursionError on deep nesting, and takes NaN. Unlike a request body, an answer may
+    be large (a mock seeded with 100,000 projects, a tenant's unpaged list): no size cap."""
     try:
-        return response.json()
-    except ValueError:
+        return json.loads(response.content.decode("utf-8"), parse_constant=_no_constant, parse_float=_finite)
+    except RecursionError:
+        problem = "nested too deeply to read"
+    except (ValueError, UnicodeDecodeError) as exc:  # JSONDecodeError, an over-long integer, ours
+        problem = str(exc)
+    raise BadAnswerError(f"{_described(response)} is not JSON ({problem}): {excerpt(response)}")
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"number {text} is outside the range of a double")
+    return value
+
+
+def answer_of(response: httpx.Response) -> Any:
+    """The answer's JSON, or its text when it is none (to match against, to show)."""
+    try:
+        return read_json(response)
+    except BadAnswerError:
         return response.text
 
 
-def _dig(value: Any, path: str) -> Any:
+def mock_vendors(health: httpx.Response) -> list[Any]:
+    """The vendors a mock's ``/__admin/health`` answer lists; none for any other answer."""
+    if health.status_code != 200:
+        return []
+    document = answer_of(health)
+    listed = document.get("vendors") if isinstance(document, dict) else None
+    return listed if isinstance(listed, list) else []
+
+
+def excerpt(response: httpx.Response, limit: int = 300) -> str:
+    """The start of the answer's text on one line, control characters escaped."""
+    return one_line(response.text[:limit])
+
+
+def one_line(text: str) -> str:
+    """``text`` without line breaks or control characters (escaped): a target's words must stay
+    on their report line and cannot drive the terminal."""
+    return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
+def _described(response: httpx.Response) -> str:
+    kind = response.headers.get("Content-Type", "no content type")
+    request = response.request
+    return one_line(f"the answer to {request.method} {request.url.path} ({response.status_code}, {kind})")
+
+
+def _admin_root(client: httpx.Client, root: str, vendor: Vendor, admin_token: str | None) -> str | None:
+    """``root`` when the mock's admin API answers there, knows ``vendor`` and lets us in; else
+    ``None``, whatever the answers (a broken or hostile target simply has no admin API)."""
+    try:
+        if vendor.id not in mock_vendors(client.get(f"{root}/__admin/health")):
+            return None
+        if admin_token:
+            probe = client.get(f"{root}/__admin/rules", headers={"Authorization": f"Bearer {admin_token}"})
+            return root if probe.status_code == 200 else None
+        # a protected admin API: scenarios run as against any other target
+        return None if client.get(f"{root}/__admin/rules").status_code == 401 else root
+    except httpx.HTTPError:
+        return None
+
+
+def _object(value: Any, what: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise BadAnswerError(f"{what} is not a JSON object: {one_line(json.dumps(value)[:300])}")
+    return value
+
+
+def _dig(value: Any, path: str, response: httpx.Response) -> Any:
+    """The value at a dotted path of an answer (``results.0.client.id``)."""
     for part in path.split(".") if path else []:
-        value = value[int(part)] if isinstance(value, list) else value[part]
+        if isinstance(value, dict) and part in value:
+            value = value[part]
+        elif isinstance(value, list) and part.isascii() and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        else:
+            raise BadAnswerError(f"{_described(response)} has no `{path}`: {excerpt(response)}")
     return value

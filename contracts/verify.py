@@ -18,9 +18,9 @@ from typing import Any, TextIO
 import httpx
 from schemathesis.engine import events
 
-from contracts.fuzzing import Report, run_schemathesis
+from contracts.fuzzing import Failure, Report, run_schemathesis
 from contracts.rule_scenarios import scenarios_for
-from contracts.scenarios import Outcome, Target, run
+from contracts.scenarios import Outcome, Target, one_line, run
 from mockserver.core.general import GENERAL
 from mockserver.core.rules import Basis, Rule
 from mockserver.core.spec import load_spec, operations
@@ -128,6 +128,13 @@ def _basis(rule: Rule) -> str:
     return f"[{rule.basis}]"
 
 
+def _summary(failure: Failure) -> str:
+    """The failure's first non-blank line; its title when the message has none (a check that
+    failed on an empty answer can carry an empty message)."""
+    first = next((line for line in failure.message.splitlines() if line.strip()), failure.title)
+    return one_line(first[:200])
+
+
 def render(result: Verification) -> str:
     vendor = result.vendor
     lines = [f"{vendor.title} at {result.base_url}", ""]
@@ -146,7 +153,7 @@ def render(result: Verification) -> str:
         )
         for outcome in outcomes:
             if outcome.status == "failed":
-                lines.append(f"         - {outcome.scenario.title}: {outcome.reason}")
+                lines.append(f"         - {outcome.scenario.title}: {one_line(outcome.reason)}")
                 if outcome.curl:
                     lines.append(f"           {outcome.curl}")
     skipped = {o.reason for o in result.outcomes if o.status == "skipped"}
@@ -171,12 +178,10 @@ def render(result: Verification) -> str:
             )
         lines.append(f"  {result.fuzz.cases} requests")
         for failure in result.fuzz.failures:
-            lines.append(
-                f"  FAIL {failure.check} on {failure.operation}: {failure.message.splitlines()[0][:200]}"
-            )
+            lines.append(f"  FAIL {failure.check} on {failure.operation}: {_summary(failure)}")
             lines.append(f"       {failure.curl[:1000]}")
         for error in result.fuzz.errors:
-            lines.append(f"  ERROR {error}")
+            lines.append(f"  ERROR {one_line(error)}")
     lines += ["", f"{'PASSED' if result.ok else 'FAILED'} in {result.seconds:.1f} s"]
     return "\n".join(lines)
 

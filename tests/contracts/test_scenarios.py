@@ -10,7 +10,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from contracts.conformance import SpecChecker
-from contracts.rule_scenarios import scenarios_for
+from contracts.rule_scenarios import Call, Scenario, scenarios_for
 from contracts.scenarios import Target, run
 from mockserver.app import MockApp
 from mockserver.core.vendor import Vendor, discover_vendors
@@ -77,3 +77,69 @@ def test_scenario_passes_against_the_mock(
 def test_every_vendor_rule_has_a_scenario(vid: str) -> None:
     covered = {s.rule for s in scenarios_for(vid)}
     assert {r.id for r in VENDORS[vid].rules} - covered == set()
+
+
+def _answering(status: int, body: bytes, content_type: str = "application/json") -> httpx.Client:
+    """A client whose every request gets this one answer (no network)."""
+    answer = httpx.Response(status, content=body, headers={"Content-Type": content_type})
+    return httpx.Client(transport=httpx.MockTransport(lambda _request: answer))
+
+
+SAVE_CLIENT = Scenario(
+    "RUD-1", "saves a nested value", Call("GET", "/projects", status=200, save={"c": "results.0.client.id"})
+)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[1]",
+        b'"results"',
+        b"{}",
+        b'{"results": []}',
+        b'{"results": [[]]}',
+        b'{"results": [{"client": null}]}',
+        b'{"results": [{"client": "id"}]}',
+    ],
+)
+def test_a_scenario_fails_naming_the_path_when_the_answer_lacks_the_value_to_save(body: bytes) -> None:
+    target = Target(VENDORS["ruddr"], _answering(200, body), "http://target/api")
+    outcome = run(target, SAVE_CLIENT)
+    assert outcome.status == "failed"
+    assert outcome.reason.startswith("the answer to GET /api/projects (200, application/json) has no")
+    assert "`results.0.client.id`" in outcome.reason
+    assert outcome.curl.startswith("curl -s -X GET http://target/api/projects")
+
+
+@pytest.mark.parametrize(
+    "state",
+    [b"[]", b'{"projects": []}', b'{"projects": {"1": 7}}', b"[" * 100 + b"]" * 100, b'{"a": NaN}'],
+)
+def test_arranging_fails_the_scenario_when_the_admin_state_is_not_a_document_of_records(
+    state: bytes,
+) -> None:
+    """A target that passes for the mock (its health lists the vendor) but answers garbage."""
+    scenario = Scenario("GEN-1", "given a record", Call("GET", "/x"), given={"projects": {1: {"name": "a"}}})
+    target = Target(VENDORS["personio"], _answering(200, state), "http://t/p", admin_root="http://t")
+    outcome = run(target, scenario)
+    assert outcome.status == "failed"
+    assert "is not a JSON object" in outcome.reason or "is not JSON" in outcome.reason
+
+
+@pytest.mark.parametrize(
+    "health",
+    [b"[" * 50_000 + b"]" * 50_000, b"[]", b'"personio"', b'{"vendors": "personio"}', b'{"vendors": NaN}'],
+)
+def test_a_target_whose_admin_health_is_garbage_is_not_taken_for_the_mock(health: bytes) -> None:
+    target = Target.connect(VENDORS["personio"], "http://t/personio", client=_answering(200, health))
+    assert target.admin_root is None
+
+
+def test_a_target_that_drops_the_admin_probe_is_not_taken_for_the_mock() -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/__admin/rules":
+            raise httpx.RemoteProtocolError("Server disconnected", request=request)
+        return httpx.Response(200, json={"vendors": ["personio"]})
+
+    client = httpx.Client(transport=httpx.MockTransport(answer))
+    assert Target.connect(VENDORS["personio"], "http://t/personio", client=client).admin_root is None

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import re
+import socketserver
+import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
@@ -95,3 +99,109 @@ def test_GEN_12_verify_reports_each_rules_basis_and_source(
     assert cor_1["basis"] == "inferred" and "no error body" in cor_1["source"]
     cor_3 = next(p for p in properties if p["rule"] == "COR-3")
     assert cor_3 == {"rule": "COR-3", "basis": "doc", "source": update_page}
+
+
+@dataclasses.dataclass(frozen=True)
+class Answer:
+    status: int
+    content_type: str
+    body: bytes
+
+
+@contextlib.contextmanager
+def hostile_upstream(answer: Answer) -> Iterator[str]:
+    """A raw HTTP server on a loopback port that gives every request the same ``answer``; it
+    stops when the block ends."""
+
+    class AnswerEverything(socketserver.StreamRequestHandler):
+        def handle(self) -> None:
+            length = 0
+            while (line := self.rfile.readline(65_536)) not in (b"\r\n", b"\n", b""):
+                name, _, value = line.partition(b":")
+                if name.strip().lower() == b"content-length":
+                    length = int(value)
+            self.rfile.read(length)  # the request body, so the client sees no reset
+            head = (
+                f"HTTP/1.1 {answer.status} Hostile\r\nContent-Type: {answer.content_type}\r\n"
+                f"Content-Length: {len(answer.body)}\r\nConnection: close\r\n\r\n"
+            )
+            self.wfile.write(head.encode() + answer.body)
+
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), AnswerEverything)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+# Each bad answer, and the words its failure must show (a regex over one report line).
+HOSTILE = {
+    "json-nested-50000-deep": (
+        Answer(200, "application/json", b"[" * 50_000 + b"]" * 50_000),
+        r"^ +- .*\(200, application/json\) is not JSON \(nested too deeply to read\)",
+    ),
+    "nan": (
+        Answer(200, "application/json", b'{"a":NaN}'),
+        r"^ +- .*\(200, application/json\) is not JSON \(NaN is not valid JSON\)",
+    ),
+    "html": (
+        Answer(200, "text/html", b"<html>\n<body>Welcome</body>\n</html>"),
+        r"^ +- .*\(200, text/html\) is not JSON .*: <html>\\n<body>Welcome</body>",
+    ),
+    "500-with-empty-body": (
+        Answer(500, "application/json", b""),
+        r"^  FAIL not_a_server_error on .+: Server error$",
+    ),
+    "json-array-instead-of-object": (
+        Answer(200, "application/json", b"[1, 2]"),
+        r"^ +- .*\(200, application/json\) has no `id`: \[1, 2\]",
+    ),
+    "number-beyond-a-double": (
+        Answer(200, "application/json", b'{"id": 1e999}'),
+        r"^ +- .*is not JSON \(number 1e999 is outside the range of a double\)",
+    ),
+    "id-with-a-line-break": (
+        Answer(200, "application/json", b'{"id": "a\\nb"}'),
+        r"^ +- .*cannot send the request: Invalid non-printable ASCII character in URL",
+    ),
+    "terminal-control-characters": (
+        Answer(200, "text/plain", b"\x1b[2J\x00gone\r\n"),
+        r"^ +- .*is not JSON .*: \\x1b\[2J\\x00gone\\r\\n$",
+    ),
+}
+
+
+# A worker thread of Schemathesis dying on an answer is a crash too (pytest turns it into this warning).
+@pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")
+@pytest.mark.parametrize("mode", sorted(HOSTILE))
+def test_verify_reports_a_misbehaving_target_as_failed_checks_without_a_traceback(
+    mode: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    answer, problem = HOSTILE[mode]
+    junit = tmp_path / "verify.xml"
+    with hostile_upstream(answer) as url:
+        code = main(
+            [
+                "verify",
+                "--vendor",
+                "personio",
+                "--base-url",
+                url + "/personio",
+                "--max-examples",
+                "1",
+                "--junit-xml",
+                str(junit),
+            ]
+        )
+    out, err = capsys.readouterr()
+    assert code == 1, out
+    assert "Traceback" not in out + err
+    assert re.search(problem, out, re.MULTILINE), out
+    assert out.rstrip().splitlines()[-1].startswith("FAILED")
+    assert not re.search(r"[\x00-\x09\x0b-\x1f\x7f]", out)  # one line per failure, no terminal codes
+    assert ET.parse(junit).getroot()[0].get("failures") != "0"
