@@ -245,9 +245,10 @@ def _rest_problem(fault: Fault) -> FaultError | None:
         return FaultError("seed", "seed must be an integer, and goes with action 'fuzz' only")
     if fault.seed is not None and not -(2**63) <= fault.seed < 2**63:
         return FaultError("seed", f"seed must fit in 64 bits, not {fault.seed}")
-    if fault.times is not None and (not _is_int(fault.times) or fault.times < 1):
+    if fault.times is not None and (not _is_int(fault.times) or not 1 <= fault.times < 2**63):
         return FaultError(
-            "times", f"times must be a positive integer or null (until removed), not {_excerpt(fault.times)}"
+            "times",
+            f"times must be a positive 64-bit integer or null (until removed), not {_excerpt(fault.times)}",
         )
     return _latency_problem(fault) or _headers_problem(fault.headers)
 
@@ -337,7 +338,8 @@ def fault_from_json(data: Any) -> Fault:
         values["latency_ms"] = tuple(latency)
     elif latency is not None:
         raise FaultError(
-            "latency_ms", f"latency_ms must be a number of milliseconds or [lo, hi], not {_excerpt(latency)}"
+            "latency_ms",
+            f"latency_ms must be a whole number of milliseconds or [lo, hi], not {_excerpt(latency)}",
         )
     return Fault(**values)
 

@@ -155,7 +155,7 @@ class MockASGI:
             await self._refuse(call, scope, send, path, unroutable)
             return
         relative = path[len(vendor.prefix) :]
-        fault_header = _get(headers, FAULT_HEADER)
+        fault_header = _header_text(_get(headers, FAULT_HEADER))  # its messages quote it
         if fault_header is not None or call.session.faults.active:
             answered = await self._fault(vendor, call, scope, send, path, relative, headers, fault_header)
             if answered:
@@ -562,10 +562,14 @@ def _session_in_path(path: str, raw_path: bytes) -> tuple[str, str | None, str, 
 
 
 def _header_session(headers: dict[str, str]) -> str | None:
-    name: str | None = _get(headers, SESSION_HEADER)
-    if name is None or name.isascii():
-        return name
-    return _name_text(name.encode("latin-1"))  # the server decoded the header's bytes as Latin-1
+    return _header_text(_get(headers, SESSION_HEADER))
+
+
+def _header_text(value: str | None) -> str | None:
+    """A header's text read as the session name is: the server decoded its bytes as Latin-1."""
+    if value is None or value.isascii():
+        return value
+    return _name_text(value.encode("latin-1"))
 
 
 def _name_text(raw: bytes) -> str:

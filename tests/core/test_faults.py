@@ -46,7 +46,8 @@ def test_GEN_9_headers_the_server_stamps_on_every_answer_are_refused(name: str) 
         ({"action": "latency", "latency_ms": (1.5, 2)}, "latency_ms must be two integers"),
         ({"action": "truncate", "body": {}}, "a canned body goes with action 'status' only"),
         ({"status": 429, "seed": 3}, "seed must be an integer, and goes with action 'fuzz' only"),
-        ({"status": 429, "times": 0}, "times must be a positive integer"),
+        ({"status": 429, "times": 0}, "times must be a positive 64-bit integer"),
+        ({"status": 429, "times": 2**63}, "times must be a positive 64-bit integer"),  # a hostile probe's
         ({"status": 429, "method": "PATCH /x"}, "method must be an HTTP method"),
         ({"status": 429, "vendor": ""}, "vendor must be a non-empty string"),
         ({"status": 429, "headers": {"Bad Name": "1"}}, "'Bad Name' is not a valid header name"),
@@ -320,9 +321,13 @@ def test_GEN_13_unknown_field_names_are_quoted_safely_and_briefly() -> None:
         ({"action": 7}, "action must be one of"),
         (
             {"action": "latency", "latency_ms": [1, 2, 3]},
-            "latency_ms must be a number of milliseconds or [lo, hi]",
+            "latency_ms must be a whole number of milliseconds or [lo, hi]",
         ),
         ({"status": "429"}, "status must be an HTTP status code"),
+        (
+            {"action": "latency", "latency_ms": 0.5},
+            "must be a whole number of milliseconds or [lo, hi], not 0.5",
+        ),
     ],
 )
 def test_fault_from_json_refuses_bad_input(data: Any, message: str) -> None:

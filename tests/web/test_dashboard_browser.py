@@ -225,7 +225,7 @@ def test_a_form_fault_is_judged_as_the_api_judges_it(dash: Dashboard) -> None:
     cases = {
         "latency_ms": ("500-100", "latency_ms must satisfy"),
         "headers": ('{"Content-Length": "1"}', "headers: Content-Length is the server's"),
-        "times": ("0", "times must be a positive integer"),
+        "times": ("0", "times must be a positive 64-bit integer"),
     }
     form.locator("[name=status]").fill("503")
     for field, (typed, message) in cases.items():

@@ -97,7 +97,7 @@ def test_faults_round_trip_through_the_admin_api(api: Api) -> None:
         ({"status": 429, "colour": "red"}, "unknown field(s) colour"),
         ({"action": "latency", "latency_ms": [500, 100]}, "0 <= lo <= hi"),
         ({"action": "latency", "latency_ms": "slow"}, "latency_ms must be"),
-        ({"status": 429, "times": 0}, "times must be a positive integer"),
+        ({"status": 429, "times": 0}, "times must be a positive 64-bit integer"),
         ({"action": "reset", "status": 500}, "status does not go with action 'reset'"),
         ({"id": "7", "status": 429}, "id is assigned by the server"),
     ],
@@ -284,6 +284,15 @@ def test_a_malformed_header_is_the_vendors_400(api: Api, vendor_id: str) -> None
     assert not api.checkers[vendor_id].response_errors(
         _method(vendor_id), api.app.vendors[vendor_id].sample.path, 400, dict(r.headers), r.content
     )
+
+
+def test_a_header_in_utf_8_is_quoted_as_sent(api: Api) -> None:
+    """Found by a hostile probe: the header's bytes were read as Latin-1, so a UTF-8 digit came
+    back garbled in the message ('\u00d9\u00a1' for '\u0661'); it is read as session names are."""
+    with api.unchanged("personio"):
+        r = _update(api, "personio", **{"X-Mock-Fault": "status=\u0661".encode()})
+    assert r.status_code == 400
+    assert "X-Mock-Fault: status must be an integer, not '\u0661'" in r.json()["errors"][0]["detail"]
 
 
 # -- latency -----------------------------------------------------------------------------------
