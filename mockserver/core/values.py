@@ -40,6 +40,8 @@ class Identity:
 class Reply:
     status: int
     body: Any = NO_BODY
+    """A JSON value; ``bytes`` are JSON already encoded (no JSON value is ``bytes``), so a
+    large answer can be encoded off the event loop."""
     headers: dict[str, str] = field(default_factory=dict)
     media_type: str = "application/json"
 

@@ -22,7 +22,8 @@ _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan
 def encoded(reply: Reply) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
     """Status, raw headers and body of ``reply``: Content-Length (none for 1xx, 204 and 304, as
     RFC 9110 8.6 wants), Content-Type where there is a body, then the reply's own headers."""
-    body = b"" if reply.body is NO_BODY else dumps(reply.body)
+    raw = reply.body
+    body = b"" if raw is NO_BODY else raw if isinstance(raw, bytes) else dumps(raw)
     headers: list[tuple[bytes, bytes]] = []
     status = reply.status
     if status >= 200 and status not in _NO_LENGTH:

@@ -87,3 +87,34 @@ def test_a_replaced_state_is_checked_without_holding_the_sessions_lock(live_serv
     finally:
         del state.check
     assert free_while_checked == [True]
+
+
+def test_a_large_journal_is_rendered_off_the_event_loop(live_server: LiveServer) -> None:
+    """Found by a hostile probe: polling a full journal (8 MiB) rendered and encoded ~10 MB on
+    the loop, 78 ms a call, during which every other session waited."""
+    session = f"j-{uuid.uuid4()}"
+    headers = {**HEADERS, "X-Mock-Session": session}
+    journal = live_server.app.store.session(session).journal
+    threads: dict[str, int] = {}
+    record, entries = journal.record, journal.entries
+
+    def recorded(exchange: Any) -> None:
+        threads["record"] = threading.get_ident()  # answered on the loop: a small call
+        record(exchange)
+
+    def rendered() -> list[dict[str, Any]]:
+        threads["entries"] = threading.get_ident()
+        return entries()
+
+    journal.record, journal.entries = recorded, rendered  # type: ignore[method-assign]
+    try:
+        with httpx.Client(base_url=live_server.url, timeout=30) as client:
+            big = {"description": "x" * 60_000}
+            for _ in range(3):
+                client.patch("/personio/v2/projects/1001", json=big, headers=headers)
+            answer = client.get("/__admin/requests", headers=headers)
+    finally:
+        del journal.record, journal.entries
+    assert answer.status_code == 200 and len(answer.json()["requests"]) == 3
+    assert journal.held_bytes > 64 * 1024
+    assert threads["entries"] != threads["record"]
