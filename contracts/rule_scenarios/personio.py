@@ -185,4 +185,15 @@ SCENARIOS = (
         ),
         setup=(_CREATE_TOP, _CREATE_SUB),
     ),
+    Scenario(
+        "PER-14",
+        "include adds the counters it names: a new project's subproject, no time tracked",
+        Call(
+            "GET",
+            "/v2/projects/{a}?include=sub_projects_count,tracked_minutes",
+            status=200,
+            expect={"id": "{a}", "sub_projects_count": 1, "tracked_minutes": 0},
+        ),
+        setup=(_CREATE_TOP, _CREATE_SUB),
+    ),
 )

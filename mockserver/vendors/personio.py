@@ -11,7 +11,7 @@ import hashlib
 import hmac
 import json
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any, ClassVar
@@ -35,6 +35,14 @@ PROBLEM_JSON = "application/problem+json"
 ERRORS_DOC = "https://developer.personio.de/reference/errors"
 SUBPROJECT_FORBIDDEN = ("cost_center", "assigned_to_all", "project_type", "client_name", "billable")
 WRITES = ("updateProject", "createProject")
+# What `include` may ask GET /v2/projects{,/id} for, in the spec's order: "not included by
+# default for performance reasons", so a stored counter never shows unasked.
+INCLUDABLE = (
+    "tracked_minutes",
+    "sub_projects_tracked_minutes",
+    "sub_projects_count",
+    "tracked_periods_count",
+)
 READ, WRITE = "projects:read", "projects:write"
 
 UPDATE_PAGE = "https://developer.personio.de/reference/patch_v2-projects-id"  # the seed
@@ -384,22 +392,28 @@ class Personio(Vendor):
         return iso_z(now, 0)
 
     # -- rendering ----------------------------------------------------------------------------
-    def render(self, ctx: Context, record: Record) -> dict[str, Any]:
-        shown = dict(record)
+    def render(self, ctx: Context, record: Record, include: Collection[str] | None = None) -> dict[str, Any]:
+        """The project as a read shows it, with the counters ``include`` asks for (the request's,
+        unless given) and no others."""
+        shown = {k: v for k, v in record.items() if k not in INCLUDABLE}
         parent_ref = record.get("parent_project")
         parent = ctx.state["projects"].get(parent_ref["id"]) if parent_ref else None
         if parent is not None:  # PER-11: inherited, also after the parent changes
             shown["billable"] = parent.get("billable")
             shown["assigned_to_all"] = parent.get("assigned_to_all")
             ctx.fire("PER-11")
+        asked = _included(ctx.incoming.query) if include is None else include
+        if asked:
+            shown |= _counters(ctx.state, record, asked)
         return shown
 
     def renders(self, state: VendorState) -> Iterator[Rendering]:
         ctx = context(self, "getProject", state, Incoming("GET", ""), datetime.now(UTC))
-        for project in state["projects"]:  # listProjects renders each the same way
-            yield Rendering(
-                "projects", project["id"], "getProject", partial(self.render, ctx, project), PROJECT
-            )
+        # listProjects renders each the same way; every counter, so a seeded one that breaks
+        # the spec (a negative tracked_minutes) is refused here, not by a later read
+        for project in state["projects"]:
+            render = partial(self.render, ctx, project, INCLUDABLE)
+            yield Rendering("projects", project["id"], "getProject", render, PROJECT)
         for member in state["members"]:
             yield Rendering(
                 "members", member["id"], "listProjectMembers", partial(_member, member), PROJECT_MEMBER
@@ -752,6 +766,34 @@ def _token_form(ctx: Context) -> Mapping[str, Any]:
     if invalid:  # a field sent twice, or (strict) an undocumented one
         ctx.reject(_oauth_error("invalid_request", {"invalid_parameters": invalid}))
     return form
+
+
+def _included(query: Mapping[str, Any]) -> set[str]:
+    """The counters ``include`` names; the request check already refused any other value (422)."""
+    return _as_set(query.get("include")) & set(INCLUDABLE)
+
+
+def _counters(state: VendorState, record: Record, asked: Collection[str]) -> dict[str, int]:
+    """The mock tracks no time: ``tracked_minutes`` and ``tracked_periods_count`` are what the
+    record carries (seeded by fixtures or the admin API; 0 when absent), the ``sub_projects_*``
+    ones are derived from the children (the parent index); a stored value of those is ignored."""
+    projects = state["projects"]
+    children: list[Record] = []
+    if any(name.startswith("sub_projects_") for name in asked):
+        found = (projects.get(i) for i in projects.find("parent", record["id"]))
+        children = [child for child in found if child is not None]
+    values = {
+        "tracked_minutes": _stored_count(record, "tracked_minutes"),
+        "sub_projects_tracked_minutes": sum(_stored_count(c, "tracked_minutes") for c in children),
+        "sub_projects_count": len(children),
+        "tracked_periods_count": _stored_count(record, "tracked_periods_count"),
+    }
+    return {name: values[name] for name in INCLUDABLE if name in asked}
+
+
+def _stored_count(record: Record, name: str) -> int:
+    value = record.get(name)
+    return value if isinstance(value, int) else 0
 
 
 def _member(member: Record) -> dict[str, Any]:

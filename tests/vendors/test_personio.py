@@ -14,7 +14,10 @@ from typing import Any
 
 import pytest
 
-from tests.fixtures.mock import Api
+from contracts.conformance import SpecChecker
+from mockserver.app import create_app
+from mockserver.config import ServerConfig
+from tests.fixtures.mock import FROZEN_NOW, Api
 
 V = "personio"
 
@@ -264,6 +267,131 @@ def test_PER_14_members_rules(api: Api) -> None:
     )
     assert converted.status_code == 201
     assert api.call(V, "GET", "/v2/projects/1003").json()["assigned_to_all"] is False
+
+
+# -- PER-14: `include` counters on the read and the list ------------------------------------------
+COUNTERS = ("tracked_minutes", "sub_projects_tracked_minutes", "sub_projects_count", "tracked_periods_count")
+# mockserver/fixtures/personio.json: 1001 carries 2400 minutes in 12 periods, its one subproject
+# 1002 carries 900 minutes
+FIXTURE_1001 = {
+    "tracked_minutes": 2400,
+    "sub_projects_tracked_minutes": 900,
+    "sub_projects_count": 1,
+    "tracked_periods_count": 12,
+}
+
+
+def counters(project: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in project.items() if k in COUNTERS}
+
+
+def listed(api: Api, query: str) -> dict[str, dict[str, Any]]:
+    r = api.call(V, "GET", f"/v2/projects?limit=200&{query}")
+    assert r.status_code == 200, r.text
+    return {p["id"]: p for p in r.json()["_data"]}
+
+
+@pytest.mark.parametrize(
+    "asked",
+    [(), *((name,) for name in COUNTERS), ("sub_projects_count", "tracked_minutes"), COUNTERS],
+    ids=lambda asked: ",".join(asked) or "none",
+)
+def test_PER_14_include_shows_exactly_the_counters_asked_for(api: Api, asked: tuple[str, ...]) -> None:
+    stored = api.record(V, "projects", "1001")
+    assert stored["tracked_minutes"] == 2400  # the record carries them, asked for or not
+    query = f"include={','.join(asked)}" if asked else ""
+    expected = {name: FIXTURE_1001[name] for name in asked}
+    got = api.call(V, "GET", f"/v2/projects/1001?{query}")
+    assert got.status_code == 200, got.text
+    assert counters(got.json()) == expected
+    assert counters(listed(api, query)["1001"]) == expected
+
+
+def test_PER_14_include_counts_follow_the_subprojects_and_the_seeded_counters(api: Api) -> None:
+    everything = "include=" + ",".join(COUNTERS)
+    sub = api.call(
+        V, "POST", "/v2/projects", json={"name": "Sub", "status": "ACTIVE", "parent_project": {"id": "1001"}}
+    )
+    assert sub.status_code == 201
+    sub_id = sub.json()["id"]
+    shown = api.call(V, "GET", f"/v2/projects/1001?{everything}").json()
+    assert counters(shown) == FIXTURE_1001 | {"sub_projects_count": 2}  # the new one tracked nothing
+    new = api.call(V, "GET", f"/v2/projects/{sub_id}?{everything}").json()
+    assert counters(new) == dict.fromkeys(COUNTERS, 0)  # absent counters are 0
+    # seeded through the admin API; a derived counter stored on a record is ignored
+    document = api.state(V)
+    document["projects"][sub_id] |= {"tracked_minutes": 60, "tracked_periods_count": 2}
+    document["projects"]["1001"]["sub_projects_count"] = 99
+    document["projects"]["1003"]["sub_projects_tracked_minutes"] = 5
+    api.put_state(V, document)
+    assert api.call(V, "GET", "/v2/projects/1003").json().keys().isdisjoint(COUNTERS)
+    shown = api.call(V, "GET", f"/v2/projects/1001?{everything}").json()
+    assert counters(shown) == FIXTURE_1001 | {"sub_projects_count": 2, "sub_projects_tracked_minutes": 960}
+    assert counters(listed(api, everything)["1003"]) == dict.fromkeys(COUNTERS, 0)
+    assert counters(api.call(V, "GET", f"/v2/projects/{sub_id}?include=tracked_periods_count").json()) == {
+        "tracked_periods_count": 2
+    }
+
+
+def test_PER_14_include_list_and_read_agree_and_paging_keeps_it(api: Api) -> None:
+    everything = "include=" + ",".join(COUNTERS)
+    whole = listed(api, everything)
+    assert set(whole) == {"1001", "1002", "1003", "1004"}
+    for project_id, project in whole.items():
+        assert project == api.call(V, "GET", f"/v2/projects/{project_id}?{everything}").json()
+    assert counters(whole["1002"]) == {
+        "tracked_minutes": 900,
+        "sub_projects_tracked_minutes": 0,
+        "sub_projects_count": 0,
+        "tracked_periods_count": 5,
+    }
+    first = api.call(V, "GET", "/v2/projects?limit=1&include=sub_projects_count").json()
+    assert counters(first["_data"][0]) == {"sub_projects_count": 1}
+    following = first["_meta"]["links"]["next"]["href"].split("/personio", 1)[1]
+    second = api.call(V, "GET", following).json()["_data"]
+    assert [(p["id"], counters(p)) for p in second] == [("1002", {"sub_projects_count": 0})]
+
+
+def test_PER_14_include_counters_cannot_be_written_GEN_7(api: Api) -> None:
+    sent = {"tracked_minutes": 5, "sub_projects_count": 7, "tracked_periods_count": 1}
+    assert patch(api, "1001", {"description": "Counted", **sent}).status_code == 204
+    stored = api.record(V, "projects", "1001")
+    assert stored["description"] == "Counted"
+    assert (stored["tracked_minutes"], stored["tracked_periods_count"]) == (2400, 12)
+    assert "sub_projects_count" not in stored
+    created = api.call(V, "POST", "/v2/projects", json={"name": "Counted", "status": "ACTIVE", **sent})
+    assert created.status_code == 201
+    assert api.record(V, "projects", created.json()["id"]).keys().isdisjoint(COUNTERS)
+    warned = [sorted(w["field"] for w in entry["warnings"]) for entry in api.journal()[-2:]]
+    assert warned == [sorted(sent)] * 2
+    assert all(w["rule"] == "GEN-7" for entry in api.journal()[-2:] for w in entry["warnings"])
+
+
+def test_PER_14_include_counters_are_refused_in_strict_mode_GEN_7() -> None:
+    app = create_app(ServerConfig(freeze_time=FROZEN_NOW, strict=True, vendors=(V,)))
+    strict = Api(app, {V: SpecChecker(app.vendors[V].spec_path)}, "personio-strict")
+    with strict.unchanged(V):
+        r = patch(strict, "1001", {"tracked_minutes": 5})
+    assert r.status_code == 400
+    assert [(e["title"], e["_meta"]["field"]) for e in r.json()["errors"]] == [
+        ("Invalid field value", "tracked_minutes")
+    ]
+
+
+def test_PER_14_a_seeded_counter_the_read_could_not_show_is_refused_by_admin_state(api: Api) -> None:
+    """The render probe renders every counter: a negative one would break the spec only with
+    include, so it must be refused before any read answers it."""
+    document = api.state(V)
+    document["projects"]["1002"]["tracked_minutes"] = -5
+    with api.unchanged(V):
+        refused = api.admin("PUT", f"/state/{V}", json=document, headers={"Content-Type": "application/json"})
+    assert refused.status_code == 400, refused.text
+    problems = refused.json()["problems"]
+    assert (
+        "projects['1002']: as getProject answers it, tracked_minutes must be greater than or equal to 0"
+        in problems
+    )
+    assert any(p.startswith("projects['1001']: ") and "sub_projects_tracked_minutes" in p for p in problems)
 
 
 # -- PER-14: paging links reproduce the request (issue 15) --------------------------------------
