@@ -42,7 +42,10 @@ SOURCES = (
 )  # fmt: skip
 DEFAULT_COMPANY_ID = 1234
 TOKEN_PAGE = "https://developers.projectcor.com/quickstart"
+REFRESH_PAGE = "https://developers.projectcor.com/api-reference/auth/jwt-refresh-token"
 TOKEN_LIFETIME = 3600  # the quickstart's example: "expires_in": 3600
+GRANT_FIELDS = ("subject", "permissions", "company_id")
+"""What an access token carries, copied from its credentials or from the refresh token's grant."""
 PROJECT_WRITES = ("updateProject", "createProject")
 CREATES = ("createProject", "createClient")
 
@@ -343,6 +346,18 @@ class Cor(Vendor):
         "tokens": CollectionSpec(
             id_field="token", record_schema=token_schema(company_id=typed("integer", "null"))
         ),
+        # POST /v1/oauth/refreshtoken: each live refresh token and the grant it renews; a used
+        # one is deleted (rotation), so it is refused afterwards
+        "refresh_tokens": CollectionSpec(
+            id_field="refresh_token",
+            record_schema=schema_of(
+                ("refresh_token",),
+                refresh_token=typed("string"),
+                subject=typed("string", "null"),
+                permissions=typed("array", items=typed("string")),
+                company_id=typed("integer", "null"),
+            ),
+        ),
         # POST /v1/oauth/token's API_KEY:CLIENT_SECRET; a token issued for them carries their
         # subject, permissions and company, as the fixture token does
         "credentials": CollectionSpec(
@@ -403,6 +418,7 @@ class Cor(Vendor):
                 fires=("COR-8",),
             ),
             "createAccessToken": Plan(self.create_token),
+            "refreshAccessToken": Plan(self.refresh_token),
         }
 
     def timestamp(self, now: datetime) -> str:
@@ -478,12 +494,36 @@ class Cor(Vendor):
             ctx.reject(_error(401, "Unauthorized", message, code=Code.UNAUTHORIZED, rule="GEN-8"))
         # one token per API key: repeated calls must not pile up records in the session
         key_url = f"{TOKEN_PAGE}#{client['api_key']}"
-        token = f"cor-{uuid.uuid5(uuid.NAMESPACE_URL, key_url)}"
-        record = {k: client.get(k) for k in ("subject", "permissions", "company_id")}
-        ctx.state["tokens"].put({"token": token, **record, "permissions": record["permissions"] or []})
-        refresh = f"cor-refresh-{uuid.uuid5(uuid.NAMESPACE_URL, token)}"
-        body = {"access_token": token, "token_type": "Bearer", "expires_in": TOKEN_LIFETIME}
-        return Reply(200, body | {"refresh_token": refresh})
+        return _issue(ctx, f"cor-{uuid.uuid5(uuid.NAMESPACE_URL, key_url)}", client)
+
+    def refresh_token(self, ctx: Context, _none: None) -> Reply:
+        """POST /v1/oauth/refreshtoken, form field ``refresh_token``, no Authorization
+        (REFRESH_PAGE): a new access token with the grant of the refresh token, and a new
+        refresh token. The used one is deleted (rotation, RFC 9700 4.14.2; the page does not
+        say), and an unknown or used one gets 401 in COR's envelope, as wrong credentials do on
+        the token endpoint (inferred: the page shows no error)."""
+        ctx.fire("GEN-8")
+        ctx.validate_body()  # 400 ValidationError: no refresh_token, or one sent twice
+        sent = ctx.body["refresh_token"]
+        grants = ctx.state["refresh_tokens"]
+        grant = grants.delete(sent)
+        if grant is None:
+            message = "The refresh token is invalid or has already been used"
+            ctx.reject(_error(401, "Unauthorized", message, code=Code.UNAUTHORIZED, rule="GEN-8"))
+        # derived from the used refresh token: new, and the same answer in every run
+        return _issue(ctx, f"cor-{uuid.uuid5(uuid.NAMESPACE_URL, f'{REFRESH_PAGE}#{sent}')}", grant)
+
+
+def _issue(ctx: Context, token: str, grant: Record) -> Reply:
+    """Store ``token`` and its refresh token, both carrying ``grant``'s subject, permissions and
+    company, and answer the pair. Reissuing a pair (the token endpoint's, one per API key) makes
+    its refresh token valid again: a new grant."""
+    record = {k: grant.get(k) for k in GRANT_FIELDS} | {"permissions": grant.get("permissions") or []}
+    refresh = f"cor-refresh-{uuid.uuid5(uuid.NAMESPACE_URL, token)}"
+    ctx.state["tokens"].put({"token": token, **record})
+    ctx.state["refresh_tokens"].put({"refresh_token": refresh, **record})
+    body = {"access_token": token, "token_type": "Bearer", "expires_in": TOKEN_LIFETIME}
+    return Reply(200, body | {"refresh_token": refresh})
 
 
 def _basic_credentials(header: str | None) -> tuple[str | None, str | None]:
@@ -507,10 +547,6 @@ _NAMES: dict[Code, tuple[str, str | None]] = {
     Code.METHOD_NOT_ALLOWED: ("MethodNotAllowedError", None),
     Code.TOO_LARGE: ("PayloadTooLargeError", None),
     Code.HEADERS_TOO_LARGE: ("RequestHeaderFieldsTooLargeError", None),  # http-errors' name
-    Code.UNSUPPORTED_MEDIA_TYPE: (
-        "UnsupportedMediaTypeError",
-        "The request body must be sent as application/json",
-    ),
     Code.INTERNAL: ("InternalServerError", "An unexpected error occurred"),
     Code.RATE_LIMITED: ("TooManyRequestsError", "Too many requests, back off and retry"),
     Code.UNAVAILABLE: ("ServiceUnavailableError", None),
@@ -532,7 +568,12 @@ def _wording(v: Violation) -> tuple[str, str]:
     if v.code is Code.BAD_JSON:
         if v.keyword == "required":
             return "ValidationError", "The request body is required and must be a JSON object"
+        if v.message.startswith("The form body"):  # the refresh endpoint's form (parse_form)
+            return "ValidationError", v.message
         return "ValidationError", f"The request body is not valid JSON: {v.message}"
+    if v.code is Code.UNSUPPORTED_MEDIA_TYPE:  # the media type the operation takes: JSON or a form
+        accepted = " or ".join(map(str, v.params.get("accepted") or ("application/json",)))
+        return "UnsupportedMediaTypeError", f"The request body must be sent as {accepted}"
     if v.code is Code.UNKNOWN_FIELD:
         return "ValidationError", f"The {v.field} field is not a documented field of this operation"
     fallback = "InternalServerError" if v.status >= 500 else "ValidationError"
@@ -545,7 +586,12 @@ def _schema_wording(v: Violation) -> tuple[str, str]:
     if field is None:
         return "ValidationError", "The request body must be a JSON object"
     if v.location != "body":
-        return "ValidationError", f"The {v.location} parameter {field} {v.message}"
+        # v.message is the core's own sentence ("Missing query parameter 'grant_type'", "query
+        # parameter 'x': must be ..."): worded again here, as one sentence of COR's
+        if keyword == "required":
+            return "ValidationError", f"Missing required {field} {v.location} parameter"
+        detail = v.message.removeprefix(f"{v.location} parameter '{field}': ")
+        return "ValidationError", f"The {field} {v.location} parameter is invalid: {detail}"
     if keyword == "required":
         return "ValidationError", f"Missing required {field} field"
     if keyword == "enum" and field == "metadata.source":

@@ -742,3 +742,156 @@ def test_GEN_8_cor_token_from_one_session_is_401_in_another(api: Api) -> None:
     update = {"metadata": SF, "name": "Elsewhere"}
     r = other.call(V, "PUT", f"/v2/integrations/projects/{SEED}", json=update, token=token)
     assert r.status_code == 401 and r.json()["error"] == "Unauthorized"
+
+
+def test_GEN_8_COR_1_cor_token_without_grant_type_names_the_parameter_once(api: Api) -> None:
+    """The message was "The query parameter grant_type Missing query parameter 'grant_type'":
+    COR's wording wrapped around the core's own sentence."""
+    with api.unchanged(V):
+        r = cor_token(api, basic("cor-api-key", "cor-client-secret"), "/v1/oauth/token")
+    assert error(r) == (400, "ValidationError", "Missing required grant_type query parameter")
+
+
+# -- POST /v1/oauth/refreshtoken (developers.projectcor.com/api-reference/auth/jwt-refresh-token:
+# form field refresh_token, no Authorization; rotation and the errors are the spec's decisions) --
+REFRESH_PATH = "/v1/oauth/refreshtoken"
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+# a second API key with its own subject and company, so a grant carried over is told from the default
+OTHER_CLIENT = {
+    "api_key": "cor-api-key-2",
+    "client_secret": "cor-client-secret-2",
+    "subject": "cor-other-bot",
+    "permissions": ["integrations:write"],
+    "company_id": 5678,
+}
+
+
+def refresh(api: Api, refresh_token: str, headers: dict[str, str] = FORM) -> Any:
+    form = f"refresh_token={refresh_token}".encode()
+    return api.call(V, "POST", REFRESH_PATH, content=form, token=None, headers=headers)
+
+
+def other_client_tokens(api: Api) -> dict[str, Any]:
+    state = api.state(V)
+    state["credentials"]["cor-api-key-2"] = OTHER_CLIENT
+    api.put_state(V, state)
+    r = cor_token(api, basic("cor-api-key-2", "cor-client-secret-2"))
+    assert r.status_code == 200, r.text
+    body: dict[str, Any] = r.json()
+    return body
+
+
+def test_GEN_8_cor_refresh_token_gives_a_new_access_token_for_the_same_grant(api: Api) -> None:
+    first = other_client_tokens(api)
+    r = refresh(api, first["refresh_token"])
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert set(body) == {"access_token", "token_type", "expires_in", "refresh_token"}  # the page's fields
+    assert body["token_type"] == "Bearer" and body["expires_in"] == 3600
+    assert body["access_token"] != first["access_token"]
+    assert body["refresh_token"] != first["refresh_token"]
+    stored = api.state(V)["tokens"][body["access_token"]]
+    grant = {k: OTHER_CLIENT[k] for k in ("subject", "permissions", "company_id")}
+    assert stored == {"token": body["access_token"], **grant}
+    assert "GEN-8" in last_entry(api)["rules"]
+
+
+def test_GEN_8_cor_refreshed_token_works_on_project_calls_as_its_grant(api: Api) -> None:
+    refreshed = refresh(api, other_client_tokens(api)["refresh_token"]).json()["access_token"]
+    update = {"metadata": SF, "name": "Renamed with a refreshed token"}
+    done = put(api, SEED, update, token=refreshed)
+    assert done.status_code == 200 and done.json()["name"] == "Renamed with a refreshed token"
+    created = create(
+        api, {"metadata": SF, "id": "SF-OPP-REFRESHED", "name": "Made after a refresh"}, token=refreshed
+    )
+    assert created.status_code == 201, created.text
+    assert created.json()["company_id"] == 5678  # the grant's company, not the default 1234
+
+
+def test_GEN_8_cor_refresh_needs_no_authorization_and_ignores_one(api: Api) -> None:
+    """The page's request carries no Authorization header; a bearer sent anyway changes nothing."""
+    r = refresh(api, "test-refresh-token", headers={**FORM, "Authorization": "Bearer unknown-token"})
+    assert r.status_code == 200, r.text
+    assert put(api, SEED, {"metadata": SF}, token=r.json()["access_token"]).status_code == 200
+
+
+def test_GEN_8_COR_1_cor_refresh_token_rotates_the_used_one_is_refused(api: Api) -> None:
+    first = refresh(api, "test-refresh-token")  # the fixtures' refresh token, test-token's grant
+    assert first.status_code == 200, first.text
+    with api.unchanged(V):
+        again = refresh(api, "test-refresh-token")
+    assert error(again) == (401, "Unauthorized", "The refresh token is invalid or has already been used")
+    second = refresh(api, first.json()["refresh_token"])  # its successor works, once
+    assert second.status_code == 200, second.text
+    assert error(refresh(api, first.json()["refresh_token"]))[:2] == (401, "Unauthorized")
+    # access tokens already issued stay valid (COR's JWTs live for expires_in; the mock's never expire)
+    for token in (first.json()["access_token"], second.json()["access_token"]):
+        assert put(api, SEED, {"metadata": SF}, token=token).status_code == 200
+    assert set(api.state(V)["refresh_tokens"]) == {second.json()["refresh_token"]}
+
+
+@pytest.mark.parametrize(
+    "refresh_token",
+    ["no-such-refresh-token", "test-token", "cor-refresh-0", ""],
+    ids=["unknown", "an access token", "made up", "empty"],
+)
+def test_GEN_8_COR_1_cor_unknown_refresh_token_is_401_in_cor_envelope(api: Api, refresh_token: str) -> None:
+    with api.unchanged(V):
+        r = refresh(api, refresh_token)
+    assert error(r) == (401, "Unauthorized", "The refresh token is invalid or has already been used")
+    assert "COR-1" in last_entry(api)["rules"] and "GEN-4" in last_entry(api)["rules"]
+
+
+def test_GEN_8_cor_refresh_token_from_one_session_is_401_in_another(api: Api) -> None:
+    issued = cor_token(api, basic("cor-api-key", "cor-client-secret")).json()["refresh_token"]
+    other = Api(api.app, api.checkers, api.session + "-other")
+    assert error(refresh(other, issued))[:2] == (401, "Unauthorized")
+    assert refresh(api, issued).status_code == 200  # still unused in its own session
+
+
+@pytest.mark.parametrize(
+    ("form", "headers", "expected"),
+    [
+        (b"", FORM, (400, "ValidationError", "Missing required refresh_token field")),
+        (b"other=1", FORM, (400, "ValidationError", "Missing required refresh_token field")),
+        (
+            b"refresh_token=test-refresh-token&refresh_token=test-refresh-token",
+            FORM,
+            (400, "ValidationError", "The refresh_token field must be a string"),
+        ),
+        (
+            b'{"refresh_token": "test-refresh-token"}',
+            {"Content-Type": "application/json"},
+            (
+                415,
+                "UnsupportedMediaTypeError",
+                "The request body must be sent as application/x-www-form-urlencoded",
+            ),
+        ),
+    ],
+    ids=["no body", "no refresh_token", "sent twice", "json"],
+)
+def test_GEN_9_COR_1_cor_refresh_malformed_request(
+    api: Api, form: bytes, headers: dict[str, str], expected: tuple[int, str, str]
+) -> None:
+    with api.unchanged(V):
+        r = api.call(V, "POST", REFRESH_PATH, content=form, token=None, headers=headers)
+    assert error(r) == expected
+
+
+def test_GEN_9_COR_1_cor_refresh_form_that_cannot_be_decoded(api: Api) -> None:
+    with api.unchanged(V):
+        r = api.call(V, "POST", REFRESH_PATH, content=b"refresh_token=%ff", token=None, headers=FORM)
+    status, name, message = error(r)
+    assert (status, name) == (400, "ValidationError")
+    assert message.startswith("The form body cannot be decoded: ")  # not "... is not valid JSON"
+
+
+def test_GEN_8_cor_refresh_tokens_round_trip_through_the_admin_state(api: Api) -> None:
+    issued = cor_token(api, basic("cor-api-key", "cor-client-secret")).json()["refresh_token"]
+    state = api.state(V)
+    assert issued in state["refresh_tokens"]
+    api.admin("POST", "/reset")
+    assert error(refresh(api, issued))[:2] == (401, "Unauthorized")  # a reset forgets it
+    api.put_state(V, state)
+    assert refresh(api, issued).status_code == 200
