@@ -353,10 +353,10 @@ class LimitedHttpProtocol(HttpToolsProtocol):
 
     def _refused_path(self) -> str:
         """The path of the request refused, to word the refusal as its API does."""
-        target = unquote(self._refused_target().partition("?")[0])
-        if "://" in target:  # the absolute form: http://host/path
+        target = self._refused_target().partition("?")[0]
+        if "://" in target:  # the absolute form: http://host/path (the host may hold a %2F)
             target = "/" + target.split("://", 1)[1].partition("/")[2]
-        return target
+        return unquote(target)
 
     def _write_refusal(self, status: HTTPStatus, message: str) -> None:
         transport = self.transport

@@ -429,6 +429,17 @@ def test_GEN_9_a_target_uvicorn_cannot_take_apart_is_named(target: bytes) -> Non
     )
 
 
+def test_GEN_9_a_refused_absolute_target_is_answered_in_its_vendors_envelope() -> None:
+    """Found by a hostile probe: a %2F in the authority was decoded before the path was cut
+    from the target, so the refusal missed the vendor and came in the admin API's format."""
+    with live() as server:
+        answer = exchange(
+            port_of(server), b"GET http://a%2Fb/personio/v2/projects HTTP/1.1\r\nHost: mock\r\n\r\n"
+        )
+    assert status_of(answer) == 400
+    assert b"content-type: application/problem+json" in answer
+
+
 @pytest.mark.parametrize(
     ("target", "origin"),
     [
