@@ -151,6 +151,8 @@ class Collection:
         self.spec = spec
         self._owner = owner
         self._records: dict[str, Record] = {}
+        self._deleted_high = 0
+        """The highest numeric id deleted: a vendor's auto-increment never hands it out again."""
         self._indexes: dict[str, dict[Any, set[str]]] = {n: {} for n in spec.indexes}
         self._reads = {n: k.fields if isinstance(k, FieldsKey) else None for n, k in spec.indexes.items()}
         """The fields each index key is read from, where its key function says (a FieldsKey)."""
@@ -173,9 +175,8 @@ class Collection:
         return self._indexes[index].get(key, set())
 
     def next_id(self) -> int:
-        # ASCII digits only ('²'.isdigit() holds too) and ids a 64-bit integer holds
-        numeric = [int(k) for k in self._records if k.isascii() and k.isdigit() and len(k) < 19]
-        return max(numeric, default=0) + 1
+        held = max((int(k) for k in self._records if _numeric(k)), default=0)
+        return max(held, self._deleted_high) + 1
 
     def put(self, record: Record) -> Record:
         key = str(record[self.spec.id_field])
@@ -199,6 +200,8 @@ class Collection:
         if old is not None:
             self._owner._remember(self, key, old)
             self._unstore(key)
+            if _numeric(key):
+                self._deleted_high = max(self._deleted_high, int(key))
         return old
 
     def _store(self, key: str, record: Record, changed: Set[str] | None = None) -> None:
@@ -467,6 +470,11 @@ class DurableVendorState(VendorState):
     def _check_not_evicted(self) -> None:
         if self._evicted:
             raise StorageError(f"session {self._session!r} left memory during the request; retry it")
+
+
+def _numeric(key: str) -> bool:
+    # ASCII digits only ('²'.isdigit() holds too) and ids a 64-bit integer holds
+    return key.isascii() and key.isdigit() and len(key) < 19
 
 
 def _records_of(state: VendorState) -> dict[str, dict[str, Record]]:

@@ -115,6 +115,21 @@ def test_committed_writes_stay(backend: Backend) -> None:
     assert reopened.session().states["acme"]["projects"].next_id() == 4
 
 
+def test_a_deleted_id_is_never_handed_out_again(backend: Backend) -> None:
+    """An auto-increment id is burnt once used: after the newest record is deleted, the next
+    create must not take its id (a client still holding it would reach another record)."""
+    state = backend.store.session().states["acme"]
+    projects = state["projects"]
+    with state.transaction():
+        projects.put({"id": 3, "name": "Gamma"})
+        projects.delete(3)
+    assert projects.next_id() == 4
+    with state.transaction():
+        projects.delete(2)
+        projects.delete(1)
+    assert projects.next_id() == 4
+
+
 def test_a_failed_transaction_undoes_every_write_and_saves_nothing(backend: Backend) -> None:
     state = backend.store.session().states["acme"]
     with state.transaction():  # make the session a saved one first
