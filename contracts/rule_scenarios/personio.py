@@ -196,4 +196,20 @@ SCENARIOS = (
         ),
         setup=(_CREATE_TOP, _CREATE_SUB),
     ),
+    Scenario(
+        "PER-14",
+        "deleting a project deletes its subprojects",
+        Call("DELETE", "/v2/projects/{a}", status=204),
+        setup=(_CREATE_TOP, _CREATE_SUB),
+        then=(
+            Call("GET", "/v2/projects/{a}", status=404, expect=_titled("Resource not found")),
+            Call("GET", "/v2/projects/{sub}", status=404, expect=_titled("Resource not found")),
+        ),
+    ),
+    Scenario(
+        "PER-14",
+        "a project whose subproject has attendances cannot be deleted",
+        Call("DELETE", "/v2/projects/1001", status=422, expect=_titled("Project has attendances")),
+        admin_only=True,  # the fixture's 1001 and 1002 carry attendances; the API cannot make any
+    ),
 )

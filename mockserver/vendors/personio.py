@@ -49,6 +49,7 @@ UPDATE_PAGE = "https://developer.personio.de/reference/patch_v2-projects-id"  # 
 TOKEN_PAGE = "https://developer.personio.de/reference/post_v2-auth-token"
 FORM = "application/x-www-form-urlencoded"
 CREATE_PAGE = "https://developer.personio.de/reference/post_v2-projects"
+DELETE_PAGE = "https://developer.personio.de/reference/delete_v2-projects-id"
 PROVENANCE: dict[str, Provenance] = {  # GEN-12: the page each rule follows, or why it has none
     "PER-1": doc(UPDATE_PAGE),
     "PER-2": doc(UPDATE_PAGE),
@@ -70,8 +71,10 @@ PROVENANCE: dict[str, Provenance] = {  # GEN-12: the page each rule follows, or 
         "https://developer.personio.de/reference/get_v2-projects-id-members",
         "https://developer.personio.de/reference/post_v2-projects-id-members",
         "https://developer.personio.de/reference/delete_v2-projects-id-members",
+        DELETE_PAGE,
         note='create "returns the newly created project ID"; its body was not captured, so '
-        '{"id": ...} is our reading',
+        '{"id": ...} is our reading. The delete\'s 422 body is not shown either: its title is the '
+        "page's example name, its detail ours; attendances are the seeded tracked_periods_count",
     ),
 }
 rules = RuleRegistry(vendor="personio", prefix="PER", provenance=PROVENANCE)
@@ -134,7 +137,8 @@ rules.mechanism("PER-11", "Subprojects show their parent's billable and assigned
 rules.mechanism("PER-13", "Success is 204 with no body; 404 'Resource not found'.", on=("updateProject",))
 rules.mechanism(
     "PER-14",
-    "Neighbours: create (201 with the new id), read, list, members list/add/remove.",
+    "Neighbours: create (201 with the new id), read, list, delete (with its subprojects and their "
+    "members; 422 if any has attendances), members list/add/remove.",
 )
 
 
@@ -385,6 +389,9 @@ class Personio(Vendor):
             "listProjectMembers": Plan(self.list_members, target=PROJECT_ID, permission=READ),
             "addProjectMembers": Plan(self.add_members, target=PROJECT_ID, permission=WRITE),
             "removeProjectMembers": Plan(self.remove_members, target=PROJECT_ID, permission=WRITE),
+            "deleteProject": Plan(
+                self.delete_project, target=PROJECT_ID, permission=WRITE, deletes=True, fires=("PER-14",)
+            ),
             "createAccessToken": Plan(self.create_token),
         }
 
@@ -541,6 +548,32 @@ class Personio(Vendor):
         if project.get("assigned_to_all"):  # members and assigned-to-all exclude each other
             ctx.state["projects"].put({**project, "assigned_to_all": False, STAMP: self.timestamp(ctx.now)})
         return Reply(201, {"_data": self._member_list(ctx, project["id"]), "_meta": {"links": {}}})
+
+    def delete_project(self, ctx: Context, project: Record) -> Reply:
+        """The pipeline has answered 404 and 403 and deleted ``project``; its subprojects go too
+        ("All its sub projects will be deleted as well", DELETE_PAGE), with every member of the
+        deleted projects. Any of them with attendances is the page's 422, and the rejection undoes
+        the whole call, the pipeline's delete included (GEN-4)."""
+        projects, members = ctx.state["projects"], ctx.state["members"]
+        subprojects = [projects.get(i) for i in sorted(projects.find("parent", project["id"]), key=_id_order)]
+        doomed = [project, *(p for p in subprojects if p is not None)]
+        # the mock tracks no attendances: a seeded tracked_periods_count stands for them
+        busy = [p["id"] for p in doomed if _stored_count(p, "tracked_periods_count") > 0]
+        if busy:
+            ctx.reject(
+                _error(
+                    422,
+                    "Project has attendances",  # the page's example name; it shows no body
+                    "The project cannot be deleted because it or its sub projects have attendances: "
+                    f"[{', '.join(busy)}]",
+                    rule="PER-14",
+                )
+            )
+        for doomed_project in doomed:
+            for member_id in list(members.find("project", doomed_project["id"])):  # find's set is live
+                members.delete(member_id)
+            projects.delete(doomed_project["id"])  # the target is gone already: a no-op for it
+        return Reply(204, NO_BODY)
 
     def create_token(self, ctx: Context, _none: None) -> Reply:
         """POST /v2/auth/token: client credentials -> a bearer token with the client's
@@ -794,6 +827,10 @@ def _counters(state: VendorState, record: Record, asked: Collection[str]) -> dic
 def _stored_count(record: Record, name: str) -> int:
     value = record.get(name)
     return value if isinstance(value, int) else 0
+
+
+def _id_order(project_id: str) -> tuple[int, str]:
+    return as_int(project_id) or 0, project_id
 
 
 def _member(member: Record) -> dict[str, Any]:

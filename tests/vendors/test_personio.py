@@ -269,6 +269,110 @@ def test_PER_14_members_rules(api: Api) -> None:
     assert api.call(V, "GET", "/v2/projects/1003").json()["assigned_to_all"] is False
 
 
+# -- PER-14: DELETE /v2/projects/{id} (developer.personio.de/reference/delete_v2-projects-id) -------
+def delete(api: Api, project: str, **kw: Any) -> Any:
+    return api.call(V, "DELETE", f"/v2/projects/{project}", **kw)
+
+
+def created(api: Api, body: dict[str, Any]) -> str:
+    r = api.call(V, "POST", "/v2/projects", json={"status": "ACTIVE", **body})
+    assert r.status_code == 201, r.text
+    project_id: str = r.json()["id"]
+    return project_id
+
+
+def test_PER_14_delete_takes_the_subprojects_and_all_their_members_with_it(api: Api) -> None:
+    top = created(api, {"name": "Doomed", "project_code": "DOOM"})
+    subs = [created(api, {"name": f"Doomed {n}", "parent_project": {"id": top}}) for n in (1, 2)]
+    added = api.call(V, "POST", f"/v2/projects/{top}/members", json={"members": [{"person": {"id": "503"}}]})
+    assert added.status_code == 201
+    document = api.state(V)  # the API gives subprojects no members; one seeded must go as well
+    document["members"][f"{subs[0]}:504"] = {
+        "id": f"{subs[0]}:504",
+        "project_id": subs[0],
+        "person_id": "504",
+    }
+    api.put_state(V, document)
+    before = api.state(V)
+
+    r = delete(api, top)
+
+    assert r.status_code == 204 and r.content == b""
+    assert "PER-14" in api.journal()[-1]["rules"]
+    gone = {top, *subs}
+    for project_id in gone:
+        assert delete(api, project_id).status_code == 404
+        assert api.call(V, "GET", f"/v2/projects/{project_id}").status_code == 404
+    assert gone.isdisjoint(listed(api, ""))
+    after = api.state(V)
+    assert after["projects"] == {k: v for k, v in before["projects"].items() if k not in gone}
+    assert after["members"] == {k: v for k, v in before["members"].items() if v["project_id"] not in gone}
+    assert {"1001:501", "1001:502"} <= set(after["members"])  # other projects keep theirs
+
+
+def test_PER_14_deleting_a_subproject_leaves_its_parent(api: Api) -> None:
+    top = created(api, {"name": "Parent"})
+    sub = created(api, {"name": "Child", "parent_project": {"id": top}})
+    assert delete(api, sub).status_code == 204
+    shown = api.call(V, "GET", f"/v2/projects/{top}?include=sub_projects_count")
+    assert shown.status_code == 200 and shown.json()["sub_projects_count"] == 0
+
+
+@pytest.mark.parametrize(
+    ("seed", "target", "busy"),
+    [
+        ({}, "1001", "1001, 1002"),  # the fixture project and its subproject both have attendances
+        ({}, "1002", "1002"),  # a subproject alone
+        ({"sub": 3}, "top", "sub"),  # only a subproject has them: the parent cannot go either
+        ({"top": 1}, "top", "top"),  # only the parent has them: its subproject stays too
+    ],
+    ids=["fixture 1001", "fixture subproject 1002", "subproject only", "parent only"],
+)
+def test_PER_14_delete_is_422_and_deletes_nothing_when_a_project_has_attendances(
+    api: Api, seed: dict[str, int], target: str, busy: str
+) -> None:
+    ids = {"1001": "1001", "1002": "1002"}
+    ids["top"] = created(api, {"name": "Tracked"})
+    ids["sub"] = created(api, {"name": "Tracked child", "parent_project": {"id": ids["top"]}})
+    document = api.state(V)  # the mock tracks no time: attendances are the seeded counter
+    for name, count in seed.items():
+        document["projects"][ids[name]]["tracked_periods_count"] = count
+    api.put_state(V, document)
+    with api.unchanged(V):
+        r = delete(api, ids[target])
+    assert r.status_code == 422
+    assert r.headers["content-type"].startswith("application/problem+json")
+    named = ", ".join(ids[name] for name in busy.split(", "))
+    assert r.json()["errors"] == [
+        {
+            "title": "Project has attendances",
+            "detail": "The project cannot be deleted because it or its sub projects have attendances: "
+            f"[{named}]",
+        }
+    ]
+
+
+@pytest.mark.parametrize(
+    ("project", "token", "status", "title"),
+    [
+        ("999999", "test-token", 404, "Resource not found"),
+        ("999999", "personio-readonly", 404, "Resource not found"),  # GEN-6: 404 before 403
+        ("1004", "personio-readonly", 403, "Access denied"),
+        ("1004", "personio-no-access", 403, "Access denied"),
+        ("1004", None, 401, "Unauthorized"),
+        ("1004", "no-such-token", 401, "Unauthorized"),
+    ],
+)
+def test_PER_14_delete_refusals_404_403_401_change_nothing(
+    api: Api, project: str, token: str | None, status: int, title: str
+) -> None:
+    with api.unchanged(V):
+        r = delete(api, project, token=token)
+    assert r.status_code == status
+    assert titles(r) == [title]
+    assert delete(api, "1004").status_code == 204  # the full token may: no attendances on 1004
+
+
 # -- PER-14: `include` counters on the read and the list ------------------------------------------
 COUNTERS = ("tracked_minutes", "sub_projects_tracked_minutes", "sub_projects_count", "tracked_periods_count")
 # mockserver/fixtures/personio.json: 1001 carries 2400 minutes in 12 periods, its one subproject
