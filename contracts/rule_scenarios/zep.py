@@ -784,4 +784,23 @@ SCENARIOS = (
         _post({"name": "x"}, 403, _message("This action is unauthorized."), token="zep-readonly"),
         admin_only=True,
     ),
+    Scenario(
+        "ZEP-8",
+        "delete answers the delete page's message, and a read no longer finds the project",
+        Call("DELETE", "/projects/{a}", status=200, expect=_message("Project deleted successfully")),
+        setup=(_CREATE_A,),
+        then=(Call("GET", "/projects/{a}", status=404, expect=_message(NOT_FOUND)),),
+    ),
+    Scenario(
+        "ZEP-8",
+        "a read-only token cannot delete (403)",
+        Call(
+            "DELETE",
+            "/projects/123",
+            status=403,
+            expect=_message("This action is unauthorized."),
+            token="zep-readonly",
+        ),
+        admin_only=True,
+    ),
 )

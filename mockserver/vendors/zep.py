@@ -1,4 +1,5 @@
-"""ZEP "next" REST API: projects (``PATCH /api/v1/projects/{id}``) and their neighbours.
+"""ZEP "next" REST API: projects (``PATCH /api/v1/projects/{id}``) and their neighbours (read,
+list, create, delete).
 
 Sources: the seed (developer.zep.de .../projects/update), ``shared/vendors/zep.md`` and the
 decisions written into ``specs/zep.yaml``. ZEP is a Laravel application, so errors are Laravel's
@@ -35,6 +36,7 @@ WRITES = ("updateProject", "createProject")
 READ, WRITE = "projects:read", "projects:write"
 PER_PAGE = 15  # Laravel's paginator default; the list page documents limit 1..100
 NOT_FOUND = "Project not found."
+DELETED = "Project deleted successfully"  # the delete page's body, without a full stop
 RATE_LIMIT = 1000  # requests per 5 minutes (authentication page)
 
 _SPEC = load_spec(SPECS_DIR / "zep.yaml")
@@ -127,6 +129,7 @@ UPDATE_PAGE = "https://developer.zep.de/en/rest-documentation/projects/update"  
 CREATE_PAGE = "https://developer.zep.de/en/rest-documentation/projects/create"
 DETAILS_PAGE = "https://developer.zep.de/rest-documentation/projects/details"  # German only
 LIST_PAGE = "https://developer.zep.de/en/rest-documentation/projects/list"
+DELETE_PAGE = "https://developer.zep.de/en/rest-documentation/projects/delete"
 PROVENANCE: dict[str, Provenance] = {  # GEN-12: the page each rule follows, or why it has none
     "ZEP-1": doc(UPDATE_PAGE, note="the page lists 401/404/422; the Laravel bodies are our decision"),
     "ZEP-2": doc(UPDATE_PAGE, CREATE_PAGE),
@@ -142,7 +145,13 @@ PROVENANCE: dict[str, Provenance] = {  # GEN-12: the page each rule follows, or 
         note="the pages disagree on dates, decimals, plan_can_exceed and billing_type; each operation "
         "answers as its own page shows",
     ),
-    "ZEP-8": doc(CREATE_PAGE, DETAILS_PAGE, note="create's 201 status is our decision"),
+    "ZEP-8": doc(
+        CREATE_PAGE,
+        DETAILS_PAGE,
+        DELETE_PAGE,
+        note="create's 201 status is our decision; the delete page's 500 for related records is not "
+        "modelled, as the state holds none",
+    ),
 }
 rules = RuleRegistry(vendor="zep", prefix="ZEP", provenance=PROVENANCE)
 
@@ -253,7 +262,7 @@ rules.mechanism(
 )
 rules.schema(
     "ZEP-8",
-    "Neighbours: get, list, create (requires name, department_id, start_date).",
+    "Neighbours: get, list, create (requires name, department_id, start_date), delete.",
     keywords=("required",),
     on=("createProject",),
 )
@@ -435,6 +444,10 @@ def _details_reply(ctx: Context, record: Record) -> Reply:
     return Reply(200, _details(ctx, record))
 
 
+def _deleted_reply(_ctx: Context, _record: Record) -> Reply:
+    return Reply(200, {"message": DELETED})
+
+
 class Zep(Vendor):
     fuzz_exclusions: ClassVar[Mapping[str, str]] = {
         "update_visible_on_read": "ZEP's update and details pages render a project in different forms "
@@ -521,6 +534,11 @@ class Zep(Vendor):
                 new=_new_project,
                 apply=_apply_created,
                 fires=("ZEP-8", "ZEP-7"),
+            ),
+            # The page's 500 for a project with attendances, tasks, assignments, invoices or
+            # quotes is not modelled: the state holds none of them (specs/zep.yaml).
+            "deleteProject": Plan(
+                _deleted_reply, target=PROJECT_ID, permission=WRITE, deletes=True, fires=("ZEP-8",)
             ),
         }
 

@@ -66,8 +66,9 @@ def test_ZEP_1_non_numeric_id_and_unknown_routes_are_laravel_404s(api: Api) -> N
     for r in (word, route):
         assert r.status_code == 404
         assert r.json() == {"message": "The route could not be found."}
-    method = api.call(V, "DELETE", "/projects/123", check=False)
+    method = api.call(V, "PUT", "/projects/123", json={"name": "x"}, check=False)
     assert method.status_code == 405
+    assert method.headers["allow"] == "DELETE, GET, PATCH"
     assert method.json() == {"message": "The method is not supported for this route."}
 
 
@@ -534,6 +535,60 @@ def test_ZEP_8_create_then_read_and_update(api: Api) -> None:
     # the details page differs from the create page only in the enum-coded forms (ZEP-7)
     assert read == {**data, "billing_type": {"id": 1, "name": "Hourly"}, "plan_can_exceed": False}
     assert patch(api, 124, {"plan_hours": 260}).json()["data"]["plan_hours"] == "260.00"
+
+
+def test_ZEP_8_delete_answers_the_pages_message_and_the_project_is_gone(api: Api) -> None:
+    r = api.call(V, "DELETE", "/projects/123")
+    assert r.status_code == 200
+    assert r.json() == {"message": "Project deleted successfully"}
+    assert "ZEP-8" in api.journal()[-1]["rules"]
+    assert "123" not in api.state(V)["projects"]
+    listed = api.call(V, "GET", "/projects?limit=100").json()
+    assert [p["id"] for p in listed["data"]] == [119, 120, 121, 122]
+    assert listed["meta"]["total"] == 4
+    with api.unchanged(V):
+        read = api.call(V, "GET", "/projects/123")
+        update = patch(api, 123, {"name": "Back again"})
+        again = api.call(V, "DELETE", "/projects/123")
+    for gone in (read, update, again):
+        assert gone.status_code == 404
+        assert gone.json() == {"message": "Project not found."}
+    # the name is free again (ZEP-2 looks at the projects that exist)
+    assert patch(api, 122, {"name": "Website Relaunch 2024"}).status_code == 200
+
+
+def test_ZEP_8_delete_of_an_unknown_project_is_404(api: Api) -> None:
+    with api.unchanged(V):
+        unknown = api.call(V, "DELETE", "/projects/9999")
+        zero = api.call(V, "DELETE", "/projects/0")  # not a positive integer: no project can match
+        word = api.call(V, "DELETE", "/projects/abc")
+    for r in (unknown, zero):
+        assert r.status_code == 404
+        assert r.json() == {"message": "Project not found."}
+    assert word.status_code == 404
+    assert word.json() == {"message": "The route could not be found."}
+
+
+def test_ZEP_8_delete_needs_the_write_permission_after_the_404(api: Api) -> None:
+    with api.unchanged(V):
+        read_only = api.call(V, "DELETE", "/projects/123", token="zep-readonly")
+        no_access = api.call(V, "DELETE", "/projects/123", token="zep-no-access")
+        read_only_unknown = api.call(V, "DELETE", "/projects/9999", token="zep-readonly")
+    for r in (read_only, no_access):
+        assert r.status_code == 403
+        assert r.json() == {"message": "This action is unauthorized."}
+    assert read_only_unknown.status_code == 404  # 404 before 403 (GEN-6)
+
+
+@pytest.mark.parametrize("auth", [None, "Bearer nope"])
+def test_ZEP_1_delete_unauthenticated_before_the_404(api: Api, auth: str | None) -> None:
+    headers = {} if auth is None else {"Authorization": auth}
+    with api.unchanged(V):
+        known = api.call(V, "DELETE", "/projects/123", token=None, headers=headers)
+        unknown = api.call(V, "DELETE", "/projects/9999", token=None, headers=headers)
+    for r in (known, unknown):
+        assert r.status_code == 401
+        assert r.json() == {"message": "Unauthenticated."}
 
 
 def test_ZEP_8_create_requires_name_department_and_start_date(api: Api) -> None:
