@@ -33,6 +33,10 @@ def _failed(name: str, message: Any = ANY) -> dict[str, Any]:
     return {"error": name, "message": message}
 
 
+def _delete(external_id: str, body: Any, status: int = 200, expect: Any = None, **kw: Any) -> Call:
+    return Call("DELETE", f"{PROJECTS}/{external_id}", body, status=status, expect=expect, **kw)
+
+
 def _read(external_id: str, expect: Any, source: Mapping[str, str] = _SF) -> Call:
     """No GET in the Integrations API: an update carrying only ``metadata`` shows the project."""
     return _put(external_id, {"metadata": dict(source)}, 200, expect)
@@ -189,6 +193,20 @@ SCENARIOS = (
             _failed("InvalidSourceError"),
         ),
     ),
+    Scenario(
+        "COR-2",
+        "a delete without metadata.source is a 400 ValidationError and deletes nothing",
+        _delete(_P, {"metadata": {}}, 400, _failed("ValidationError")),
+        setup=(_CREATE_PROJECT,),
+        then=(_read(_P, {"name": "Scenario Project"}),),
+    ),
+    Scenario(
+        "COR-2",
+        "a delete with a source outside the list is a 400 InvalidSourceError",
+        _delete(_P, {"metadata": {"source": "HUBSPOT"}}, 400, _failed("InvalidSourceError")),
+        setup=(_CREATE_PROJECT,),
+        then=(_read(_P, {"name": "Scenario Project"}),),
+    ),
     # COR-3: {id} is the external id within metadata.source
     Scenario(
         "COR-3",
@@ -233,6 +251,37 @@ SCENARIOS = (
         ),
         then=(_read("WEB-101", {"id": 155700, "status": "in_progress"}, _JIRA),),
         admin_only=True,
+    ),
+    # the delete page: the same (source, external id) lookup; the mapping goes with the project
+    Scenario(
+        "COR-3",
+        "a delete removes the project and its mapping: not found after, its external id free again",
+        _delete(
+            _P,
+            {"metadata": _SF},
+            200,
+            {"message": "Project deleted successfully", "external_id": _P, "cor_id": ANY},
+        ),
+        setup=(_CREATE_PROJECT,),
+        then=(
+            _put(_P, {"metadata": _SF}, 404, _failed("ProjectNotFoundError")),
+            _delete(_P, {"metadata": _SF}, 404, _failed("ProjectNotFoundError")),
+            _post(PROJECTS, {"metadata": _SF, "id": _P, "name": "Recreated"}, 201, {"name": "Recreated"}),
+        ),
+    ),
+    Scenario(
+        "COR-3",
+        "a delete under another source is not found and deletes nothing",
+        _delete(_P, {"metadata": _JIRA}, 404, _failed("ProjectNotFoundError")),
+        setup=(_CREATE_PROJECT,),
+        then=(_read(_P, {"name": "Scenario Project"}),),
+    ),
+    Scenario(
+        "COR-1",
+        "a delete without a bearer token is 401 Unauthorized",
+        _delete(_P, {"metadata": _SF}, 401, _failed("Unauthorized"), token=None),
+        setup=(_CREATE_PROJECT,),
+        then=(_read(_P, {"name": "Scenario Project"}),),
     ),
     # COR-4: start not after end, on the merged state
     Scenario(

@@ -1,9 +1,9 @@
 """COR Integrations API: projects by external id (``PUT /v2/integrations/projects/{id}``).
 
 Sources: the seed (developers.projectcor.com/api-reference/integrations/projects/update), the
-create-project and create-client pages, ``shared/vendors/cor.md`` and the "Mock decisions" in
-``specs/cor.yaml``. COR answers exactly one error per response, ``{"error", "message"}``
-(COR-1), so GEN-5 does not apply: :meth:`Cor.answer` reports the first problem found.
+create-project, delete-project and create-client pages, ``shared/vendors/cor.md`` and the "Mock
+decisions" in ``specs/cor.yaml``. COR answers exactly one error per response, ``{"error",
+"message"}`` (COR-1), so GEN-5 does not apply: :meth:`Cor.answer` reports the first problem found.
 
 Every record maps an external id of one integration source to COR's internal numeric id:
 ``{"id": 155693, "source": "SALESFORCE", "external_id": "SF-OPP-12345", ...}``, indexed on
@@ -78,14 +78,16 @@ CLIENT_FIELDS = (
 
 UPDATE_PAGE = "https://developers.projectcor.com/api-reference/integrations/projects/update"  # the seed
 CREATE_PAGE = "https://developers.projectcor.com/api-reference/integrations/projects/create"
+DELETE_PAGE = "https://developers.projectcor.com/api-reference/integrations/projects/delete"
 PROVENANCE: dict[str, Provenance] = {  # GEN-12: the page each rule follows, or why it has none
     "COR-1": inferred(
         "the pages name the errors but show no error body or status for these endpoints; the "
         "{error, message} envelope and the 400/404/409 mapping are our reading",
         UPDATE_PAGE,
         CREATE_PAGE,
+        DELETE_PAGE,
     ),
-    "COR-2": doc(UPDATE_PAGE, CREATE_PAGE),
+    "COR-2": doc(UPDATE_PAGE, CREATE_PAGE, DELETE_PAGE),
     "COR-3": doc(UPDATE_PAGE),
     "COR-4": doc(UPDATE_PAGE, note="checking it on the merged state is our decision"),
     "COR-5": doc(UPDATE_PAGE),
@@ -174,7 +176,7 @@ rules.schema(
 rules.mechanism(
     "COR-3",
     "{id} is the external id, looked up within metadata.source; unknown pair -> 404 ProjectNotFoundError.",
-    on=("updateProject",),
+    on=("updateProject", "deleteProject"),
 )
 rules.schema(
     "COR-5",
@@ -417,6 +419,10 @@ class Cor(Vendor):
                 apply=_apply,
                 fires=("COR-8",),
             ),
+            # the delete page: the same source-first lookup as the update; the record goes with
+            # its (source, external id) index entry, so a create may map that external id again.
+            # No DeletionError: the mock holds no tasks or time entries a project could keep.
+            "deleteProject": Plan(self.deleted, first=_source_first, target=PROJECT_ID, deletes=True),
             "createAccessToken": Plan(self.create_token),
             "refreshAccessToken": Plan(self.refresh_token),
         }
@@ -476,6 +482,14 @@ class Cor(Vendor):
 
     def created_client(self, ctx: Context, record: Record) -> Reply:
         return Reply(201, self.render_client(record))
+
+    def deleted(self, ctx: Context, record: Record) -> Reply:
+        """DELETE_PAGE's answer. The pipeline validates no body on a delete, so this reports its
+        undocumented fields (GEN-7: a warning, or in strict mode a 400 that rolls the delete
+        back, GEN-4), after the lookup as on the update (the spec's GEN-6 for COR)."""
+        ctx.validate_body()
+        body = {"message": "Project deleted successfully", "external_id": record["external_id"]}
+        return Reply(200, body | {"cor_id": record["id"]})
 
     def create_token(self, ctx: Context, _none: None) -> Reply:
         """POST /v1/oauth/token?grant_type=client_credentials with Basic API_KEY:CLIENT_SECRET

@@ -59,6 +59,10 @@ def create_client(api: Api, body: Any, **kw: Any) -> Any:
     return api.call(V, "POST", "/v2/integrations/clients", json=body, **kw)
 
 
+def delete(api: Api, external_id: str, body: Any, **kw: Any) -> Any:
+    return api.call(V, "DELETE", f"/v2/integrations/projects/{external_id}", json=body, **kw)
+
+
 def error(response: Any) -> tuple[int, str, str]:
     body = response.json()
     assert set(body) == {"error", "message"}, body  # COR-1: exactly the envelope
@@ -677,6 +681,136 @@ def test_COR_8_create_client_requires_id_and_name(api: Api) -> None:
     with api.unchanged(V):
         r = create_client(api, {"metadata": SF, "id": "SF-ACC-70000"})
     assert error(r) == (400, "ValidationError", "Missing required name field")
+
+
+# -- DELETE /v2/integrations/projects/{id} (developers.projectcor.com/api-reference/integrations/
+# projects/delete: body {"metadata": {"source"}}, 200 {message, external_id, cor_id}) ----------
+def test_COR_3_delete_answers_the_pages_body_and_frees_the_external_id(api: Api) -> None:
+    before = api.state(V)["projects"]
+    r = delete(api, SEED, {"metadata": SF})
+    assert r.status_code == 200, r.text
+    assert r.json() == {"message": "Project deleted successfully", "external_id": SEED, "cor_id": 155693}
+    assert "COR-3" in last_entry(api)["rules"]
+    after = api.state(V)["projects"]
+    assert after == {k: v for k, v in before.items() if k != SEED_ID}  # that project, nothing else
+    with api.unchanged(V):
+        gone_put = put(api, SEED, {"metadata": SF, "name": "x"})
+        gone_delete = delete(api, SEED, {"metadata": SF})
+    expected = (
+        404,
+        "ProjectNotFoundError",
+        f"No project found with the external ID '{SEED}' for source SALESFORCE",
+    )
+    assert error(gone_put) == error(gone_delete) == expected
+    # the mapping went with the project: the external id is free for a create again (COR-8)
+    again = create(api, {"metadata": SF, "id": SEED, "name": "Website Redesign Project"})
+    assert again.status_code == 201, again.text
+    assert again.json()["id"] == 155703  # a new COR project, not the deleted one back
+    assert put(api, SEED, {"metadata": SF, "status": "active"}).json()["id"] == 155703
+
+
+def test_COR_3_delete_looks_the_project_up_within_the_source(api: Api) -> None:
+    github = project(api, "155701")
+    r = delete(api, "WEB-101", {"metadata": {"source": "JIRA"}})
+    assert r.json() == {"message": "Project deleted successfully", "external_id": "WEB-101", "cor_id": 155700}
+    state = api.state(V)["projects"]
+    assert "155700" not in state
+    assert state["155701"] == github  # GITHUB's WEB-101 is another project
+    with api.unchanged(V):
+        other = delete(api, "WEB-101", {"metadata": SF})
+    assert error(other)[:2] == (404, "ProjectNotFoundError")
+
+
+@pytest.mark.parametrize(
+    ("external_id", "source"),
+    [("SF-OPP-99999", "SALESFORCE"), (SEED, "JIRA"), ("sf-opp-12345", "SALESFORCE"), ("WEB-101", "SAP")],
+)
+def test_COR_3_delete_of_an_unknown_pair_is_project_not_found(
+    api: Api, external_id: str, source: str
+) -> None:
+    with api.unchanged(V):
+        r = delete(api, external_id, {"metadata": {"source": source}})
+    assert error(r) == (
+        404,
+        "ProjectNotFoundError",
+        f"No project found with the external ID '{external_id}' for source {source}",
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ({}, ("ValidationError", "Missing required metadata field")),
+        ({"metadata": {}}, ("ValidationError", "Missing required metadata.source field")),
+        ({"metadata": None}, ("ValidationError", "The metadata field must not be null")),
+        ({"metadata": {"source": None}}, ("ValidationError", "The metadata.source field must not be null")),
+        ({"metadata": {"source": 7}}, ("ValidationError", "The metadata.source field must be a string")),
+        (
+            {"metadata": {"source": "salesforce"}},
+            (
+                "InvalidSourceError",
+                "The metadata.source value 'salesforce' is not a valid integration source; "
+                "expected one of " + ", ".join(SOURCES),
+            ),
+        ),
+    ],
+)
+def test_COR_2_delete_needs_a_valid_source_and_deletes_nothing_without(
+    api: Api, body: Any, expected: tuple[str, str]
+) -> None:
+    for external_id in (SEED, "NO-SUCH-PROJECT"):  # the source is read before the lookup
+        with api.unchanged(V):
+            r = delete(api, external_id, body)
+        assert error(r) == (400, *expected)
+        assert "COR-2" in last_entry(api)["rules"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        (b"", "The request body is required and must be a JSON object"),
+        (b'{"metadata": ', "The request body is not valid JSON: "),
+        (b'["metadata"]', "The request body must be a JSON object"),
+    ],
+)
+def test_COR_2_delete_without_a_readable_body_is_a_validation_error(
+    api: Api, raw: bytes, message: str
+) -> None:
+    with api.unchanged(V):
+        r = api.call(
+            V,
+            "DELETE",
+            f"/v2/integrations/projects/{SEED}",
+            content=raw,
+            headers={"Content-Type": "application/json"},
+        )
+    status, name, text = error(r)
+    assert (status, name) == (400, "ValidationError")
+    assert text.startswith(message), text
+
+
+@pytest.mark.parametrize(
+    "headers", [{}, {"Authorization": "Bearer unknown-token"}, {"Authorization": "Bearer"}]
+)
+def test_COR_1_delete_without_a_valid_token_is_401(api: Api, headers: dict[str, str]) -> None:
+    with api.unchanged(V):
+        r = delete(api, SEED, {"metadata": SF}, token=None, headers=headers)
+    assert error(r) == (401, "Unauthorized", "A valid Bearer access token is required")
+
+
+def test_COR_3_delete_ignores_undocumented_fields_with_a_warning_GEN_7(api: Api) -> None:
+    r = delete(api, SEED, {"metadata": {**SF, "tenant": "acme"}, "force": True})
+    assert r.status_code == 200, r.text
+    assert SEED_ID not in api.state(V)["projects"]
+    assert {w["field"] for w in last_entry(api)["warnings"]} == {"metadata.tenant", "force"}
+
+
+def test_COR_3_strict_delete_with_an_undocumented_field_deletes_nothing_GEN_7(strict_api: Api) -> None:
+    with strict_api.unchanged(V):
+        r = delete(strict_api, SEED, {"metadata": SF, "force": True})
+        missing = delete(strict_api, "NO-SUCH-PROJECT", {"metadata": SF, "force": True})
+    assert error(r) == (400, "ValidationError", "The force field is not a documented field of this operation")
+    assert error(missing)[:2] == (404, "ProjectNotFoundError")  # the lookup first, as on the update
 
 
 # -- POST /v1/oauth/token (GEN-8; COR's quickstart: Basic API_KEY:CLIENT_SECRET, grant in the query) --
