@@ -216,7 +216,10 @@ class ValidationProxy:
             return self._refused(Violation(404, Code.ROUTE_NOT_FOUND, message, location="path"))
         query = request.scope.get("query_string", b"").decode("latin-1")
         target = rest + (f"?{query}" if query else "")
-        check = self._check(request.method, unquote(rest), query, request.scope["headers"], body)
+        raw_path: bytes = request.scope.get("raw_path") or request.url.path.encode()
+        check = self._check(
+            request.method, unquote(rest), query, request.scope["headers"], body, raw_path.decode("latin-1")
+        )
         if self.config.errors and check.violations:
             return _Outcome(check, self._error(_answered(self.vendor, check.violations)))
         reply, found = await self._call(request, target, body)
@@ -238,14 +241,20 @@ class ValidationProxy:
         return path[len(prefix) :]
 
     def _check(
-        self, method: str, path: str, query: str, raw_headers: Sequence[tuple[bytes, bytes]], body: bytes
+        self,
+        method: str,
+        path: str,
+        query: str,
+        raw_headers: Sequence[tuple[bytes, bytes]],
+        body: bytes,
+        sent_path: str = "",
     ) -> RequestCheck:
         """The mock's own check (``core.request_check``), with any bearer token taken as valid:
         only the upstream knows its tokens."""
         route = self.table.route(method, path)
         op = route.operation
         if op is None:
-            return RequestCheck(None, [route_violation(route)], [])
+            return RequestCheck(None, [route_violation(route, method, sent_path)], [])
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in reversed(raw_headers)}
         checked = check_request(op, route.path_params, query, headers, body, self.vendor.request_policy, _any)
         if checked.refusal is not None:

@@ -69,7 +69,7 @@ def attribute(field: str) -> str:
 
 def message_reply(v: Violation, messages: Mapping[Code, str] = MESSAGES) -> Reply:
     """``{"message": ...}``, the body of every Laravel error that is not a validation error."""
-    text = messages.get(v.code)
+    text = route_message(v) or messages.get(v.code)
     if text is None:  # the core's own text, as a sentence
         text = v.message[:1].upper() + v.message[1:]
         text = text if text.endswith(".") else text + "."
@@ -204,3 +204,28 @@ def _window(current: int, last: int, side: int = 3) -> list[int | None]:
     if current > last - window:
         return [1, 2, None, *range(last - (window + side - 1), last + 1)]
     return [1, 2, None, *range(current - side, current + side + 1), None, last - 1, last]
+
+
+_METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+"""How Laravel lists a route's methods: a GET route takes HEAD too, right after it; the rest in
+the order a resource route registers them (ours: the order of ZEP's routes is not shown)."""
+
+
+def route_message(v: Violation) -> str | None:
+    """Laravel's words for a path no route takes and for a method the route does not take, as
+    recorded from ZEP (``AbstractRouteCollection``): they name ``$request->path()``, the path
+    as sent without its slashes, and the route's methods. None without the call's path."""
+    path = str(v.params.get("path") or "").strip("/") or "/"
+    if not v.params.get("method"):
+        return None
+    if v.code is Code.ROUTE_NOT_FOUND and v.rule == "GEN-9":
+        return f"The route {path} could not be found."
+    if v.code is Code.METHOD_NOT_ALLOWED:
+        allowed = set(v.params.get("allowed") or ())
+        if "GET" in allowed:
+            allowed.add("HEAD")
+        listed = ", ".join(m for m in _METHOD_ORDER if m in allowed)
+        return (
+            f"The {v.params['method']} method is not supported for route {path}. Supported methods: {listed}."
+        )
+    return None

@@ -11,6 +11,7 @@ import logging
 import re
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import replace
 from typing import Any
 from urllib.parse import unquote, unquote_to_bytes
 
@@ -152,7 +153,8 @@ class MockASGI:
         call.raw_body = body
         unroutable = _unroutable(path, vendor.prefix, _ENCODED_SLASH in raw_path.lower())
         if unroutable is not None:
-            await self._refuse(call, scope, send, path, unroutable)
+            asked = {"method": scope["method"], "path": _sent_path(scope), "allowed": []}
+            await self._refuse(call, scope, send, path, replace(unroutable, params=asked))
             return
         relative = path[len(vendor.prefix) :]
         fault_header = _header_text(_get(headers, FAULT_HEADER))  # its messages quote it
@@ -190,7 +192,8 @@ class MockASGI:
         method: str = scope["method"]
         route = rt.tables[vendor.id].route(method, relative)
         if route.operation is None:
-            reply = call.outcome(refuse(vendor, route_violation(route), rt.clock.now()))
+            violation = route_violation(route, method, _sent_path(scope))
+            reply = call.outcome(refuse(vendor, violation, rt.clock.now()))
             if route.allowed:  # RFC 9110: say what the route supports
                 reply.headers = {**reply.headers, "Allow": ", ".join(route.allowed)}
             return reply
@@ -559,6 +562,12 @@ def _session_in_path(path: str, raw_path: bytes) -> tuple[str, str | None, str, 
     name = _name_text(unquote_to_bytes(raw_name))
     rest = b"/" + raw_rest
     return unquote(rest.decode("latin-1")), name or None, (prefix + raw_name).decode("latin-1"), rest
+
+
+def _sent_path(scope: Scope) -> str:
+    """The path as the client sent it (percent-encoded, session prefix included)."""
+    raw: bytes = scope.get("raw_path") or scope["path"].encode("utf-8")
+    return raw.decode("latin-1")
 
 
 def _header_session(headers: dict[str, str]) -> str | None:

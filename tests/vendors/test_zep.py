@@ -61,15 +61,29 @@ def test_ZEP_1_project_not_found(api: Api) -> None:
 
 
 def test_ZEP_1_non_numeric_id_and_unknown_routes_are_laravel_404s(api: Api) -> None:
+    """Laravel's words name the path as sent and the route's methods, as ZEP's recorded answers
+    do (found by a fidelity audit: the mock's named neither)."""
     word = patch(api, "abc", {"name": "x"})
     route = api.call(V, "GET", "/nothing/here", check=False)  # not in the spec at all
-    for r in (word, route):
-        assert r.status_code == 404
-        assert r.json() == {"message": "The route could not be found."}
+    slash = api.call(V, "GET", "/projects/", check=False)
+    assert [(r.status_code, r.json()) for r in (word, route, slash)] == [
+        (404, {"message": "The route zep/api/v1/projects/abc could not be found."}),
+        (404, {"message": "The route zep/api/v1/nothing/here could not be found."}),
+        (404, {"message": "The route zep/api/v1/projects could not be found."}),  # Laravel trims
+    ]
     method = api.call(V, "PUT", "/projects/123", json={"name": "x"}, check=False)
     assert method.status_code == 405
     assert method.headers["allow"] == "DELETE, GET, PATCH"
-    assert method.json() == {"message": "The method is not supported for this route."}
+    assert method.json() == {
+        "message": "The PUT method is not supported for route zep/api/v1/projects/123. "
+        "Supported methods: GET, HEAD, PATCH, DELETE."
+    }
+    listed = api.call(V, "DELETE", "/projects", check=False)
+    assert listed.json()["message"].endswith("Supported methods: GET, HEAD, POST.")
+    session = api.client.get(
+        "/__session/a%20b/zep/api/v1/nope", headers={"Authorization": "Bearer test-token"}
+    )
+    assert session.json() == {"message": "The route __session/a%20b/zep/api/v1/nope could not be found."}
 
 
 def test_ZEP_1_message_counts_the_other_errors(api: Api) -> None:
@@ -566,7 +580,7 @@ def test_ZEP_8_delete_of_an_unknown_project_is_404(api: Api) -> None:
         assert r.status_code == 404
         assert r.json() == {"message": "Project not found."}
     assert word.status_code == 404
-    assert word.json() == {"message": "The route could not be found."}
+    assert word.json() == {"message": "The route zep/api/v1/projects/abc could not be found."}
 
 
 def test_ZEP_8_delete_needs_the_write_permission_after_the_404(api: Api) -> None:
