@@ -9,7 +9,6 @@ their own state through the vendor's API run; the others are skipped with the re
 from __future__ import annotations
 
 import json
-import math
 import re
 import shlex
 import uuid
@@ -20,6 +19,7 @@ from typing import Any
 import httpx
 
 from contracts.rule_scenarios import DEFAULT_TOKEN, Call, Scenario, matches, scenarios_for
+from mockserver.core.schema import STRICT_DECODER
 from mockserver.core.vendor import Vendor
 
 PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
@@ -221,23 +221,12 @@ def read_json(response: httpx.Response) -> Any:
     raises RecursionError on deep nesting, and takes NaN. Unlike a request body, an answer may
     be large (a mock seeded with 100,000 projects, a tenant's unpaged list): no size cap."""
     try:
-        return json.loads(response.content.decode("utf-8"), parse_constant=_no_constant, parse_float=_finite)
+        return STRICT_DECODER.decode(response.content.decode("utf-8"))
     except RecursionError:
         problem = "nested too deeply to read"
     except (ValueError, UnicodeDecodeError) as exc:  # JSONDecodeError, an over-long integer, ours
         problem = str(exc)
     raise BadAnswerError(f"{_described(response)} is not JSON ({problem}): {excerpt(response)}")
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
-
-
-def _finite(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError(f"number {text} is outside the range of a double")
-    return value
 
 
 def answer_of(response: httpx.Response) -> Any:

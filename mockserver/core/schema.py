@@ -61,8 +61,10 @@ def _finite_float(text: str) -> float:
     return value
 
 
-_DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float)
-"""Built once: ``json.loads`` with options builds a decoder on every call."""
+STRICT_DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float)
+"""JSON without NaN, Infinity or a number a double cannot hold (:class:`StrictJSONError`); no
+bound on size or depth (:func:`parse_json` adds those for request bodies). Built once:
+``json.loads`` with options builds a decoder on every call."""
 
 
 class DuplicateKeyError(ValueError):
@@ -102,7 +104,7 @@ def parse_json(raw: bytes, *, unique: bool = False) -> Any:
     try:
         if text.startswith("\ufeff"):  # what json.loads says of a BOM
             raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
-        value = (_UNIQUE_DECODER if unique else _DECODER).decode(text)
+        value = (_UNIQUE_DECODER if unique else STRICT_DECODER).decode(text)
     except json.JSONDecodeError as exc:
         what = exc.msg.removesuffix(" at")  # "Invalid control character at": not "at at line"
         raise BadJSONError(f"malformed JSON: {what} at line {exc.lineno} column {exc.colno}") from exc
