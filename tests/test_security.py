@@ -81,6 +81,33 @@ def test_journal_redacts_secret_headers() -> None:
     assert "test-token" not in json.dumps(entry)
 
 
+def test_journal_redacts_credentials_in_token_calls_bodies() -> None:
+    """Found by a hostile probe: the README says bodies are journalled with secrets redacted,
+    yet a token call's client_secret, and the access and refresh tokens it answered, were kept."""
+    client = TestClient(create_app(ServerConfig(vendors=("personio", "cor"))))
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    personio = "grant_type=client_credentials&client_id=papi-client-full&client_secret=papi-secret-full"
+    assert client.post("/personio/v2/auth/token", content=personio, headers=form).status_code == 200
+    refreshed = client.post(
+        "/cor/v1/oauth/refreshtoken", content="refresh_token=test-refresh-token", headers=form
+    )
+    assert refreshed.status_code == 200
+    entries = client.get("/__admin/requests").json()["requests"]
+    shown = json.dumps(entries)
+    for secret in (
+        "papi-secret-full",
+        "test-refresh-token",
+        refreshed.json()["refresh_token"],
+        refreshed.json()["access_token"],
+    ):
+        assert secret not in shown
+    assert entries[0]["request"]["body"] == (
+        "grant_type=client_credentials&client_id=papi-client-full&client_secret=[redacted]"
+    )
+    assert entries[1]["response"]["body"]["refresh_token"] == "[redacted]"
+    assert entries[1]["response"]["body"]["expires_in"] == 3600  # the rest as answered
+
+
 def test_tokens_are_never_logged(tmp_path: Path) -> None:
     port = free_port()
     log = tmp_path / "server.log"

@@ -23,11 +23,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 from mockserver.core.strict import strict_json_text
 from mockserver.core.violations import Violation
 
 SECRET_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization", "x-api-key", "set-cookie"})
+SECRET_FIELDS = frozenset({"client_secret", "refresh_token", "access_token", "id_token", "password"})
+"""Body fields (JSON, or a form) that carry credentials: the token endpoints' requests and answers."""
 Headers = Sequence[tuple[bytes, bytes]]
 DEFAULT_BODY_BYTES = 64 * 1024
 DEFAULT_BUDGET_BYTES = 8 * 1024 * 1024
@@ -156,8 +159,26 @@ class Exchange:
         return rendered
 
 
+def redact_body(value: Any) -> Any:
+    """``value`` (a decoded body) with every credential field's value redacted, in JSON objects
+    at any depth and in a form body's text."""
+    if isinstance(value, dict):
+        return {
+            k: "[redacted]" if k.lower() in SECRET_FIELDS and v is not None else redact_body(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [redact_body(item) for item in value]
+    if isinstance(value, str) and "=" in value:
+        pairs = parse_qsl(value, keep_blank_values=True)
+        if any(name.lower() in SECRET_FIELDS for name, _ in pairs):
+            shown = [(n, "[redacted]" if n.lower() in SECRET_FIELDS else v) for n, v in pairs]
+            return urlencode(shown, safe="[]")
+    return value
+
+
 def _message(headers: Headers, body: bytes, size: int | None) -> dict[str, Any]:
-    shown = {"headers": redact_headers(headers), "body": decode_body(body)}
+    shown = {"headers": redact_headers(headers), "body": redact_body(decode_body(body))}
     if size is not None:  # a cut body reads as text: say so, and how long it was
         shown.update(body_truncated=True, body_size=size)
     return shown
