@@ -200,9 +200,13 @@ class Collection:
         if old is not None:
             self._owner._remember(self, key, old)
             self._unstore(key)
-            if _numeric(key):
-                self._deleted_high = max(self._deleted_high, int(key))
+            if self._owner._undo is None:  # in a transaction, only once it commits
+                self._burn(key)
         return old
+
+    def _burn(self, key: str) -> None:
+        if _numeric(key):
+            self._deleted_high = max(self._deleted_high, int(key))
 
     def _store(self, key: str, record: Record, changed: Set[str] | None = None) -> None:
         held = self._records.pop(key, None)  # a rewritten record goes last, as on the disk
@@ -364,6 +368,10 @@ class Transaction:
         else:
             if kind is not None:
                 _undo(undo)
+            else:  # a committed delete burns its id; a rolled-back one changed nothing (GEN-4)
+                for collection, key, old in undo:
+                    if old is not None and key not in collection._records:
+                        collection._burn(key)
         finally:
             state._undo = None
 

@@ -130,6 +130,23 @@ def test_a_deleted_id_is_never_handed_out_again(backend: Backend) -> None:
     assert projects.next_id() == 4
 
 
+def test_GEN_4_a_rolled_back_delete_burns_no_id(backend: Backend) -> None:
+    """Found by a hostile probe: a delete undone by a later rejection still raised the next id,
+    so a refused call changed what the next create got."""
+    state = backend.store.session().states["acme"]
+    projects = state["projects"]
+
+    def rejected() -> None:
+        with state.transaction():
+            projects.put({"id": 7, "name": "Seven"})
+            projects.delete(7)
+            raise RuntimeError("a rule refused the call")
+
+    with pytest.raises(RuntimeError):
+        rejected()
+    assert projects.next_id() == 3
+
+
 def test_a_failed_transaction_undoes_every_write_and_saves_nothing(backend: Backend) -> None:
     state = backend.store.session().states["acme"]
     with state.transaction():  # make the session a saved one first
