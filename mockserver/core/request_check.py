@@ -58,11 +58,13 @@ def route_violation(route: Route, method: str = "", path: str = "") -> Violation
     (405), or an integer path id no vendor could hold (404, GEN-13: every id fits in 64 bits).
     ``params`` carry the method, the path as sent and the methods the route takes, for vendors
     whose framework words them (Laravel names the route and its methods)."""
+    params = {"method": method, "path": path, "allowed": list(route.allowed)}
     if route.too_long is not None:
         message = f"Path parameter '{route.too_long}' is too long to be an id"
         field = route.too_long
-        return Violation(404, Code.ROUTE_NOT_FOUND, message, field=field, location="path", rule="GEN-13")
-    params = {"method": method, "path": path, "allowed": list(route.allowed)}
+        return Violation(
+            404, Code.ROUTE_NOT_FOUND, message, field=field, location="path", rule="GEN-13", params=params
+        )
     if route.allowed:
         return Violation(405, Code.METHOD_NOT_ALLOWED, NOT_ALLOWED, rule="GEN-9", params=params)
     return Violation(404, Code.ROUTE_NOT_FOUND, NO_ROUTE, rule="GEN-9", params=params)

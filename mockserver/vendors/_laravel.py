@@ -218,7 +218,7 @@ def route_message(v: Violation) -> str | None:
     path = str(v.params.get("path") or "").strip("/") or "/"
     if not v.params.get("method"):
         return None
-    if v.code is Code.ROUTE_NOT_FOUND and v.rule == "GEN-9":
+    if v.code is Code.ROUTE_NOT_FOUND:  # no route, or an id too long for any (GEN-13)
         return f"The route {path} could not be found."
     if v.code is Code.METHOD_NOT_ALLOWED:
         allowed = set(v.params.get("allowed") or ())

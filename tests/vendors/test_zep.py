@@ -78,6 +78,8 @@ def test_ZEP_1_non_numeric_id_and_unknown_routes_are_laravel_404s(api: Api) -> N
         "message": "The PUT method is not supported for route zep/api/v1/projects/123. "
         "Supported methods: GET, HEAD, PATCH, DELETE."
     }
+    long_id = patch(api, "9" * 19, {"name": "x"})  # past 64 bits: no route takes it (GEN-13)
+    assert long_id.json() == {"message": f"The route zep/api/v1/projects/{'9' * 19} could not be found."}
     listed = api.call(V, "DELETE", "/projects", check=False)
     assert listed.json()["message"].endswith("Supported methods: GET, HEAD, POST.")
     session = api.client.get(
