@@ -555,8 +555,13 @@ class Personio(Vendor):
         deleted projects. Any of them with attendances is the page's 422, and the rejection undoes
         the whole call, the pipeline's delete included (GEN-4)."""
         projects, members = ctx.state["projects"], ctx.state["members"]
-        subprojects = [projects.get(i) for i in sorted(projects.find("parent", project["id"]), key=_id_order)]
-        doomed = [project, *(p for p in subprojects if p is not None)]
+        doomed, seen = [project], {project["id"]}
+        for parent in doomed:  # the whole tree: a seeded state may nest deeper than one level
+            for child_id in sorted(projects.find("parent", parent["id"]) - seen, key=_id_order):
+                child = projects.get(child_id)
+                if child is not None:
+                    seen.add(child_id)
+                    doomed.append(child)
         # the mock tracks no attendances: a seeded tracked_periods_count stands for them
         busy = [p["id"] for p in doomed if _stored_count(p, "tracked_periods_count") > 0]
         if busy:

@@ -318,6 +318,43 @@ def test_PER_14_deleting_a_subproject_leaves_its_parent(api: Api) -> None:
     assert shown.status_code == 200 and shown.json()["sub_projects_count"] == 0
 
 
+def test_PER_14_delete_takes_a_seeded_deeper_tree_and_survives_a_cycle(api: Api) -> None:
+    """Found by a hostile probe: a seeded state may nest deeper than the one level a call can
+    make (and even loop); the delete left a grandchild pointing at its deleted parent."""
+    state = api.state(V)
+    base = {k: v for k, v in state["projects"]["1003"].items() if k not in ("parent_project",)}
+
+    def project(pid: str, name: str, parent: str | None, **extra: Any) -> dict[str, Any]:
+        shown = {**base, "id": pid, "name": name, "project_code": f"C{pid}", **extra}
+        return {**shown, "parent_project": {"id": parent} if parent else None}
+
+    state["projects"] |= {
+        "2001": project("2001", "Top", None),
+        "2002": project("2002", "Child", "2001"),
+        "2003": project("2003", "Grandchild", "2002"),
+        "2004": project("2004", "Loop A", "2005"),
+        "2005": project("2005", "Loop B", "2004"),
+    }
+    api.put_state(V, state)
+    busy = {
+        **state,
+        "projects": {
+            **state["projects"],
+            "2003": project("2003", "Grandchild", "2002", tracked_periods_count=1),
+        },
+    }
+    api.put_state(V, busy)
+    refused = delete(api, "2001")
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["detail"].endswith("have attendances: [2003]")
+    api.put_state(V, state)
+    assert delete(api, "2001").status_code == 204
+    for gone in ("2001", "2002", "2003"):
+        assert api.call(V, "GET", f"/v2/projects/{gone}").status_code == 404
+    assert delete(api, "2004").status_code == 204
+    assert api.call(V, "GET", "/v2/projects/2005").status_code == 404
+
+
 @pytest.mark.parametrize(
     ("seed", "target", "busy"),
     [
