@@ -19,7 +19,8 @@ after a response, and ``limit_concurrency`` answers 503 once requests still runn
 clients that left during a latency fault) outnumber ``max_connections``.
 
 An absolute-form target (``GET http://host/path``) replaces ``Host`` with its authority, as RFC
-9112 §3.2.2 says, so links built from ``Host`` lead where the client called.
+9112 §3.2.2 says, so links built from ``Host`` lead where the client called; a request with two
+``Host`` headers is a 400 (§3.2: which one the client meant is unknowable).
 
 Bytes the parser rejects get a 400 naming its reason (uvicorn answers them in plain text), after
 the answer to a request that was whole before them; a request whose body they cut is never handed
@@ -143,7 +144,10 @@ class LimitedHttpProtocol(HttpToolsProtocol):
         """The first bytes of the current head: the request line, when the parser refused it
         before it had the URL (a bad method, a bad byte in the target)."""
         self._header_count = 0
-        self._too_many_headers = False
+        self._head_refusal: tuple[HTTPStatus, str] | None = None
+        """Why the head just parsed is refused (too many headers, two Host headers): answered
+        once the parser returns; the app never sees the request."""
+        self._hosts = 0
         self._refused = False
         self._deferred: tuple[HTTPStatus, str] | None = None
         """A refusal that waits for the answer being written (a pipelined request came first)."""
@@ -192,11 +196,8 @@ class LimitedHttpProtocol(HttpToolsProtocol):
                 return  # a malformed request was refused (send_400_response)
             if self._body_pending and self._body_timer is None:  # not in this read: timed from now
                 self._arm_body_timer()
-            if self._too_many_headers:
-                limit = self.limits.max_headers
-                self._refuse(
-                    HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, f"More than {limit} request headers."
-                )
+            if self._head_refusal is not None:
+                self._refuse(*self._head_refusal)
                 return
             if self._in_head and self._head_bytes >= self.limits.max_head_bytes:
                 limit = self.limits.max_head_bytes
@@ -207,7 +208,7 @@ class LimitedHttpProtocol(HttpToolsProtocol):
     # -- parser callbacks -------------------------------------------------------------------
     def on_message_begin(self) -> None:
         super().on_message_begin()
-        self._header_count = 0
+        self._header_count = self._hosts = 0
         # A running timer keeps its deadline (from the connection or the previous answer); a
         # pipelined head, read while the previous request is answered, starts its own.
         if self._head_timer is None:
@@ -216,14 +217,20 @@ class LimitedHttpProtocol(HttpToolsProtocol):
     def on_header(self, name: bytes, value: bytes) -> None:
         self._header_count += 1
         if self._header_count > self.limits.max_headers:
-            self._too_many_headers = True  # answered once the parser returns; not kept
+            limit = self.limits.max_headers
+            refusal = (HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, f"More than {limit} request headers.")
+            self._head_refusal = refusal  # not kept
             return
+        if len(name) == 4 and name.lower() == b"host":
+            self._hosts += 1
         super().on_header(name, value)
 
     def on_headers_complete(self) -> None:
         self._in_head = False
         self._cancel_head_timer()
-        if self._too_many_headers:
+        if self._hosts > 1 and self._head_refusal is None:  # RFC 9112 3.2: which one is meant?
+            self._head_refusal = (HTTPStatus.BAD_REQUEST, "A request may carry one Host header, not several.")
+        if self._head_refusal is not None:
             return  # no request cycle: the app never sees this request
         if self.url[:1] != b"/":
             self._host_from_target()
@@ -241,14 +248,14 @@ class LimitedHttpProtocol(HttpToolsProtocol):
         self.headers[:] = [(b"host", authority), *((n, v) for n, v in self.headers if n != b"host")]
 
     def on_body(self, body: bytes) -> None:
-        if not self._too_many_headers:
+        if self._head_refusal is None:
             super().on_body(body)
 
     def on_message_complete(self) -> None:
         self._body_pending = False
         self._cancel_body_timer()
         self._in_head, self._head_bytes = True, 0
-        if not self._too_many_headers:
+        if self._head_refusal is None:
             super().on_message_complete()
 
     def on_response_complete(self) -> None:

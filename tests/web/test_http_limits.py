@@ -429,6 +429,19 @@ def test_GEN_9_a_target_uvicorn_cannot_take_apart_is_named(target: bytes) -> Non
     )
 
 
+def test_GEN_9_two_host_headers_are_a_400_and_never_reach_the_app() -> None:
+    """Found by a hostile probe: the first Host won silently; RFC 9112 3.2 says 400."""
+    head = b"GET /personio/v2/projects HTTP/1.1\r\nHost: a.test\r\nAuthorization: Bearer test-token\r\n"
+    with live() as server:
+        answer = exchange(port_of(server), head + b"host: b.test\r\n\r\n")
+        assert journal_size(server) == 0
+        kept = exchange(port_of(server), head + b"Connection: close\r\n\r\n")
+    assert status_of(answer) == 400
+    assert b"content-type: application/problem+json" in answer  # Personio's envelope
+    assert message_of(answer) == "A request may carry one Host header, not several."
+    assert status_of(kept) == 200
+
+
 def test_GEN_9_a_refused_absolute_target_is_answered_in_its_vendors_envelope() -> None:
     """Found by a hostile probe: a %2F in the authority was decoded before the path was cut
     from the target, so the refusal missed the vendor and came in the admin API's format."""
