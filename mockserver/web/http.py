@@ -20,7 +20,7 @@ clients that left during a latency fault) outnumber ``max_connections``.
 
 An absolute-form target (``GET http://host/path``) replaces ``Host`` with its authority, as RFC
 9112 §3.2.2 says, so links built from ``Host`` lead where the client called; a request with two
-``Host`` headers is a 400 (§3.2: which one the client meant is unknowable).
+``Host`` headers, or an HTTP/1.1 request with none, is a 400 (§3.2).
 
 Bytes the parser rejects get a 400 naming its reason (uvicorn answers them in plain text), after
 the answer to a request that was whole before them; a request whose body they cut is never handed
@@ -228,8 +228,13 @@ class LimitedHttpProtocol(HttpToolsProtocol):
     def on_headers_complete(self) -> None:
         self._in_head = False
         self._cancel_head_timer()
-        if self._hosts > 1 and self._head_refusal is None:  # RFC 9112 3.2: which one is meant?
-            self._head_refusal = (HTTPStatus.BAD_REQUEST, "A request may carry one Host header, not several.")
+        if self._hosts != 1 and self._head_refusal is None:  # RFC 9112 3.2
+            if self._hosts > 1:  # which one the client meant is unknowable
+                message = "A request may carry one Host header, not several."
+                self._head_refusal = (HTTPStatus.BAD_REQUEST, message)
+            elif self.parser.get_http_version() == "1.1":  # a vendor's server refuses it too
+                message = "An HTTP/1.1 request must carry a Host header."
+                self._head_refusal = (HTTPStatus.BAD_REQUEST, message)
         if self._head_refusal is not None:
             return  # no request cycle: the app never sees this request
         if self.url[:1] != b"/":

@@ -442,6 +442,19 @@ def test_GEN_9_two_host_headers_are_a_400_and_never_reach_the_app() -> None:
     assert status_of(kept) == 200
 
 
+def test_GEN_9_an_http_1_1_request_without_host_is_a_400_and_http_1_0_is_served() -> None:
+    """RFC 9112 3.2: a server must answer an HTTP/1.1 request without Host with 400, as the
+    vendors' servers do; a client that forgets it must not pass against the mock alone."""
+    call = b"GET /personio/v2/projects/1001 HTTP/1.%d\r\nAuthorization: Bearer test-token\r\n"
+    with live() as server:
+        missing = exchange(port_of(server), call % 1 + b"Connection: close\r\n\r\n")
+        assert journal_size(server) == 0
+        old = exchange(port_of(server), call % 0 + b"\r\n")
+    assert status_of(missing) == 400
+    assert message_of(missing) == "An HTTP/1.1 request must carry a Host header."
+    assert old.startswith(b"HTTP/1.1 200 ")
+
+
 def test_GEN_9_a_refused_absolute_target_is_answered_in_its_vendors_envelope() -> None:
     """Found by a hostile probe: a %2F in the authority was decoded before the path was cut
     from the target, so the refusal missed the vendor and came in the admin API's format."""
