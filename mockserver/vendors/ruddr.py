@@ -446,6 +446,15 @@ class Ruddr(Vendor):
             return Reply(429, {"status": 429, "message": "Too many requests"})
         return super().fault_reply(status, now)
 
+    def render_problems(self, state: VendorState, limit: int) -> list[str]:
+        problems = super().render_problems(state, limit)
+        held = sorted(w["id"] for w in state["workspace"])
+        if len(held) > 1:  # GET on the base URL answers the key's one workspace
+            problems.append(
+                f"workspace: an API key belongs to one workspace, not {len(held)} ({', '.join(held)})"
+            )
+        return problems[:limit]
+
     def renders(self, state: VendorState) -> Iterator[Rendering]:
         ctx = context(self, "getProject", state, Incoming("GET", ""), datetime.now(UTC))
         for project in state["projects"]:  # every read and write answers this rendering

@@ -501,6 +501,19 @@ class Zep(Vendor):
         ),
     }
 
+    def render_problems(self, state: VendorState, limit: int) -> list[str]:
+        problems = super().render_problems(state, limit)
+        codes_by_id: dict[int, list[str]] = {}
+        for language in state["languages"]:
+            if language.get("id") is not None:
+                codes_by_id.setdefault(language["id"], []).append(language["code"])
+        for number, codes in sorted(codes_by_id.items()):
+            if len(codes) > 1:  # an update's integer language must name one (ZEP-7)
+                problems.append(
+                    f"languages: id {number} names more than one language ({', '.join(sorted(codes))})"
+                )
+        return problems[:limit]
+
     def renders(self, state: VendorState) -> Iterator[Rendering]:
         ctx = context(self, "getProject", state, Incoming("GET", ""), datetime.now(UTC))
         listed = FORMS["listProjects"]

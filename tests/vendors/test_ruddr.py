@@ -701,6 +701,12 @@ def test_a_state_without_a_workspace_has_no_valid_key(api: Api) -> None:
     acme = "c0ffee00-0000-4000-8000-000000000001"
     api.put_state(V, {**state, "workspace": {acme: {"id": acme, "name": "Acme"}}})
     assert api.call(V, "GET", "/").json() == {"id": acme, "name": "Acme"}
+    two = {acme: {"id": acme, "name": "Acme"}, WEBSITE: {"id": WEBSITE, "name": "Other"}}
+    refused = api.admin("PUT", "/state/ruddr", json={**state, "workspace": two})
+    assert refused.status_code == 400  # found by a hostile probe: the smallest id won silently
+    assert refused.json()["problems"] == [
+        f"workspace: an API key belongs to one workspace, not 2 ({', '.join(sorted(two))})"
+    ]
     api.put_state(V, {**state, "workspace": {}})
     assert api.call(V, "GET", "/").status_code == 401
     assert api.call(V, "GET", f"/projects/{WEBSITE}").status_code == 200  # the projects stay readable

@@ -313,6 +313,11 @@ def test_ZEP_7_update_takes_the_language_as_the_integer_its_page_types(api: Api)
         == 422
     )
     assert api.record(V, "projects", 123)["language"] == "fr"
+    state = api.state(V)
+    state["languages"]["en"]["id"] = 1  # found by a hostile probe: the smallest code won silently
+    refused = api.admin("PUT", "/state/zep", json=state)
+    assert refused.status_code == 400
+    assert refused.json()["problems"] == ["languages: id 1 names more than one language (de, en)"]
 
 
 def test_ZEP_6_schema_and_business_errors_share_one_422(api: Api) -> None:
