@@ -301,7 +301,8 @@ def _check_body(
         body = parse_form(raw) if form else parse_json(raw)
     except BadJSONError as exc:
         message = str(exc) + _charset_note(content_type)
-        checked.body_violations.append(Violation(400, Code.BAD_JSON, message, rule=exc.rule))
+        keyword = "form" if form else None  # which parser refused it, for the vendor's wording
+        checked.body_violations.append(Violation(400, Code.BAD_JSON, message, rule=exc.rule, keyword=keyword))
         return
     body = policy.decode_body(body)
     checked.body, checked.has_body = body, True

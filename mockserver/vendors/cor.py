@@ -582,7 +582,7 @@ def _wording(v: Violation) -> tuple[str, str]:
     if v.code is Code.BAD_JSON:
         if v.keyword == "required":
             return "ValidationError", "The request body is required and must be a JSON object"
-        if v.message.startswith("The form body"):  # the refresh endpoint's form (parse_form)
+        if v.keyword == "form":  # the refresh endpoint's form: its parser's own words
             return "ValidationError", v.message
         return "ValidationError", f"The request body is not valid JSON: {v.message}"
     if v.code is Code.UNSUPPORTED_MEDIA_TYPE:  # the media type the operation takes: JSON or a form
