@@ -431,7 +431,10 @@ class Personio(Vendor):
         if oauth is not None:  # the token endpoint's own OAuth 2.0 error body, always 400
             body = {"timestamp": iso_z(now, 0), "trace_id": random_uuid(), **oauth}
             return Reply(400, body, media_type=PROBLEM_JSON)
-        errors = [self._error_item(v) for v in violations]
+        errors: list[dict[str, Any]] = []
+        for item in map(self._error_item, violations):
+            if item not in errors:  # two bad items of one list read alike (include=x,y)
+                errors.append(item)
         body = {"personio_trace_id": random_uuid(), "timestamp": iso_z(now, 0), "errors": errors}
         return Reply(violations[0].status, body, media_type=PROBLEM_JSON)
 

@@ -235,20 +235,28 @@ class LimitedHttpProtocol(HttpToolsProtocol):
             elif self.parser.get_http_version() == "1.1":  # a vendor's server refuses it too
                 message = "An HTTP/1.1 request must carry a Host header."
                 self._head_refusal = (HTTPStatus.BAD_REQUEST, message)
+        if self.url[:1] != b"/" and self._head_refusal is None:
+            self._host_from_target()
         if self._head_refusal is not None:
             return  # no request cycle: the app never sees this request
-        if self.url[:1] != b"/":
-            self._host_from_target()
         super().on_headers_complete()
         self._body_pending = True
 
     def _host_from_target(self) -> None:
         """RFC 9112 §3.2.2: with an absolute-form target (``GET http://host/path``) the server
         must ignore ``Host`` and use the target's authority, so links the app builds from
-        ``Host`` (paging) lead where the client called. Userinfo is never part of it."""
+        ``Host`` (paging) lead where the client called, with its scheme. Userinfo is never part
+        of it. Another scheme (``ftp://``) names a server this is not: 400, as nginx answers."""
         scheme, sep, rest = self.url.partition(b"://")
-        if not sep or scheme.lower() not in (b"http", b"https"):
+        if not sep:
             return  # not absolute-form (``*``, or a target the parser refuses)
+        scheme = scheme.lower()
+        if scheme not in (b"http", b"https"):
+            shown = scheme[:20].decode("latin-1")
+            message = f"its target's scheme {shown!r} is not http or https"
+            self._head_refusal = (HTTPStatus.BAD_REQUEST, f"The request is not valid HTTP/1.1: {message}.")
+            return
+        self.scope["scheme"] = scheme.decode()
         authority = re.split(rb"[/?#]", rest, maxsplit=1)[0].rpartition(b"@")[2]
         self.headers[:] = [(b"host", authority), *((n, v) for n, v in self.headers if n != b"host")]
 

@@ -484,6 +484,34 @@ def test_an_absolute_form_targets_authority_replaces_host_in_paging_links(target
     assert following.startswith(f"{origin}/personio/v2/projects?"), following
 
 
+def test_an_https_absolute_form_target_keeps_its_scheme_in_paging_links() -> None:
+    """Left by a hostile probe: the links said http:// for a target the client wrote https://."""
+    target = b"https://api.example.test/personio/v2/projects?limit=1"
+    head = b"GET " + target + b" HTTP/1.1\r\nHost: elsewhere.test\r\nAuthorization: Bearer test-token\r\n"
+    with live() as server:
+        answer = exchange(port_of(server), head + b"Connection: close\r\n\r\n")
+    assert status_of(answer) == 200
+    following = body_of(answer)["_meta"]["links"]["next"]["href"]
+    assert following.startswith("https://api.example.test/personio/v2/projects?"), following
+
+
+@pytest.mark.parametrize("scheme", [b"ftp", b"FILE", b"gopher"])
+def test_GEN_9_an_absolute_target_of_another_scheme_is_a_400_that_never_reaches_the_app(
+    scheme: bytes,
+) -> None:
+    """Left by a hostile probe: ``GET ftp://host/path`` was served as if it were the path."""
+    head = b"GET " + scheme + b"://mock/personio/v2/projects HTTP/1.1\r\nHost: mock\r\n"
+    with live() as server:
+        answer = exchange(port_of(server), head + b"Authorization: Bearer test-token\r\n\r\n")
+        assert journal_size(server) == 0
+    assert status_of(answer) == 400
+    assert b"content-type: application/problem+json" in answer  # Personio's envelope
+    shown = scheme.decode().lower()
+    assert message_of(answer) == (
+        f"The request is not valid HTTP/1.1: its target's scheme '{shown}' is not http or https."
+    )
+
+
 def test_GEN_9_a_whole_request_is_answered_before_the_refusal_of_the_garbage_after_it() -> None:
     """Pipelined in one write: the PATCH was whole, so it is handled and its answer comes first;
     then the 400 for what follows, and the close."""
