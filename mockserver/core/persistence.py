@@ -2,9 +2,11 @@
 
 One table of records keyed by (session, vendor, collection, id), their JSON as the value, plus
 one row per saved (session, vendor) state, so a saved state with no records is not mistaken for
-"take the fixtures". Every write is one SQLite transaction, committed (WAL, ``synchronous=FULL``:
-fsynced) before it returns. Records keep their in-memory order: a replaced row gets a new rowid,
-as a replaced dict entry moves to the end, and loading reads by rowid.
+"take the fixtures", and the highest id deleted from each collection, so that an id is not
+handed out again after a restart (a vendor's auto-increment never is). Every write is one
+SQLite transaction, committed (WAL, ``synchronous=FULL``: fsynced) before it returns. Records
+keep their in-memory order: a replaced row gets a new rowid, as a replaced dict entry moves to
+the end, and loading reads by rowid.
 
 The connection holds the database file's lock for as long as it is open
 (``locking_mode=EXCLUSIVE``), so a second server on the same file fails at startup instead of
@@ -24,7 +26,8 @@ from pathlib import Path
 from mockserver.core.store import Document, Record, StorageError
 from mockserver.core.strict import is_strict_json, strict_json_problems
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""1: states and records; 2 adds ``deleted`` (a version 1 file is upgraded when opened)."""
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS states (
     session TEXT NOT NULL,
@@ -39,13 +42,22 @@ CREATE TABLE IF NOT EXISTS records (
     json TEXT NOT NULL,
     PRIMARY KEY (session, vendor, collection, id)
 );
+CREATE TABLE IF NOT EXISTS deleted (
+    session TEXT NOT NULL,
+    vendor TEXT NOT NULL,
+    collection TEXT NOT NULL,
+    high INTEGER NOT NULL,
+    PRIMARY KEY (session, vendor, collection)
+);
 """
-COLUMNS = {
-    "states": ["session", "vendor"],
-    "records": ["session", "vendor", "collection", "id", "json"],
+COLUMNS = {  # each table's columns, and the schema version that added it
+    "states": (["session", "vendor"], 1),
+    "records": (["session", "vendor", "collection", "id", "json"], 1),
+    "deleted": (["session", "vendor", "collection", "high"], 2),
 }
 _UPSERT = "INSERT OR REPLACE INTO records (session, vendor, collection, id, json) VALUES (?, ?, ?, ?, ?)"
 _DELETE = "DELETE FROM records WHERE session = ? AND vendor = ? AND collection = ? AND id = ?"
+_MARK = "INSERT OR REPLACE INTO deleted (session, vendor, collection, high) VALUES (?, ?, ?, ?)"
 
 
 class PersistenceError(ValueError):
@@ -111,7 +123,7 @@ class SqlitePersistence:
             self._db.execute("PRAGMA synchronous = FULL")
             with self._transaction() as db:  # takes the file's lock for as long as we run
                 (version,) = db.execute("PRAGMA user_version").fetchone()
-                if version not in (0, SCHEMA_VERSION):
+                if version not in range(SCHEMA_VERSION + 1):
                     raise PersistenceError(
                         f"{path}: state database schema {version}, this mockserver reads {SCHEMA_VERSION}"
                     )
@@ -177,7 +189,26 @@ class SqlitePersistence:
                 raise StorageError(f"the state database {self.path} could not be read: {exc}") from exc
             return saved
 
-    def write(self, session: str, vendor: str, changes: Mapping[str, Mapping[str, Record | None]]) -> None:
+    def deleted_marks(self, session: str) -> dict[str, dict[str, int]]:
+        with self.lock:
+            try:
+                query = "SELECT vendor, collection, high FROM deleted WHERE session = ?"
+                marks: dict[str, dict[str, int]] = {}
+                for vendor, collection, high in self._db.execute(query, (session,)):
+                    if not isinstance(high, int):
+                        raise ValueError(f"{vendor} {collection}'s deleted id is {high!r}; {_TAMPERED}")
+                    marks.setdefault(vendor, {})[collection] = high
+            except (sqlite3.Error, ValueError) as exc:
+                raise StorageError(f"the state database {self.path} could not be read: {exc}") from exc
+            return marks
+
+    def write(
+        self,
+        session: str,
+        vendor: str,
+        changes: Mapping[str, Mapping[str, Record | None]],
+        marks: Mapping[str, int] | None = None,
+    ) -> None:
         upserts, deletes = [], []
         for collection, records in changes.items():
             for key, record in records.items():
@@ -188,8 +219,15 @@ class SqlitePersistence:
         with self._saving() as db:
             db.executemany(_DELETE, deletes)
             db.executemany(_UPSERT, upserts)
+            _save_marks(db, session, vendor, marks)
 
-    def replace(self, session: str, vendor: str, document: Mapping[str, Mapping[str, Record]]) -> None:
+    def replace(
+        self,
+        session: str,
+        vendor: str,
+        document: Mapping[str, Mapping[str, Record]],
+        marks: Mapping[str, int] | None = None,
+    ) -> None:
         rows = [
             (session, vendor, collection, key, _dumps(record))
             for collection, records in document.items()
@@ -199,16 +237,23 @@ class SqlitePersistence:
             db.execute("DELETE FROM records WHERE session = ? AND vendor = ?", (session, vendor))
             db.execute("INSERT OR IGNORE INTO states (session, vendor) VALUES (?, ?)", (session, vendor))
             db.executemany(_UPSERT, rows)
+            _save_marks(db, session, vendor, marks)
 
     def drop(self, session: str, vendors: list[str]) -> None:
         with self._saving() as db:
             for vendor in vendors:
                 db.execute("DELETE FROM records WHERE session = ? AND vendor = ?", (session, vendor))
                 db.execute("DELETE FROM states WHERE session = ? AND vendor = ?", (session, vendor))
+                db.execute("DELETE FROM deleted WHERE session = ? AND vendor = ?", (session, vendor))
 
     def close(self) -> None:
         with self.lock:
             self._db.close()
+
+
+def _save_marks(db: sqlite3.Connection, session: str, vendor: str, marks: Mapping[str, int] | None) -> None:
+    rows = [(session, vendor, collection, high) for collection, high in (marks or {}).items()]
+    db.executemany(_MARK, rows)
 
 
 def _check_tables(db: sqlite3.Connection, path: Path, version: int) -> None:
@@ -220,7 +265,9 @@ def _check_tables(db: sqlite3.Connection, path: Path, version: int) -> None:
         raise PersistenceError(
             f"{path} is not a mockserver state database (it holds tables {names}); {NOT_OURS}"
         )
-    for table, expected in COLUMNS.items() if version else ():
+    for table, (expected, since) in COLUMNS.items():
+        if version < since:
+            continue  # created when the file is upgraded
         found = [row[1] for row in db.execute(f"PRAGMA table_info({table})")]
         if found != expected:
             wanted = ", ".join(expected)

@@ -399,16 +399,34 @@ class Persistence(Protocol):
         """The saved states of ``session``: vendor -> document (empty: nothing saved)."""
         ...
 
-    def write(self, session: str, vendor: str, changes: Mapping[str, Mapping[str, Record | None]]) -> None:
-        """Upsert (record) or delete (``None``) the given ids of each collection."""
+    def deleted_marks(self, session: str) -> dict[str, dict[str, int]]:
+        """The highest id deleted from each collection of ``session``: vendor -> collection -> id."""
         ...
 
-    def replace(self, session: str, vendor: str, document: Mapping[str, Mapping[str, Record]]) -> None:
-        """Save ``document`` as the vendor's whole state in ``session``."""
+    def write(
+        self,
+        session: str,
+        vendor: str,
+        changes: Mapping[str, Mapping[str, Record | None]],
+        marks: Mapping[str, int] | None = None,
+    ) -> None:
+        """Upsert (record) or delete (``None``) the given ids of each collection, and save the
+        collections' new highest deleted ids (``marks``)."""
+        ...
+
+    def replace(
+        self,
+        session: str,
+        vendor: str,
+        document: Mapping[str, Mapping[str, Record]],
+        marks: Mapping[str, int] | None = None,
+    ) -> None:
+        """Save ``document`` as the vendor's whole state in ``session`` (the deleted ids saved
+        stay: a replaced state never hands them out either, as in memory)."""
         ...
 
     def drop(self, session: str, vendors: list[str]) -> None:
-        """Forget these vendors' states in ``session``."""
+        """Forget these vendors' states and deleted ids in ``session``."""
         ...
 
     def close(self) -> None: ...
@@ -445,16 +463,19 @@ class DurableVendorState(VendorState):
 
     def _committing(self, undo: list[tuple[Collection, str, Record | None]]) -> None:
         changes: dict[str, dict[str, Record | None]] = {}
-        for collection, key, _ in undo:
-            changes.setdefault(collection.name, {})[key] = collection._records.get(key)
+        marks: dict[str, int] = {}
+        for collection, key, old in undo:
+            record = changes.setdefault(collection.name, {})[key] = collection._records.get(key)
+            if record is None and old is not None and _numeric(key) and int(key) > collection._deleted_high:
+                marks[collection.name] = max(int(key), marks.get(collection.name, 0))
         with self._persistence.lock:
             self._check_not_evicted()
             if self._detached:  # reset meanwhile: this session is no longer the saved one
                 return
             if self._saved:
-                self._persistence.write(self._session, self._vendor, changes)
+                self._persistence.write(self._session, self._vendor, changes, marks)
             else:
-                self._persistence.replace(self._session, self._vendor, _records_of(self))
+                self._persistence.replace(self._session, self._vendor, _records_of(self), marks)
                 self._saved = True
 
     def install(self, scratch: VendorState) -> None:
@@ -666,8 +687,8 @@ class Store:
             with self._lock:
                 session = self._sessions.get(name)
                 if session is None:
-                    saved = self._persistence.load_session(name) if self._persistence is not None else {}
-                    session = self._new_session(name, saved)
+                    saved, marks = self._load(name)
+                    session = self._new_session(name, saved, marks)
                     if self._max_sessions and len(self._sessions) >= self._max_sessions:
                         self._evict_least_recent()
                     self._sessions[name] = session
@@ -702,8 +723,21 @@ class Store:
             if session.journal is not keeping:
                 session.journal.clear()
 
-    def _new_session(self, name: str, saved: Mapping[str, Document]) -> Session:
+    def _load(self, name: str) -> tuple[dict[str, Document], dict[str, dict[str, int]]]:
+        """A session's saved states and deleted ids (nothing, without a persistence)."""
+        if self._persistence is None:
+            return {}, {}
+        return self._persistence.load_session(name), self._persistence.deleted_marks(name)
+
+    def _new_session(
+        self, name: str, saved: Mapping[str, Document], marks: Mapping[str, Mapping[str, int]]
+    ) -> Session:
         states = {vendor: self._new_state(name, vendor, saved.get(vendor)) for vendor in self._specs}
+        for vendor, highs in marks.items():
+            collections = states[vendor].collections if vendor in states else {}
+            for collection, high in highs.items():
+                if collection in collections:  # else a vendor or collection this server does not serve
+                    collections[collection]._burn(str(high))
         session = Session(name, states, self._journal_size, self._journal_bounds, self.journal_pool)
         for fault in self._faults:
             session.faults.add(fault)

@@ -130,6 +130,26 @@ def test_a_deleted_id_is_never_handed_out_again(backend: Backend) -> None:
     assert projects.next_id() == 4
 
 
+def test_a_deleted_id_stays_burnt_after_a_restart_and_a_reset_forgets_it(backend: Backend) -> None:
+    """Left by a hostile probe: the highest deleted id lived only in memory, so a server
+    restarted on its SQLite file handed it out again."""
+    state = backend.store.session("s").states["acme"]
+    with state.transaction():
+        state["projects"].put({"id": 9, "name": "Nine"})
+    with state.transaction():  # a later transaction deletes it: the saved state is updated
+        state["projects"].delete(9)
+    fresh = backend.store.session("f").states["acme"]
+    with fresh.transaction():  # the first write of a state from the fixtures saves all of it
+        fresh["projects"].put({"id": 5, "name": "Five"})
+        fresh["projects"].delete(5)
+    reopened = backend.reopen()
+    assert reopened.session("s").states["acme"]["projects"].next_id() == 10
+    assert reopened.session("f").states["acme"]["projects"].next_id() == 6
+    reopened.reset("s")
+    assert reopened.session("s").states["acme"]["projects"].next_id() == 3
+    assert backend.reopen().session("s").states["acme"]["projects"].next_id() == 3
+
+
 def test_GEN_4_a_rolled_back_delete_burns_no_id(backend: Backend) -> None:
     """Found by a hostile probe: a delete undone by a later rejection still raised the next id,
     so a refused call changed what the next create got."""
@@ -422,6 +442,47 @@ def test_a_newer_schema_is_refused(durable: Backend) -> None:
     db.close()
     with pytest.raises(PersistenceError, match="schema 99"):
         SqlitePersistence(durable.path)
+    durable.store = Store(SPECS, FIXTURES)
+
+
+def test_a_version_1_file_is_upgraded_and_keeps_its_states(durable: Backend) -> None:
+    """Schema 2 added the deleted ids; a file an earlier mockserver wrote opens as it was."""
+    state = durable.store.session("s").states["acme"]
+    with state.transaction():
+        state["projects"].put({"id": 3, "name": "Gamma"})
+    durable.store.close()
+    db = sqlite3.connect(durable.path)
+    db.execute("DROP TABLE deleted")
+    db.execute("PRAGMA user_version = 1")
+    db.close()
+    reopened = durable.reopen()
+    assert set(acme(reopened, "s")["projects"]) == {"1", "2", "3"}
+    state = reopened.session("s").states["acme"]
+    with state.transaction():
+        state["projects"].delete(3)
+    assert durable.reopen().session("s").states["acme"]["projects"].next_id() == 4
+    durable.store.close()  # it holds the file's lock
+    db = sqlite3.connect(durable.path)
+    try:
+        assert db.execute("PRAGMA user_version").fetchone() == (2,)
+    finally:
+        db.close()
+    durable.store = Store(SPECS, FIXTURES)
+
+
+def test_a_tampered_deleted_id_is_a_clear_error(durable: Backend) -> None:
+    state = durable.store.session("s").states["acme"]
+    with state.transaction():
+        state["projects"].delete(2)
+    durable.store.close()
+    db = sqlite3.connect(durable.path)
+    db.execute("UPDATE deleted SET high = 'x'")
+    db.commit()
+    db.close()
+    persistence = SqlitePersistence(durable.path)
+    with pytest.raises(StorageError, match="acme projects's deleted id is 'x'; the file was changed outside"):
+        Store(SPECS, FIXTURES, persistence=persistence)
+    persistence.close()
     durable.store = Store(SPECS, FIXTURES)
 
 
