@@ -36,8 +36,10 @@ TYPES = {
 
 
 def timestamp(moment: datetime) -> str:
-    """Carbon's JSON form: ``2025-03-01T12:00:00.000000Z``."""
-    return iso_z(moment, 6)
+    """Carbon's JSON form of a timestamp column: ``2025-03-01T12:00:00.000000Z``. The column
+    keeps whole seconds (MySQL's TIMESTAMP), so the microseconds read back are always zero, as
+    every ZEP page shows (ZEP-7)."""
+    return iso_z(moment.replace(microsecond=0), 6)
 
 
 def decimal(value: Any, places: int = 2) -> str | None:

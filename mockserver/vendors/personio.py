@@ -658,6 +658,8 @@ _TITLES: dict[Code, tuple[str, str | None]] = {
 def _schema_wording(v: Violation) -> tuple[str, str]:
     if v.location == "query":  # the list and members pages' 422 wording, e.g. for limit=300
         return "Invalid field value", f"Invalid value for field: {v.field}. {_query_reason(v)}"
+    if v.keyword == "type" and not v.field:  # the body itself: the update page's own sentence
+        return "Input must be valid JSON", "The provided input is not a JSON object."
     if v.keyword == "type":
         return "Input must be valid JSON", f"The provided input is not valid: {v.message}" + (
             f" (field: {v.field})" if v.field else ""

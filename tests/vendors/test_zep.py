@@ -515,6 +515,16 @@ def test_ZEP_7_timestamps_are_microseconds_and_z_in_every_form(api: Api) -> None
         assert stamp.match(data["created"]) and stamp.match(data["modified"]), data["id"]
 
 
+def test_ZEP_7_timestamps_keep_whole_seconds_on_a_clock_with_microseconds() -> None:
+    """Found by a fidelity audit: an unfrozen clock wrote ``...14:53:43.515628Z``; ZEP's column
+    keeps seconds, so every page shows ``.000000Z``."""
+    app: MockApp = create_app(ServerConfig(freeze_time="2025-03-01T12:00:00.987654Z", vendors=(V,)))
+    fine = Api(app, {V: SpecChecker(app.vendors[V].spec_path)}, "fine clock")
+    created = create(fine, {"name": "Fine", "department_id": 1, "start_date": "2025-01-01"}).json()["data"]
+    updated = patch(fine, 123, {"comments": "x"}).json()["data"]
+    assert created["created"] == created["modified"] == updated["modified"] == NOW
+
+
 def test_ZEP_7_the_spec_refuses_an_answer_in_another_pages_form(api: Api) -> None:
     """Each operation's schema describes its own form only: the update's answer is no details
     answer, and the details' answer (with info added) is no update answer."""
