@@ -429,6 +429,11 @@ class Ruddr(Vendor):
             return Reply(
                 status, {"status": status, "message": f"Parameter '{first.field}' is not a valid UUID."}
             )
+        if first.code is Code.UNSUPPORTED_MEDIA_TYPE:
+            # The errors guide lists no 415: "400 Bad Request: an issue with the request format".
+            accepted = " or ".join(first.params.get("accepted") or ["application/json"])
+            problem = f"Content-Type must be {accepted}"
+            return Reply(400, {"status": 400, "message": INVALID, "errors": [problem]})
         if status == 400:
             problems = list(dict.fromkeys(_problem(v) for v in violations))
             return Reply(status, {"status": status, "message": INVALID, "errors": problems})
