@@ -84,7 +84,8 @@ class Call:
         self.warnings: list[Violation] = []
 
     def outcome(self, outcome: Outcome) -> Reply:
-        self.operation = outcome.operation
+        # a call refused before the pipeline (401, 415) keeps the operation its route named
+        self.operation = outcome.operation or self.operation
         self.fired = outcome.fired
         self.violations = outcome.violations
         self.warnings = outcome.warnings
@@ -198,6 +199,7 @@ class MockASGI:
                 reply.headers = {**reply.headers, "Allow": ", ".join(route.allowed)}
             return reply
         op = route.operation
+        call.operation = op.operation_id
         session, body = call.session, call.raw_body
         query_string = scope["query_string"].decode("latin-1")
         state = session.states[vendor.id]
@@ -264,6 +266,9 @@ class MockASGI:
             violation = Violation(400, Code.INVALID, str(exc), field=field, location="header")
             await self._refuse(call, scope, send, path, violation)
             return True
+        if call.operation is None:  # answered without the handler: the route still names it
+            routed = self.rt.tables[vendor.id].route(scope["method"], relative).operation
+            call.operation = routed.operation_id if routed is not None else None
         shown = {**fault.as_dict(), "via": via}
         self._journal(call, scope, path, answer.status, answer.headers, bytes(answer.body), shown)
         return True

@@ -169,6 +169,18 @@ def test_journal_records_each_call_and_can_be_cleared(api: Api) -> None:
     assert api.journal() == []
 
 
+def test_the_journal_names_the_operation_of_a_call_refused_before_the_rules_or_answered_by_a_fault(
+    api: Api,
+) -> None:
+    """Found by an interface audit: a 401 and a fault's answer were journalled with operation
+    null, so a filter by operation missed them."""
+    no_token = api.call(V, "PATCH", "/v2/projects/1001", json={}, headers={"Authorization": ""})
+    faulted = api.call(V, "GET", "/v2/projects/1001", headers={"X-Mock-Fault": "status=429"})
+    unrouted = api.client.get("/personio/v2/nowhere", headers=api.headers(V))
+    assert (no_token.status_code, faulted.status_code, unrouted.status_code) == (401, 429, 404)
+    assert [e["operation"] for e in api.journal()] == ["updateProject", "getProject", None]
+
+
 def test_GEN_7_the_journal_names_undocumented_query_parameters_and_body_fields(api: Api) -> None:
     """One call with both: each is a warning of its own location; the session prefix in the path
     and the X-Mock-* headers are the mock's own, not parameters."""
