@@ -152,6 +152,39 @@ def test_GEN_7_strict_mode_rejects_undocumented_fields(strict_app: MockApp, chec
     assert "x_not_documented" in r.text
 
 
+def bodiless_list(vendor: Vendor) -> str | None:
+    """The path of an operation that takes no body and no path parameter, if the spec has one."""
+    spec = load_spec(vendor.spec_path)
+    for path, item in spec["paths"].items():
+        for method, op in item.items():
+            if method == "get" and "{" not in path and "requestBody" not in op:
+                return str(path)
+    return None
+
+
+@pytest.mark.parametrize("vid", IDS)
+def test_GEN_7_a_body_sent_where_none_is_documented_is_ignored_and_warned_and_strict_refuses_it(
+    api: Api, strict_app: MockApp, checkers: Any, vid: str
+) -> None:
+    """Found by a hostile probe: a DELETE of Personio's members with the members in its body
+    removed every member, silently, even with --strict. The body is never read (malformed JSON
+    included), as the vendor's server would not read it."""
+    path = bodiless_list(VENDORS[vid])
+    if path is None:
+        pytest.skip(f"every {vid} operation with no path parameter takes a body")
+    sent = {"content": b"{not json", "headers": {"Content-Type": "application/json"}}
+    assert api.call(vid, "GET", path, **sent).status_code == 200
+    (warning,) = api.journal()[-1]["warnings"]
+    assert warning["rule"] == "GEN-7" and warning["location"] == "body"
+    assert warning["message"] == "This operation takes no request body; the body sent was ignored"
+    strict = Api(strict_app, checkers, "strict")
+    with strict.unchanged(vid):
+        r = strict.call(vid, "GET", path, **sent)
+    assert r.status_code == VENDORS[vid].validation_status
+    # Symfony words it as a field "body" that "was not expected" (Wethod)
+    assert "takes no request body" in r.text or '"field":"body"' in r.text
+
+
 # -- GEN-8 -----------------------------------------------------------------------------------------
 @pytest.mark.parametrize("vid", IDS)
 @pytest.mark.parametrize(

@@ -105,6 +105,8 @@ def check_request(
             )
             return checked
         _check_body(schema, media, op.body_required, body, policy, checked, headers.get("content-type"))
+    elif body:  # never read, as the vendor's server would not read it; but a client bug (GEN-7)
+        checked.unknown_params.append(undocumented_body(policy.validation_status))
     return checked
 
 
@@ -273,6 +275,14 @@ def undocumented_parameter(name: str, status: int) -> Violation:
     found = undocumented_field(name, status)
     message = f"'{name}' is not a documented query parameter of this operation"
     return dataclasses.replace(found, message=message, location="query")
+
+
+def undocumented_body(status: int) -> Violation:
+    """A body sent to an operation that documents none: ignored, unread. A warning, or with
+    ``--strict`` an error, as for an undocumented field (GEN-7): a client that sends the members
+    to remove in the body of a call that removes every member otherwise passes unnoticed."""
+    message = "This operation takes no request body; the body sent was ignored"
+    return Violation(status, Code.UNKNOWN_FIELD, message, rule="GEN-7", location="body", keyword="body")
 
 
 # -- body -----------------------------------------------------------------------------------------

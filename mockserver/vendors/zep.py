@@ -569,7 +569,10 @@ class Zep(Vendor):
             return Reply(404, {"message": NOT_FOUND})
         if first.code is Code.SCHEMA:  # the body itself is not a JSON object
             return Reply(400, {"message": "The request body must be a JSON object."})
-        return laravel.message_reply(first, MESSAGES)
+        reply = laravel.message_reply(first, MESSAGES)
+        if reply.status == 422:  # every ZEP 422 is Laravel's validation envelope (ZEP-1), fields or not
+            return Reply(422, {**reply.body, "errors": {}})
+        return reply
 
     def fault_reply(self, status: int, now: datetime) -> Reply:
         if status == 422:  # every ZEP 422 is Laravel's validation envelope (ZEP-1), here without fields
