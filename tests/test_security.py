@@ -108,6 +108,23 @@ def test_journal_redacts_credentials_in_token_calls_bodies() -> None:
     assert entries[1]["response"]["body"]["expires_in"] == 3600  # the rest as answered
 
 
+def test_journal_redacts_credentials_in_the_query_and_in_a_form_it_could_not_parse() -> None:
+    """Found by a hostile probe: a client_secret in the query string, or in a form whose pairs
+    are split by ';', was journalled as sent."""
+    client = TestClient(create_app(ServerConfig(vendors=("personio",))))
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    query = "/personio/v2/auth/token?client_id=papi-client-full&client_secret=papi-secret-full"
+    client.post(query, content="grant_type=client_credentials", headers=form)
+    body = "grant_type=client_credentials;client_id=papi-client-full;Client%5FSecret=papi-secret-full"
+    client.post("/personio/v2/auth/token", content=body, headers=form)
+    entries = client.get("/__admin/requests").json()["requests"]
+    assert "papi-secret-full" not in json.dumps(entries)
+    assert entries[0]["query"] == "client_id=papi-client-full&client_secret=[redacted]"
+    assert entries[1]["request"]["body"] == (
+        "grant_type=client_credentials;client_id=papi-client-full;Client%5FSecret=[redacted]"
+    )
+
+
 def test_tokens_are_never_logged(tmp_path: Path) -> None:
     port = free_port()
     log = tmp_path / "server.log"

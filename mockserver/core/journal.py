@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import unquote_plus
 
 from mockserver.core.strict import strict_json_text
 from mockserver.core.violations import Violation
@@ -144,7 +144,7 @@ class Exchange:
             "operation": self.operation,
             "method": self.method,
             "path": self.path,
-            "query": self.query.decode("latin-1"),
+            "query": redact_form(self.query.decode("latin-1")),
             "status": self.status,
             **({} if self.duration_ms is None else {"duration_ms": round(self.duration_ms, 3)}),
             "request": _message(self.request_headers, self.request_body, self.request_body_size),
@@ -170,11 +170,25 @@ def redact_body(value: Any) -> Any:
     if isinstance(value, list):
         return [redact_body(item) for item in value]
     if isinstance(value, str) and "=" in value:
-        pairs = parse_qsl(value, keep_blank_values=True)
-        if any(name.lower() in SECRET_FIELDS for name, _ in pairs):
-            shown = [(n, "[redacted]" if n.lower() in SECRET_FIELDS else v) for n, v in pairs]
-            return urlencode(shown, safe="[]")
+        return redact_form(value)
     return value
+
+
+_PAIR = re.compile(r"([^&;=]*)=([^&;]*)")
+
+
+def redact_form(text: str) -> str:
+    """A query string or form body with every credential field's value redacted, and the rest
+    as sent. Pairs split on ``;`` as well as ``&``, and names are read decoded
+    (``client%5Fsecret``), so that a form the server could not parse keeps no secret either."""
+    if "=" not in text:
+        return text
+
+    def swap(pair: re.Match[str]) -> str:
+        name = unquote_plus(pair.group(1)).strip().lower()
+        return f"{pair.group(1)}=[redacted]" if name in SECRET_FIELDS else pair.group(0)
+
+    return _PAIR.sub(swap, text)
 
 
 def _message(headers: Headers, body: bytes, size: int | None) -> dict[str, Any]:
