@@ -111,11 +111,11 @@ class MockASGI:
         path, session_name, link_prefix, raw_path = _session_in_path(scope["path"], raw_path)
         path = self.alias(path)
         headers = _headers(scope)
-        session_name = session_name or _header_session(headers)
-        if path.startswith(ADMIN_PREFIX) and not self.rt.admin_allowed(path, _get(headers, "authorization")):
-            refusal = {"status": 401, "message": "The admin API needs 'Authorization: Bearer <admin token>'."}
-            await _send(send, Reply(401, refusal, {"WWW-Authenticate": "Bearer"}), scope["method"])
+        gate = self._gate(path, headers, session_name)
+        if gate is not None:
+            await _send(send, gate, scope["method"])
             return
+        session_name = session_name or _header_session(headers)
         if is_dashboard(path):  # the dashboard's static files (web/dashboard.py)
             await serve_dashboard(scope, send, path)
             return
@@ -404,6 +404,19 @@ class MockASGI:
         rest = path[len(base) :]
         return rest in ("/openapi.json", "/openapi.yaml") or rest == "/ui" or rest.startswith("/ui/")
 
+    def _gate(self, path: str, headers: dict[str, str], session_name: str | None) -> Reply | None:
+        """A refusal due before anything else, journalled nowhere: an admin call without the
+        admin token, or ``/__session//...`` (a harness whose session variable is empty: serving
+        it in the default session, or the header's, would share what it meant to isolate)."""
+        if session_name == "":
+            empty = Violation(400, Code.INVALID, EMPTY_SESSION, field="session", location="url", rule="GEN-9")
+            vendor = self.vendor_for(path)
+            return _plain(empty) if vendor is None else refuse(vendor, empty, self.rt.clock.now()).reply
+        if path.startswith(ADMIN_PREFIX) and not self.rt.admin_allowed(path, _get(headers, "authorization")):
+            refusal = {"status": 401, "message": "The admin API needs 'Authorization: Bearer <admin token>'."}
+            return Reply(401, refusal, {"WWW-Authenticate": "Bearer"})
+        return None
+
     async def _refuse(self, call: Call, scope: Scope, send: Send, path: str, violation: Violation) -> None:
         """Answer before any handler runs, in the vendor's envelope, and journal the call."""
         reply = call.outcome(refuse(call.vendor, violation, self.rt.clock.now()))
@@ -452,6 +465,9 @@ class MockASGI:
 
 def _too_large(limit: int) -> Violation:
     return Violation(413, Code.TOO_LARGE, f"Request body exceeds {limit} bytes", rule="GEN-9")
+
+
+EMPTY_SESSION = "The session name in /__session/NAME/ is empty: name the session, or leave the prefix out."
 
 
 def _plain(violation: Violation, with_field: bool = False) -> Reply:
@@ -566,7 +582,7 @@ def _session_in_path(path: str, raw_path: bytes) -> tuple[str, str | None, str, 
     raw_name, _, raw_rest = raw_path[len(prefix) :].partition(b"/")
     name = _name_text(unquote_to_bytes(raw_name))
     rest = b"/" + raw_rest
-    return unquote(rest.decode("latin-1")), name or None, (prefix + raw_name).decode("latin-1"), rest
+    return unquote(rest.decode("latin-1")), name, (prefix + raw_name).decode("latin-1"), rest
 
 
 def _sent_path(scope: Scope) -> str:

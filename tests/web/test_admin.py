@@ -117,6 +117,31 @@ def test_a_session_name_is_the_same_session_in_the_header_and_in_the_path(
     assert [s["name"] for s in listed].count(api.session + name) == 1
 
 
+@pytest.mark.parametrize("vid", ["cor", "personio", "ruddr", "wethod", "zep"])
+def test_an_empty_session_name_in_the_path_is_a_400_and_never_the_default_session(api: Api, vid: str) -> None:
+    """Found by a hostile probe: ``/__session//zep/...`` (a harness whose session variable was
+    empty) was served, and written, in the default session."""
+    vendor = api.app.vendors[vid]
+    sample = vendor.sample
+    method = "PUT" if vid == "cor" else "PATCH"
+    headers = {**api.headers(vid), "X-Mock-Session": api.session}
+    default_before = api.client.get(f"/__admin/state/{vid}").json()
+    r = api.client.request(
+        method, f"/__session/{vendor.prefix}{sample.path}", json=sample.body, headers=headers
+    )
+    assert r.status_code in (400, 422), r.text
+    assert "The session name in /__session/NAME/ is empty" in r.text
+    errors = api.checkers[vid].response_errors(method, sample.path, r.status_code, dict(r.headers), r.content)
+    assert not errors, errors  # the vendor's own envelope (GEN-10)
+    assert api.client.get(f"/__admin/state/{vid}").json() == default_before
+    assert api.journal() == []  # not the header's session either
+    admin = api.client.get("/__session//__admin/requests")
+    assert admin.json() == {
+        "status": 400,
+        "message": "The session name in /__session/NAME/ is empty: name the session, or leave the prefix out.",
+    }
+
+
 def test_reset_restores_fixtures_and_clears_the_journal(api: Api) -> None:
     api.call(V, "PATCH", "/v2/projects/1001", json=RENAME)
     assert api.admin("POST", "/reset").status_code == 200
