@@ -135,6 +135,25 @@ def test_WET_9_a_copied_curl_line_reproduces_the_answer(dash: Dashboard, server:
     assert [e["status"] for e in dash.admin("GET", "/requests").json()["requests"]] == [412, 412]
 
 
+def test_a_copied_curl_line_stays_in_the_session_a_path_prefix_chose(
+    dash: Dashboard, server: LiveServer
+) -> None:
+    """Found by a hostile probe: a call to /__session/A/... that also carried X-Mock-Session: B
+    was served in A, but its copied line sent the recorded header, and ran in B."""
+    page = dash.open()
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server.url)
+    headers = {**WETHOD, "X-Mock-Session": f"{dash.session}-elsewhere"}
+    path = f"/__session/{dash.session}/wethod/api/projects/42"
+    first = dash.http.patch(path, json={"is_timesheet_whitelist_enabled": False}, headers=headers)
+    assert first.status_code == 412
+    dash.entries().first.click()
+    page.get_by_test_id("copy-curl").click()
+    line = page.evaluate("navigator.clipboard.readText()")
+    assert f"-H 'X-Mock-Session: {dash.session}'" in line and "elsewhere" not in line
+    subprocess.run(["bash", "-c", line], capture_output=True, text=True, timeout=20, check=True)
+    expect_count(dash, 2)
+
+
 def expect_count(dash: Dashboard, count: int) -> None:
     dash.page.wait_for_function(
         "n => document.querySelectorAll('[data-testid=entry]').length === n",

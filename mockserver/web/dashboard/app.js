@@ -451,7 +451,8 @@ function curl(entry) {
   let note = "";
   const headers = entry.request.headers || {};
   for (const [name, value] of Object.entries(headers)) {
-    if (DROPPED.has(name)) continue;
+    // the session the call was served in is added below: a /__session/ prefix beat this header
+    if (DROPPED.has(name) || name === "x-mock-session") continue;
     if (value === "[redacted]") {
       if (name !== "authorization") { note += ` ${name} was redacted and is left out.`; continue; }
       parts.push("-H", quote("Authorization: Bearer test-token"));
@@ -460,7 +461,7 @@ function curl(entry) {
     }
     parts.push("-H", quote(`${name}: ${value}`));
   }
-  if (!("x-mock-session" in headers) && entry.session && entry.session !== "default") parts.push("-H", quote(`X-Mock-Session: ${entry.session}`));
+  if (entry.session && (entry.session !== "default" || "x-mock-session" in headers)) parts.push("-H", quote(`X-Mock-Session: ${entry.session}`));
   const body = entry.request.body;
   if (body !== null && body !== undefined) parts.push("--data-raw", quote(typeof body === "string" ? body : JSON.stringify(body)));
   if (entry.request.body_truncated) note += " The body was cut in the journal: this line does not send all of it.";
