@@ -145,7 +145,10 @@ class OperationTable:
                     if p.type == "integer" and len(params[p.name].lstrip("+-")) > MAX_ID_DIGITS:
                         return Route(None, params, too_long=p.name)
                 return Route(op, params)
-        return Route(None, params, allowed=tuple(sorted(op.method for op in ops)))
+        methods = {op.method for op in ops}
+        if "GET" in methods:  # served too, as above: a 405's Allow lists it (RFC 9110 15.5.6)
+            methods.add("HEAD")
+        return Route(None, params, allowed=tuple(sorted(methods)))
 
 
 def _pattern(op: Operation) -> re.Pattern[str]:

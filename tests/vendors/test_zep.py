@@ -73,7 +73,7 @@ def test_ZEP_1_non_numeric_id_and_unknown_routes_are_laravel_404s(api: Api) -> N
     ]
     method = api.call(V, "PUT", "/projects/123", json={"name": "x"}, check=False)
     assert method.status_code == 405
-    assert method.headers["allow"] == "DELETE, GET, PATCH"
+    assert method.headers["allow"] == "DELETE, GET, HEAD, PATCH"  # HEAD is served (a hostile probe)
     assert method.json() == {
         "message": "The PUT method is not supported for route zep/api/v1/projects/123. "
         "Supported methods: GET, HEAD, PATCH, DELETE."
