@@ -7,6 +7,7 @@ import contextlib
 import gc
 import math
 import signal
+import socket
 import sys
 import warnings
 from collections.abc import Callable, Iterator, Sequence
@@ -32,6 +33,7 @@ from mockserver.config import (
     is_loopback,
     store_path,
 )
+from mockserver.core.clock import Clock
 
 if TYPE_CHECKING:
     from mockserver.web.http import HttpLimits
@@ -52,11 +54,21 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default=DEFAULT_HOST, help="bind address (default %(default)s)")
     serve.add_argument("--port", type=_port, default=DEFAULT_PORT, help="port (default %(default)s)")
     serve.add_argument(
-        "--vendor", action="append", default=[], metavar="ID", help="serve only this vendor (repeatable)"
+        "--vendor",
+        action="extend",
+        nargs="+",
+        default=[],
+        metavar="ID",
+        help="serve only these vendors: --vendor zep personio, or the flag repeated",
     )
     serve.add_argument("--fixtures", type=_directory, metavar="DIR", help="load <vendor>.json from DIR")
     serve.add_argument("--strict", action="store_true", help="reject undocumented body fields (GEN-7)")
-    serve.add_argument("--freeze-time", metavar="ISO", help="fix the mock clock, e.g. 2025-01-01T00:00:00Z")
+    serve.add_argument(
+        "--freeze-time",
+        type=_instant,
+        metavar="ISO",
+        help="fix the mock clock, e.g. 2025-01-01T00:00:00Z (an offset is converted to UTC; none means UTC)",
+    )
     serve.add_argument(
         "--max-body-bytes", type=_at_least(1), default=DEFAULT_MAX_BODY_BYTES, help="413 above this size"
     )
@@ -262,6 +274,16 @@ def _seconds(value: str) -> float:
     return number
 
 
+def _instant(value: str) -> str:
+    """An ISO 8601 date-time, checked here so that a bad one is a usage error naming the flag."""
+    try:
+        if Clock.parse(value).frozen is None:  # "" means real time to Clock; here it is a slip
+            raise ValueError(f"{value!r} is not an ISO 8601 date-time")
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return value
+
+
 def _directory(value: str) -> Path:
     path = Path(value).expanduser()
     if not path.is_dir():
@@ -282,24 +304,29 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def verify(args: argparse.Namespace) -> int:
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+    from contracts.scenarios import AdminRefusedError
     from contracts.verify import render, write_junit
     from contracts.verify import verify as run_verify
-    from mockserver.core.vendor import discover_vendors
+    from mockserver.core.vendor import as_vendor
 
     try:
-        vendor = discover_vendors([args.vendor])[args.vendor]
+        vendor = as_vendor(args.vendor)
     except ValueError as exc:
         print(f"mockserver: {exc}", file=sys.stderr)
         return 2
-    result = run_verify(
-        vendor,
-        args.base_url,
-        token=args.token,
-        max_examples=args.max_examples,
-        seed=args.seed,
-        fuzz=not args.no_fuzz,
-        admin_token=args.admin_token,
-    )
+    try:
+        result = run_verify(
+            vendor,
+            args.base_url,
+            token=args.token,
+            max_examples=args.max_examples,
+            seed=args.seed,
+            fuzz=not args.no_fuzz,
+            admin_token=args.admin_token,
+        )
+    except AdminRefusedError as exc:  # a mock's root whose admin API refused the call
+        print(f"mockserver: {exc}", file=sys.stderr)
+        return 2
     print(render(result))
     if args.junit_xml:
         write_junit([result], args.junit_xml)
@@ -343,7 +370,11 @@ def serve(args: argparse.Namespace) -> int:
     except (ValueError, OSError, StorageError) as exc:
         print(f"mockserver: {' '.join(str(exc).split())}", file=sys.stderr)  # one line, always
         return 2
-    base = f"http://{config.host}:{config.port}"
+    sockets = _listen(config.host, config.port)
+    if sockets is None:
+        app.store.close()
+        return 2
+    base = _base_url(config.host, config.port)
     for vendor in app.vendors.values():
         print(f"{vendor.title:<10} {base}{vendor.prefix}  (spec: {base}/{vendor.id}/openapi.json)")
     print(f"{'admin':<10} {base}/__admin  (health, reset, state, requests, rules, faults)", flush=True)
@@ -352,7 +383,7 @@ def serve(args: argparse.Namespace) -> int:
     gc.collect()
     gc.freeze()
     try:
-        _run(app, config.host, config.port, _http_limits(args))
+        _run(app, sockets, _http_limits(args))
     finally:
         app.store.close()  # every commit is already on disk; this just releases the file
     return 0
@@ -389,25 +420,54 @@ def proxy(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"mockserver: {exc}", file=sys.stderr)
         return 2
-    base = f"http://{config.host}:{config.port}"
+    sockets = _listen(config.host, config.port)
+    if sockets is None:
+        return 2
+    base = _base_url(config.host, config.port)
     mode = "rejected with the vendor's error (--errors)" if config.errors else "forwarded and journaled"
     print(f"{app.vendor.title:<10} {base}{app.vendor.prefix} -> {app.upstream}")
     print(f"{'':<10} checked against specs/{app.vendor.id}.yaml; non-conforming requests are {mode}")
     print(f"{'admin':<10} {base}/__admin  (health, requests)", flush=True)
     # The upstream's own Date and Server headers pass through; uvicorn must not add a second pair.
-    _run(
-        app,
-        config.host,
-        config.port,
-        _http_limits(args),
-        lifespan="on",
-        server_header=False,
-        date_header=False,
-    )
+    _run(app, sockets, _http_limits(args), lifespan="on", server_header=False, date_header=False)
     return 0
 
 
-def _run(app: Any, host: str, port: int, limits: HttpLimits, **options: Any) -> None:
+def _base_url(host: str, port: int) -> str:
+    """Where clients reach ``host:port``; an IPv6 literal goes in brackets (RFC 3986 §3.2.2)."""
+    bare = host.strip("[]")
+    return f"http://{f'[{bare}]' if ':' in bare else bare}:{port}"
+
+
+def _listen(host: str, port: int) -> list[socket.socket] | None:
+    """Sockets listening on every address ``host`` resolves to, as asyncio's ``create_server``
+    would open them; or ``None`` after one line on stderr. They are opened before anything is
+    printed, so a port in use is a usage error rather than a mount table, uvicorn's log line and
+    exit 3."""
+    sockets: list[socket.socket] = []
+    try:
+        # "" (every interface) is None to getaddrinfo; "[::1]" is accepted as in a URL
+        found = socket.getaddrinfo(
+            host.strip("[]") or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )
+        for family, kind, proto, _name, address in dict.fromkeys(found):
+            sockets.append(listener := socket.socket(family, kind, proto))
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6:  # "::" must not also take the IPv4 port
+                listener.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            listener.bind(address)
+            listener.listen()  # SO_REUSEADDR lets bind() pass where only listen() fails
+    except OSError as exc:
+        for listener in sockets:
+            listener.close()
+        reason = exc.strerror or str(exc)
+        where = _base_url(host, port).removeprefix("http://")
+        print(f"mockserver: cannot listen on {where}: {reason[:1].lower()}{reason[1:]}", file=sys.stderr)
+        return None
+    return sockets
+
+
+def _run(app: Any, sockets: list[socket.socket], limits: HttpLimits, **options: Any) -> None:
     """uvicorn within ``limits`` until Ctrl-C or SIGTERM, then exit 0."""
     import uvicorn
 
@@ -434,4 +494,4 @@ def _run(app: Any, host: str, port: int, limits: HttpLimits, **options: Any) -> 
 
     settings: dict[str, Any] = {"log_level": "warning", "lifespan": "off", **options}
     settings.update(uvicorn_options(limits, getattr(app, "http_refusal", None)))
-    Server(uvicorn.Config(app, host=host, port=port, **settings)).run()
+    Server(uvicorn.Config(app, **settings)).run(sockets=sockets)

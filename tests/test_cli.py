@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from mockserver.cli import main
+from mockserver.core.clock import Clock
 
 
 def free_port() -> int:
@@ -79,6 +80,96 @@ def test_serve_binds_loopback_answers_and_stops_cleanly(stop: signal.Signals) ->
 def test_unknown_vendor_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["serve", "--vendor", "nope"]) == 2
     assert "unknown vendor" in capsys.readouterr().err
+
+
+def test_an_unknown_vendor_after_a_known_one_in_one_flag_is_still_named(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["serve", "--vendor", "zep", "nope"]) == 2
+    assert "unknown vendor(s) ['nope']" in capsys.readouterr().err
+
+
+def serve_until_healthy(*args: str, url: str) -> tuple[str, str]:
+    """Run ``mockserver ARGS`` until ``url`` answers its health check, stop it with SIGTERM and
+    return its stdout and stderr; it must have exited 0."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mockserver", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        wait_healthy(url, process)
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=15)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 0, err
+    return out, err
+
+
+def test_vendor_takes_several_ids_after_one_flag_and_repeated() -> None:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    out, _ = serve_until_healthy(
+        "serve", "--port", str(port), "--vendor", "zep", "personio", "--vendor", "cor", url=url
+    )
+    assert [line.split()[0] for line in out.splitlines()] == ["COR", "Personio", "ZEP", "admin"]
+
+
+def ipv6_loopback() -> bool:
+    try:
+        with socket.socket(socket.AF_INET6) as s:
+            s.bind(("::1", 0))
+    except OSError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(not ipv6_loopback(), reason="no IPv6 loopback here")
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("serve", "--vendor", "personio"),
+        ("proxy", "--vendor", "personio", "--upstream", "http://127.0.0.1:9"),
+    ],
+    ids=["serve", "proxy"],
+)
+def test_an_ipv6_host_is_served_and_printed_in_brackets(command: tuple[str, ...]) -> None:
+    port = free_port()
+    out, _ = serve_until_healthy(*command, "--host", "::1", "--port", str(port), url=f"http://[::1]:{port}")
+    assert f"http://[::1]:{port}/personio" in out
+    assert f"http://[::1]:{port}/__admin" in out
+    assert "http://::1" not in out
+
+
+@pytest.mark.parametrize(
+    ("text", "utc"),
+    [
+        ("2025-01-01T00:00:00+02:00", "2024-12-31T22:00:00+00:00"),
+        ("2025-01-01T20:00:00-05:30", "2025-01-02T01:30:00+00:00"),
+        ("2025-01-01T00:00:00Z", "2025-01-01T00:00:00+00:00"),
+        ("2025-01-01T00:00:00", "2025-01-01T00:00:00+00:00"),  # no offset: read as UTC
+    ],
+)
+def test_freeze_time_is_converted_to_utc_not_relabelled(text: str, utc: str) -> None:
+    assert Clock.parse(text).now().isoformat() == utc
+
+
+def test_mock_freeze_time_of_the_pytest_plugin_is_converted_to_utc(pytester: pytest.Pytester) -> None:
+    # the plugin's --mock-freeze-time reaches the clock through ServerConfig, as --freeze-time does
+    pytester.makepyfile(
+        """
+        import httpx
+
+        def test_timestamp(mock):
+            r = httpx.patch(mock.url("personio") + "/v2/projects/1001", json={"name": "Internal Tools"},
+                            headers=mock.headers("personio"))
+            assert r.status_code == 422
+            assert r.json()["timestamp"] == "2024-12-31T22:00:00Z"
+        """
+    )
+    result = pytester.runpytest_inprocess("--mock-freeze-time", "2025-01-01T00:00:00+02:00")
+    result.assert_outcomes(passed=1)
 
 
 def usage_error(*args: str) -> str:
@@ -164,6 +255,15 @@ BAD_ARGUMENTS = {
         ("verify", "--vendor", "zep", "--base-url", "http://x", "--max-examples", "0"),
         "--max-examples: must be a whole number of at least 1",
     ),
+    "freeze-time-text": (
+        ("serve", "--freeze-time", "notadate"),
+        "argument --freeze-time: 'notadate' is not an ISO 8601 date-time",
+    ),
+    "freeze-time-empty": (("serve", "--freeze-time", ""), "argument --freeze-time: '' is not an ISO 8601"),
+    "freeze-time-out-of-range": (
+        ("serve", "--freeze-time", "0001-01-01T00:00:00+01:00"),
+        "argument --freeze-time: '0001-01-01T00:00:00+01:00' is out of range in UTC",
+    ),
     "no-command": ((), "the following arguments are required: command"),
     "unknown-option": (("serve", "--prot", "1"), "unrecognized arguments: --prot 1"),
 }
@@ -174,3 +274,13 @@ def test_a_bad_argument_is_one_line_and_exit_2(args: tuple[str, ...], words: str
     line = usage_error(*args)
     assert words in line
     assert line.endswith("--help')")  # and where to read more
+
+
+@pytest.mark.parametrize("command", [("serve", "--vendor", "zep"), PROXY], ids=["serve", "proxy"])
+def test_a_port_in_use_is_one_line_and_exit_2_before_anything_is_printed(command: tuple[str, ...]) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        line = usage_error(*command, "--port", str(port))
+    assert line == f"mockserver: cannot listen on 127.0.0.1:{port}: address already in use"

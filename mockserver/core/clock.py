@@ -7,8 +7,10 @@ from datetime import UTC, datetime
 
 class Clock:
     def __init__(self, frozen: datetime | None = None) -> None:
-        if frozen is not None and frozen.tzinfo is None:
-            frozen = frozen.replace(tzinfo=UTC)
+        # Every timestamp the mock writes is UTC ("...Z"): an instant given with an offset is
+        # converted, not relabelled, and one given without an offset is read as UTC.
+        if frozen is not None:
+            frozen = frozen.replace(tzinfo=UTC) if frozen.tzinfo is None else frozen.astimezone(UTC)
         self.frozen = frozen
 
     def now(self) -> datetime:
@@ -16,4 +18,15 @@ class Clock:
 
     @classmethod
     def parse(cls, text: str | None) -> Clock:
-        return cls(datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None)
+        """A clock frozen at the ISO 8601 date-time ``text`` (real time if empty or ``None``);
+        a ValueError that quotes ``text`` if it is not one."""
+        if not text:
+            return cls()
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            raise ValueError(f"{text!r} is not an ISO 8601 date-time") from None
+        try:
+            return cls(moment)
+        except OverflowError:  # 0001-01-01T00:00:00+01:00 is in year 0 in UTC
+            raise ValueError(f"{text!r} is out of range in UTC") from None

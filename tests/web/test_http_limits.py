@@ -300,7 +300,7 @@ def test_GEN_9_serve_and_proxy_flags_reach_the_protocol(monkeypatch: pytest.Monk
     proxy = _parser().parse_args(["proxy", "--vendor", "zep", "--upstream", "http://127.0.0.1:1", *flags])
     for args in (serve, proxy):
         assert _http_limits(args) == expected
-        _run(object(), "127.0.0.1", 0, _http_limits(args))
+        _run(object(), [], _http_limits(args))  # the listening sockets: none, run is stubbed
     for config in started:
         assert isinstance(config.http, type) and issubclass(config.http, LimitedHttpProtocol)
         assert config.http.limits == expected
