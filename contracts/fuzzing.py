@@ -30,7 +30,7 @@ from contracts.conformance import SpecChecker
 from contracts.scenarios import answer_of, mock_vendors
 from mockserver.core.schema import pruned
 from mockserver.core.spec import inlined, load_spec
-from mockserver.core.vendor import Vendor
+from mockserver.core.vendor import Vendor, as_vendor
 
 OUR_CHECKS = ("vendor_error_envelope", "rejection_leaves_state_unchanged", "update_visible_on_read")
 SESSION_HEADER = "X-Mock-Session"
@@ -213,7 +213,7 @@ def config_for(
 
 
 def run_schemathesis(
-    vendor: Vendor,
+    vendor: Vendor | str,
     *,
     app: Any = None,
     base_url: str | None = None,
@@ -224,28 +224,30 @@ def run_schemathesis(
     admin_token: str | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> Report:
-    """All phases (examples, coverage, fuzzing, stateful) and every check, on one vendor.
+    """All phases (examples, coverage, fuzzing, stateful) and every check, on one vendor (a
+    :class:`Vendor` or its id).
 
     ``should_stop`` is asked after every event: once it answers True the engine is told to stop,
     and the run ends after the scenario in flight (how callers bound requests or time)."""
+    chosen = as_vendor(vendor)
     session = f"fuzz-{uuid.uuid4().hex[:10]}"
-    config = config_for(vendor, token=token, max_examples=max_examples, seed=seed, session=session)
+    config = config_for(chosen, token=token, max_examples=max_examples, seed=seed, session=session)
     read_state: Callable[[str], Any] | None
     if app is not None:
-        schema = schemathesis.openapi.from_asgi(f"/{vendor.id}/openapi.json", app, config=config)
+        schema = schemathesis.openapi.from_asgi(f"/{chosen.id}/openapi.json", app, config=config)
         store = app.store
 
         def read_state(name: str) -> Any:
-            return store.session(name).states[vendor.id].dump()
+            return store.session(name).states[chosen.id].dump()
 
     else:
         assert base_url is not None
-        root = base_url.rstrip("/").removesuffix(vendor.prefix)
-        schema = schemathesis.openapi.from_path(str(vendor.spec_path), config=config)
+        root = base_url.rstrip("/").removesuffix(chosen.prefix)
+        schema = schemathesis.openapi.from_path(str(chosen.spec_path), config=config)
         schema.config.update(base_url=base_url.rstrip("/"))
-        read_state = _remote_state_reader(root, vendor, admin_token)
-    _RUNS[id(schema)] = _Run(vendor, SpecChecker(vendor.spec_path), read_state)
-    report = Report(vendor.id)
+        read_state = _remote_state_reader(root, chosen, admin_token)
+    _RUNS[id(schema)] = _Run(chosen, SpecChecker(chosen.spec_path), read_state)
+    report = Report(chosen.id)
     try:
         with _worker_crashes_reported(report):
             stream = from_schema(schema).execute()

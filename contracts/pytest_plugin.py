@@ -92,6 +92,12 @@ def _option(config: pytest.Config, name: str, ini: str) -> Any:
     return value if value not in (None, []) else config.getini(ini)
 
 
+def _vendor_ids(config: pytest.Config) -> tuple[str, ...]:
+    """The vendors asked for (``--mock-vendor``, else ``mock_vendors``); none means all. The
+    in-process server and a ``--mock-url`` mock's session both read this one answer."""
+    return tuple(_option(config, "--mock-vendor", "mock_vendors") or ())
+
+
 @pytest.fixture(scope="session")
 def mock_server_config(pytestconfig: pytest.Config) -> ServerConfig:
     """Settings of the in-process mock; override this fixture to change them."""
@@ -99,7 +105,7 @@ def mock_server_config(pytestconfig: pytest.Config) -> ServerConfig:
 
     fixtures = _option(pytestconfig, "--mock-fixtures", "mock_fixtures")
     return ServerConfig(
-        vendors=tuple(_option(pytestconfig, "--mock-vendor", "mock_vendors") or ()),
+        vendors=_vendor_ids(pytestconfig),
         fixtures_dir=Path(fixtures).resolve() if fixtures else None,
         freeze_time=pytestconfig.getoption("--mock-freeze-time"),
         strict=bool(pytestconfig.getoption("--mock-strict")),
@@ -140,7 +146,7 @@ def mock(
     from mockserver.core.vendor import discover_vendors
 
     app = getattr(mock_server, "app", None)
-    vendors = app.vendors if app is not None else discover_vendors(pytestconfig.getoption("--mock-vendor"))
+    vendors = app.vendors if app is not None else discover_vendors(_vendor_ids(pytestconfig))
     session = MockSession(
         mock_server.url,
         _session_name(request.node.name),

@@ -32,6 +32,11 @@ class BadAnswerError(Exception):
     scenario fails with this message, as for any other wrong answer."""
 
 
+class AdminRefusedError(Exception):
+    """The mock's root URL was given, and its admin API answered 401: without the admin API
+    nothing runs where the caller meant (the scenarios would hit the root, not the vendor)."""
+
+
 @dataclass
 class Outcome:
     scenario: Scenario
@@ -56,6 +61,8 @@ class Target:
     admin_root: str | None = None
     """The mock's root URL when its admin API answers, else ``None``."""
     admin_headers: dict[str, str] = field(default_factory=dict)
+    admin_refusal: str = ""
+    """Why the mock's admin API is not used when it answered 401 (no admin token, or a wrong one)."""
 
     @classmethod
     def connect(
@@ -69,11 +76,13 @@ class Target:
         client = client or httpx.Client(timeout=30)
         base = base_url.rstrip("/")
         root = base.removesuffix(vendor.prefix)
-        admin = _admin_root(client, root, vendor, admin_token)
+        admin, refusal = _admin_root(client, root, vendor, admin_token)
         if admin is not None:
             base = root + vendor.prefix  # the mock's root URL is enough: it knows where the vendor lives
+        elif refusal and base == root:
+            raise AdminRefusedError(refusal)
         headers = {"Authorization": f"Bearer {admin_token}"} if admin_token else {}
-        return cls(vendor, client, base, token or DEFAULT_TOKEN, admin, headers)
+        return cls(vendor, client, base, token or DEFAULT_TOKEN, admin, headers, refusal)
 
 
 @dataclass
@@ -166,7 +175,10 @@ class _Run:
 
 def run(target: Target, scenario: Scenario) -> Outcome:
     if scenario.needs_admin and target.admin_root is None:
-        return Outcome(scenario, "skipped", "needs the mock's admin API (fixture state or tokens)")
+        reason = "needs the mock's admin API (fixture state or tokens)"
+        if target.admin_refusal:
+            reason += f"; {target.admin_refusal}"
+        return Outcome(scenario, "skipped", reason)
     attempt = _Run(target)
     try:
         if scenario.given:
@@ -263,19 +275,27 @@ def _described(response: httpx.Response) -> str:
     return one_line(f"the answer to {request.method} {request.url.path} ({response.status_code}, {kind})")
 
 
-def _admin_root(client: httpx.Client, root: str, vendor: Vendor, admin_token: str | None) -> str | None:
-    """``root`` when the mock's admin API answers there, knows ``vendor`` and lets us in; else
-    ``None``, whatever the answers (a broken or hostile target simply has no admin API)."""
+def _admin_root(
+    client: httpx.Client, root: str, vendor: Vendor, admin_token: str | None
+) -> tuple[str | None, str]:
+    """``(root, "")`` when the mock's admin API answers there, knows ``vendor`` and lets us in;
+    ``(None, why)`` when that mock's admin API answered 401; else ``(None, "")``, whatever the
+    answers (a broken or hostile target simply has no admin API)."""
+    headers = {"Authorization": f"Bearer {admin_token}"} if admin_token else {}
     try:
         if vendor.id not in mock_vendors(client.get(f"{root}/__admin/health")):
-            return None
-        if admin_token:
-            probe = client.get(f"{root}/__admin/rules", headers={"Authorization": f"Bearer {admin_token}"})
-            return root if probe.status_code == 200 else None
-        # a protected admin API: scenarios run as against any other target
-        return None if client.get(f"{root}/__admin/rules").status_code == 401 else root
+            return None, ""
+        status = client.get(f"{root}/__admin/rules", headers=headers).status_code
     except httpx.HTTPError:
-        return None
+        return None, ""
+    if status == 401:  # a protected mock: its health check is open (README), the rest is not
+        where = f"the mock's admin API at {root}/__admin answered 401"
+        if admin_token:
+            return None, f"{where} (it refused the admin token): check --admin-token"
+        return None, f"{where} (no admin token): pass --admin-token"
+    if admin_token and status != 200:
+        return None, ""
+    return root, ""
 
 
 def _object(value: Any, what: str) -> dict[str, Any]:

@@ -16,7 +16,7 @@ import schemathesis
 from hypothesis import strategies as st
 
 from contracts.rule_scenarios import Scenario, scenarios_for
-from mockserver.core.vendor import Vendor
+from mockserver.core.vendor import Vendor, as_vendor
 
 __all__ = ["json_values", "rule_violations", "valid_bodies"]
 
@@ -27,7 +27,8 @@ json_values = st.recursive(
 )
 
 
-def valid_bodies(vendor: Vendor, operation_id: str = "updateProject") -> st.SearchStrategy[Any]:
+def valid_bodies(vendor: Vendor | str, operation_id: str = "updateProject") -> st.SearchStrategy[Any]:
+    vendor = as_vendor(vendor)
     operation = schemathesis.openapi.from_path(str(vendor.spec_path)).find_operation_by_id(operation_id)
     return operation.as_strategy().map(lambda case: case.body)
 
@@ -37,7 +38,8 @@ def _noise() -> st.SearchStrategy[dict[str, Any]]:
     return st.dictionaries(names, json_values, max_size=3)
 
 
-def rule_violations(vendor: Vendor, rule_id: str) -> st.SearchStrategy[Scenario]:
+def rule_violations(vendor: Vendor | str, rule_id: str) -> st.SearchStrategy[Scenario]:
+    vendor = as_vendor(vendor)
     rejecting = [s for s in scenarios_for(vendor.id) if s.rule == rule_id and s.expects_rejection]
     if not rejecting:
         return st.nothing()

@@ -24,7 +24,7 @@ from contracts.scenarios import Outcome, Target, one_line, run
 from mockserver.core.general import GENERAL
 from mockserver.core.rules import Basis, Rule
 from mockserver.core.spec import load_spec, operations
-from mockserver.core.vendor import Vendor
+from mockserver.core.vendor import Vendor, as_vendor
 
 
 @dataclass
@@ -71,7 +71,7 @@ class Progress:
 
 
 def verify(
-    vendor: Vendor,
+    vendor: Vendor | str,
     base_url: str,
     *,
     token: str = "test-token",
@@ -83,6 +83,11 @@ def verify(
     stream: TextIO | None = None,
     admin_token: str | None = None,
 ) -> Verification:
+    """The rule scenarios, then (``fuzz``) Schemathesis, against ``base_url``; ``vendor`` is a
+    :class:`Vendor` or its id. Raises :class:`AdminRefusedError` when ``base_url`` is a mock's
+    root whose admin API refused the call (no ``admin_token``, or a wrong one): nothing would
+    run where the caller meant."""
+    vendor = as_vendor(vendor)
     stream = stream or sys.stderr
     started = time.monotonic()
     result = Verification(vendor, base_url)

@@ -85,6 +85,22 @@ def test_the_same_seed_and_case_give_the_same_reply() -> None:
         assert fuzzed_reply(vendor, "GET", "/projects/7", seed=5, case=case, status=None) == first
 
 
+def test_the_public_functions_take_a_vendor_or_its_id() -> None:
+    """Found by an interface audit: the README's ``fuzzed_reply(vendor, ...)`` raised
+    AttributeError for ``"personio"``, while ``fuzz_client`` and ``mock.fault`` take the id."""
+    by_id = fuzzed_reply("zep", "GET", "/projects/7", seed=5, case=3, status=None)
+    assert by_id == fuzzed_reply(VENDORS["zep"], "GET", "/projects/7", seed=5, case=3, status=None)
+
+    @given(response=response_strategy("personio", "getProject", 200))
+    @settings(max_examples=3, database=None)
+    def drawn(response: FuzzedResponse) -> None:
+        assert response.reply().status == 200
+
+    drawn()
+    with pytest.raises(ValueError, match=r"unknown vendor\(s\) \['nope'\]"):
+        fuzzed_reply("nope", "GET", "/x", seed=0, case=0, status=None)
+
+
 def test_different_cases_and_seeds_give_different_replies() -> None:
     vendor = VENDORS["personio"]
     by_case = {

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 from mockserver.adversarial._responses import FuzzedResponse, compiled_operation, operation_at
 from mockserver.core.spec import SpecOperation
 from mockserver.core.values import Reply
-from mockserver.core.vendor import Vendor
+from mockserver.core.vendor import Vendor, as_vendor
 
 if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
@@ -36,23 +36,26 @@ __all__ = ["FuzzedResponse", "documented_statuses", "find_operation", "fuzzed_re
 
 
 def response_strategy(
-    vendor: Vendor, operation_id: str, status: int | None = None
+    vendor: Vendor | str, operation_id: str, status: int | None = None
 ) -> SearchStrategy[FuzzedResponse]:
-    """Replies of ``operation_id`` with ``status``, or with any status it documents (None)."""
+    """Replies of ``operation_id`` with ``status``, or with any status it documents (None).
+    ``vendor``: a :class:`Vendor` or its id."""
     from hypothesis import strategies as st
 
-    draw = compiled_operation(vendor.spec_path, operation_id).drawer(status)
+    draw = compiled_operation(as_vendor(vendor).spec_path, operation_id).drawer(status)
     return st.randoms(use_true_random=False).map(draw)
 
 
 def fuzzed_reply(
-    vendor: Vendor, method: str, path: str, *, seed: int, case: int, status: int | None
+    vendor: Vendor | str, method: str, path: str, *, seed: int, case: int, status: int | None
 ) -> Reply:
     """The ``case``-th adversarial reply of seed ``seed`` for a vendor-relative call.
 
     Raises LookupError when the vendor's spec has no operation for ``method`` and ``path``, and
-    ValueError when the operation documents no such ``status`` (nor a ``default``).
+    ValueError when the operation documents no such ``status`` (nor a ``default``). ``vendor``:
+    a :class:`Vendor` or its id.
     """
+    vendor = as_vendor(vendor)
     operation = find_operation(vendor, method, path)
     draw = compiled_operation(vendor.spec_path, operation.operation_id).drawer(status)
     return draw(Random(f"{seed}:{case}")).reply()

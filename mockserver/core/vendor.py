@@ -199,3 +199,9 @@ def discover_vendors(names: Sequence[str] | None = None) -> dict[str, Vendor]:
         vendor: Vendor = importlib.import_module(f"{vendors.__name__}.{name}").VENDOR
         found[vendor.id] = vendor
     return found
+
+
+def as_vendor(vendor: Vendor | str) -> Vendor:
+    """``vendor`` itself, or the vendor of that id: the toolkit's public functions take either
+    (ValueError for an unknown id, naming the available ones)."""
+    return discover_vendors([vendor])[vendor] if isinstance(vendor, str) else vendor

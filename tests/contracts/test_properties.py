@@ -93,3 +93,15 @@ def test_for_all_violations_of_a_rule_the_answer_is_that_rules(api: Api, vid: st
         assert outcome.status == "passed", f"{outcome.reason}\n{outcome.curl}"
 
     prop()
+
+
+def test_the_strategies_take_a_vendor_or_its_id() -> None:
+    """Found by an interface audit: ``valid_bodies("personio")`` raised AttributeError."""
+
+    @settings(max_examples=5, database=None, suppress_health_check=list(HealthCheck))
+    @given(body=valid_bodies("personio"), scenario=rule_violations("zep", "ZEP-3"))
+    def drawn(body: Any, scenario: Scenario) -> None:
+        assert isinstance(body, dict)
+        assert scenario.rule == "ZEP-3"
+
+    drawn()

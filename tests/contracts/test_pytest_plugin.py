@@ -4,6 +4,9 @@ collection that imports nothing heavy."""
 
 from __future__ import annotations
 
+import contextlib
+from pathlib import Path
+
 import httpx
 import pytest
 
@@ -298,3 +301,70 @@ def test_{case}(mock):
         # the test's own assertions held (the journal names the rule); the plugin's report failed it
         assert "E   AssertionError: mockserver: the client sent 1 request(s)" in section, section
         assert f"spec violation: {field}: must be of type" in section and f"[{rule}]" in section, section
+
+
+@pytest.mark.parametrize("where", ["mock_url", "in_process"])
+def test_the_mock_vendors_ini_key_limits_a_remote_mock_session_as_an_in_process_one(
+    pytester: pytest.Pytester, where: str
+) -> None:
+    pytester.makepyfile(
+        """
+        def test_only_personio(mock):
+            assert list(mock.urls) == ["personio"]
+        """
+    )
+    with contextlib.ExitStack() as stack:
+        ini = "[pytest]\nmock_vendors = personio\n"
+        if where == "mock_url":
+            server = stack.enter_context(LiveServer(create_app(ServerConfig())))
+            ini += f"mock_url = {server.url}\n"
+        pytester.makefile(".ini", pytest=ini)
+        pytester.runpytest_inprocess().assert_outcomes(passed=1)
+
+
+README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+
+
+# Each way the README says the plugin can be named, and the words it says it in.
+PLUGIN_NAMES = {
+    "pytest -p mockserver": "`pytest -p mockserver`",
+    "PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 pytest -p mockserver": "`pytest -p mockserver`, with autoloading on or off",
+    "PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 pytest -p contracts.pytest_plugin": (
+        "`PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 pytest -p contracts.pytest_plugin`"
+    ),
+}
+
+
+@pytest.mark.parametrize("command", sorted(PLUGIN_NAMES))
+def test_each_plugin_name_the_readme_gives_loads_the_plugin(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    assert PLUGIN_NAMES[command] in README
+    *env, _pytest, option, name = command.split()
+    monkeypatch.delenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", raising=False)
+    for assignment in env:
+        monkeypatch.setenv(*assignment.split("="))
+    pytester.makepyfile("def test_has_the_fixtures(mock_server_config): pass")  # starts no server
+    pytester.runpytest_subprocess(option, name).assert_outcomes(passed=1)
+
+
+@pytest.mark.parametrize("how", ["-p", "pytest_plugins"])
+def test_naming_the_module_while_the_plugin_autoloads_stops_pytest_as_the_readme_warns(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    """pytest registers the entry point's module as ``mockserver`` and refuses it again under its
+    module name; no public pytest API lets a plugin answer to both names, so the README says which
+    names work. Should a pytest accept this one day, this test fails: then update the README."""
+    monkeypatch.delenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", raising=False)
+    pytester.makepyfile("def test_nothing(): pass")
+    if how == "-p":
+        assert "`-p contracts.pytest_plugin`" in README
+        result = pytester.runpytest_subprocess("-p", "contracts.pytest_plugin")
+    else:
+        assert '`pytest_plugins = ["contracts.pytest_plugin"]`' in README
+        pytester.makeconftest('pytest_plugins = ["contracts.pytest_plugin"]')
+        result = pytester.runpytest_subprocess()
+    assert result.ret != 0
+    assert "ValueError: Plugin already registered under a different name" in str(result.stderr) + str(
+        result.stdout
+    )

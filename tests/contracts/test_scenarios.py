@@ -11,7 +11,7 @@ from starlette.testclient import TestClient
 
 from contracts.conformance import SpecChecker
 from contracts.rule_scenarios import Call, Scenario, scenarios_for
-from contracts.scenarios import Target, run
+from contracts.scenarios import AdminRefusedError, Target, run
 from mockserver.app import MockApp
 from mockserver.core.vendor import Vendor, discover_vendors
 
@@ -143,3 +143,30 @@ def test_a_target_that_drops_the_admin_probe_is_not_taken_for_the_mock() -> None
 
     client = httpx.Client(transport=httpx.MockTransport(answer))
     assert Target.connect(VENDORS["personio"], "http://t/personio", client=client).admin_root is None
+
+
+def _protected_mock() -> httpx.Client:
+    """A Personio mock whose admin API wants a token: health answers, the rest is 401."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/__admin/health":
+            return httpx.Response(200, json={"status": "ok", "vendors": ["personio"]})
+        return httpx.Response(401, json={"status": 401})
+
+    return httpx.Client(transport=httpx.MockTransport(answer))
+
+
+def test_a_token_protected_mocks_root_url_is_refused_and_its_vendor_url_skips_naming_the_401() -> None:
+    with pytest.raises(AdminRefusedError, match=r"^the mock's admin API at http://t/__admin answered 401"):
+        Target.connect(VENDORS["personio"], "http://t", client=_protected_mock())
+    target = Target.connect(
+        VENDORS["personio"], "http://t/personio", client=_protected_mock(), admin_token="x"
+    )
+    assert (target.admin_root, target.base_url) == (None, "http://t/personio")
+    needs_admin = next(s for s in scenarios_for("personio") if s.needs_admin)
+    outcome = run(target, needs_admin)
+    assert outcome.status == "skipped"
+    assert outcome.reason == (
+        "needs the mock's admin API (fixture state or tokens); the mock's admin API at http://t/__admin"
+        " answered 401 (it refused the admin token): check --admin-token"
+    )

@@ -205,3 +205,50 @@ def test_verify_reports_a_misbehaving_target_as_failed_checks_without_a_tracebac
     assert out.rstrip().splitlines()[-1].startswith("FAILED")
     assert not re.search(r"[\x00-\x09\x0b-\x1f\x7f]", out)  # one line per failure, no terminal codes
     assert ET.parse(junit).getroot()[0].get("failures") != "0"
+
+
+@pytest.fixture(scope="module")
+def protected_server() -> Iterator[LiveServer]:
+    """A Personio mock started with ``--admin-token sekrit``."""
+    with LiveServer(create_app(ServerConfig(vendors=("personio",), admin_token="sekrit"))) as server:
+        yield server
+
+
+@pytest.mark.parametrize(
+    ("token", "words"),
+    [
+        ([], "(no admin token): pass --admin-token"),
+        (["--admin-token", "wrong"], "(it refused the admin token): check --admin-token"),
+    ],
+    ids=["no-token", "wrong-token"],
+)
+def test_verify_on_the_root_of_a_token_protected_mock_exits_2_saying_its_admin_API_answered_401(
+    protected_server: LiveServer, capsys: pytest.CaptureFixture[str], token: list[str], words: str
+) -> None:
+    argv = ["verify", "--vendor", "personio", "--base-url", protected_server.url, "--no-fuzz", *token]
+    assert main(argv) == 2
+    out, err = capsys.readouterr()
+    assert err.splitlines() == [
+        f"mockserver: the mock's admin API at {protected_server.url}/__admin answered 401 {words}"
+    ]
+    assert out == ""  # no report of scenarios sent to the mock's root instead of the vendor
+
+
+def test_verify_on_the_root_of_a_token_protected_mock_passes_with_its_admin_token(
+    protected_server: LiveServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["verify", "--vendor", "personio", "--base-url", protected_server.url, "--no-fuzz"]
+    assert main([*argv, "--admin-token", "sekrit"]) == 0, capsys.readouterr().out
+    assert "skipped:" not in capsys.readouterr().out
+
+
+def test_verify_on_the_vendor_url_of_a_token_protected_mock_says_why_admin_rules_are_skipped(
+    protected_server: LiveServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = protected_server.url + "/personio"
+    assert main(["verify", "--vendor", "personio", "--base-url", base, "--no-fuzz"]) == 0
+    skipped = [line.strip() for line in capsys.readouterr().out.splitlines() if "(skipped:" in line]
+    assert skipped == [
+        "(skipped: needs the mock's admin API (fixture state or tokens); the mock's admin API at "
+        f"{protected_server.url}/__admin answered 401 (no admin token): pass --admin-token)"
+    ]
