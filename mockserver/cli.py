@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import gc
 import math
-import signal
-import socket
 import sys
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from mockserver.config import (
     DEFAULT_BODY_TIMEOUT,
@@ -34,6 +31,7 @@ from mockserver.config import (
     store_path,
 )
 from mockserver.core.clock import Clock
+from mockserver.listen import base_url, listen, run
 
 if TYPE_CHECKING:
     from mockserver.web.http import HttpLimits
@@ -370,11 +368,11 @@ def serve(args: argparse.Namespace) -> int:
     except (ValueError, OSError, StorageError) as exc:
         print(f"mockserver: {' '.join(str(exc).split())}", file=sys.stderr)  # one line, always
         return 2
-    sockets = _listen(config.host, config.port)
+    sockets = listen(config.host, config.port)
     if sockets is None:
         app.store.close()
         return 2
-    base = _base_url(config.host, config.port)
+    base = base_url(config.host, config.port)
     for vendor in app.vendors.values():
         print(f"{vendor.title:<10} {base}{vendor.prefix}  (spec: {base}/{vendor.id}/openapi.json)")
     print(f"{'admin':<10} {base}/__admin  (health, reset, state, requests, rules, faults)", flush=True)
@@ -383,7 +381,7 @@ def serve(args: argparse.Namespace) -> int:
     gc.collect()
     gc.freeze()
     try:
-        _run(app, sockets, _http_limits(args))
+        run(app, sockets, _http_limits(args))
     finally:
         app.store.close()  # every commit is already on disk; this just releases the file
     return 0
@@ -420,78 +418,14 @@ def proxy(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"mockserver: {exc}", file=sys.stderr)
         return 2
-    sockets = _listen(config.host, config.port)
+    sockets = listen(config.host, config.port)
     if sockets is None:
         return 2
-    base = _base_url(config.host, config.port)
+    base = base_url(config.host, config.port)
     mode = "rejected with the vendor's error (--errors)" if config.errors else "forwarded and journaled"
     print(f"{app.vendor.title:<10} {base}{app.vendor.prefix} -> {app.upstream}")
     print(f"{'':<10} checked against specs/{app.vendor.id}.yaml; non-conforming requests are {mode}")
     print(f"{'admin':<10} {base}/__admin  (health, requests)", flush=True)
     # The upstream's own Date and Server headers pass through; uvicorn must not add a second pair.
-    _run(app, sockets, _http_limits(args), lifespan="on", server_header=False, date_header=False)
+    run(app, sockets, _http_limits(args), lifespan="on", server_header=False, date_header=False)
     return 0
-
-
-def _base_url(host: str, port: int) -> str:
-    """Where clients reach ``host:port``; an IPv6 literal goes in brackets (RFC 3986 §3.2.2)."""
-    bare = host.strip("[]")
-    return f"http://{f'[{bare}]' if ':' in bare else bare}:{port}"
-
-
-def _listen(host: str, port: int) -> list[socket.socket] | None:
-    """Sockets listening on every address ``host`` resolves to, as asyncio's ``create_server``
-    would open them; or ``None`` after one line on stderr. They are opened before anything is
-    printed, so a port in use is a usage error rather than a mount table, uvicorn's log line and
-    exit 3."""
-    sockets: list[socket.socket] = []
-    try:
-        # "" (every interface) is None to getaddrinfo; "[::1]" is accepted as in a URL
-        found = socket.getaddrinfo(
-            host.strip("[]") or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
-        )
-        for family, kind, proto, _name, address in dict.fromkeys(found):
-            sockets.append(listener := socket.socket(family, kind, proto))
-            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            if family == socket.AF_INET6:  # "::" must not also take the IPv4 port
-                listener.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
-            listener.bind(address)
-            listener.listen()  # SO_REUSEADDR lets bind() pass where only listen() fails
-    except OSError as exc:
-        for listener in sockets:
-            listener.close()
-        reason = exc.strerror or str(exc)
-        where = _base_url(host, port).removeprefix("http://")
-        print(f"mockserver: cannot listen on {where}: {reason[:1].lower()}{reason[1:]}", file=sys.stderr)
-        return None
-    return sockets
-
-
-def _run(app: Any, sockets: list[socket.socket], limits: HttpLimits, **options: Any) -> None:
-    """uvicorn within ``limits`` until Ctrl-C or SIGTERM, then exit 0."""
-    import uvicorn
-
-    from mockserver.web.http import connection_cap, uvicorn_options
-
-    cap = connection_cap(limits.max_connections)
-    if cap < limits.max_connections:
-        print(f"mockserver: --max-connections lowered to {cap} to fit 'ulimit -n'", file=sys.stderr)
-
-    class Server(uvicorn.Server):
-        @contextlib.contextmanager
-        def capture_signals(self) -> Iterator[None]:
-            # uvicorn re-raises SIGTERM after a graceful shutdown, so a clean stop would exit
-            # with -15; supervisors and CI should see 0.
-            def stop(_signum: int, _frame: object) -> None:
-                self.should_exit = True
-
-            previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
-            try:
-                yield
-            finally:
-                for sig, handler in previous.items():
-                    signal.signal(sig, handler)
-
-    settings: dict[str, Any] = {"log_level": "warning", "lifespan": "off", **options}
-    settings.update(uvicorn_options(limits, getattr(app, "http_refusal", None)))
-    Server(uvicorn.Config(app, **settings)).run(sockets=sockets)

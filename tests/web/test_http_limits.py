@@ -25,9 +25,10 @@ import httpx
 import pytest
 
 from contracts.conformance import SpecChecker
-from mockserver.cli import _http_limits, _parser, _run
+from mockserver.cli import _http_limits, _parser
 from mockserver.config import DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_HEADERS, ServerConfig
 from mockserver.core.vendor import discover_vendors
+from mockserver.listen import run
 from mockserver.live import LiveServer
 from mockserver.web.http import LINGER_SECONDS, HttpLimits, LimitedHttpProtocol, uvicorn_options
 from tests.test_cli import free_port, wait_healthy
@@ -300,7 +301,7 @@ def test_GEN_9_serve_and_proxy_flags_reach_the_protocol(monkeypatch: pytest.Monk
     proxy = _parser().parse_args(["proxy", "--vendor", "zep", "--upstream", "http://127.0.0.1:1", *flags])
     for args in (serve, proxy):
         assert _http_limits(args) == expected
-        _run(object(), [], _http_limits(args))  # the listening sockets: none, run is stubbed
+        run(object(), [], _http_limits(args))  # the listening sockets: none, run is stubbed
     for config in started:
         assert isinstance(config.http, type) and issubclass(config.http, LimitedHttpProtocol)
         assert config.http.limits == expected
