@@ -528,28 +528,37 @@ def prepare(
     shape, strict JSON (GEN-13), each record against its collection's ``record_schema``, every
     index key, then the vendor's render ``probe`` on the result. Anything wrong raises
     :class:`StateError` listing the problems (at most ``limit``)."""
-    problems = _shape_problems(specs, document, limit)
-    if problems:
-        raise StateError(problems)
+    if not isinstance(document, Mapping):
+        raise StateError(["the state document must be a JSON object of collections"])
+    # Each stage reports what it finds and passes only what it found sound to the next, so
+    # that one answer lists every problem (up to ``limit``), not only the first stage's.
+    problems: list[str] = []
+    sound = _sound_shapes(specs, document, problems, limit)
     text = strict_json_text(document)
-    problems = [] if text is not None else strict_json_problems(document, limit, "")
-    for name, records in document.items():
+    if text is None:
+        problems += strict_json_problems(document, limit - len(problems), "")
+    for name, keys in sound.items():
         check = specs[name].check_record
         if check is None:
             continue
-        for key, record in records.items():
+        for key in list(keys):
             if len(problems) >= limit:
                 break
-            check(record, f"{name}[{key!r}]", problems)
+            found = len(problems)
+            check(document[name][key], f"{name}[{key!r}]", problems)
+            if len(problems) > found:  # key functions may assume the types the schema checks
+                keys.remove(key)
     scratch = VendorState(specs, {}, probe, trusted=True)
-    if not problems:  # key functions may assume the types the schema checks
-        for name, records in _private(document, text, owned).items():
-            collection = scratch.collections[name]
-            for key, record in records.items():
-                if len(problems) >= limit:
-                    break
-                collection._admit(key, record, problems)
-    if not problems and probe is not None:
+    records = document if problems else _private(document, text, owned)
+    for name, keys in sound.items():
+        collection = scratch.collections[name]
+        for key in keys:
+            if len(problems) >= limit:
+                break
+            # the copy was parsed back from JSON text: its keys are strings, as the store's are
+            record = records[name][key] if records is document else records[name][str(key)]
+            collection._admit(str(key), record, problems)
+    if not problems and probe is not None:  # the vendor's render, on a whole sound state
         problems = probe(scratch, limit)
     if problems:
         raise StateError(problems[:limit])
@@ -564,13 +573,15 @@ def _private(document: Mapping[str, Any], text: bytes | None, owned: bool) -> Ma
     return json.loads(text) if text is not None else _copy_document(document)
 
 
-def _shape_problems(specs: Mapping[str, CollectionSpec], document: Any, limit: int) -> list[str]:
-    if not isinstance(document, Mapping):
-        return ["the state document must be a JSON object of collections"]
-    problems = []
+def _sound_shapes(
+    specs: Mapping[str, CollectionSpec], document: Mapping[str, Any], problems: list[str], limit: int
+) -> dict[str, list[str]]:
+    """The document's shape: problems are appended; returns the keys of the records whose shape
+    is sound, by collection (a known collection, an object carrying its key as its id)."""
     unknown = sorted(map(str, set(document) - set(specs)))
     if unknown:
         problems.append(f"unknown collections: {', '.join(unknown)}; known: {sorted(specs)}")
+    sound: dict[str, list[str]] = {}
     for name, records in document.items():
         if name not in specs:
             continue
@@ -578,16 +589,19 @@ def _shape_problems(specs: Mapping[str, CollectionSpec], document: Any, limit: i
             problems.append(f"collection {name!r} must be an object of records by id")
             continue
         id_field = specs[name].id_field
+        keys = sound[name] = []
         for key, record in records.items():
             if len(problems) >= limit:
-                return problems
+                return sound
             if not isinstance(record, Mapping):
                 problems.append(f"{name}[{key!r}] must be an object")
             elif str(record.get(id_field)) != str(key):
                 problems.append(f"{name}[{key!r}] must carry {id_field!r} equal to its key")
             elif unreachable := _unreachable_id(record.get(id_field)):
                 problems.append(f"{name}[{key!r}]: {id_field!r} {unreachable}")
-    return problems
+            else:
+                keys.append(key)
+    return sound
 
 
 def _unreachable_id(value: Any) -> str | None:

@@ -121,6 +121,30 @@ def test_GEN_4_a_record_without_a_required_field_names_it(backend: Backend) -> N
     ]
 
 
+def test_GEN_4_one_answer_lists_the_problems_of_every_stage(backend: Backend) -> None:
+    """Found by an interface audit: a document with a record whose id differs from its key and
+    another with a wrong type listed only the first; INTERFACE.md says "listing each problem".
+    A record is checked by a later stage only if it passed the earlier ones (an index key may
+    assume the types the schema checks)."""
+    document = {
+        "projects": {
+            "1": {"id": 1, "name": "Alpha"},
+            "4": {"id": 9, "name": "Off key"},
+            "5": {"id": 5, "name": 5},
+            "6": {"id": 6, "name": "Nan", "tags": [float("nan")]},
+        },
+        "links": {"x": {"id": "x", "from": 1}, "y": "not a record"},
+    }
+    assert rejected(backend, document) == [
+        "projects['4'] must carry 'id' equal to its key",
+        "links['y'] must be an object",
+        "projects['6'].tags[0]: nan is not a finite number",
+        "projects['5'].name: must be string, not integer",
+        "projects['6'].tags[0]: must be string, not number",
+        "links['x']: index 'pair' cannot key this record (KeyError('to'))",
+    ]
+
+
 def test_GEN_4_an_id_no_call_can_name_is_refused(backend: Backend) -> None:
     """Found by a hostile probe: a 19-digit id (no path takes it) or an empty one was seeded,
     listed, and out of reach of every call by id."""
