@@ -13,6 +13,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from mockserver.config import ServerConfig
+from mockserver.listen import base_url
 
 if TYPE_CHECKING:
     from mockserver.app import MockApp
@@ -69,7 +70,7 @@ class LiveServer:
                 raise RuntimeError("the live mock server did not start")
             time.sleep(0.01)
         port = self.server.servers[0].sockets[0].getsockname()[1]
-        self.url = f"http://{self.host}:{port}"
+        self.url = base_url(self.host, port)
         return self
 
     def stop(self, timeout: float = 10.0) -> None:

@@ -142,6 +142,17 @@ def test_an_ipv6_host_is_served_and_printed_in_brackets(command: tuple[str, ...]
     assert "http://::1" not in out
 
 
+@pytest.mark.skipif(not ipv6_loopback(), reason="no IPv6 loopback here")
+def test_a_live_server_on_ipv6_gives_a_url_with_brackets() -> None:
+    from mockserver.app import create_app
+    from mockserver.config import ServerConfig
+    from mockserver.live import LiveServer
+
+    with LiveServer(create_app(ServerConfig(vendors=("zep",))), host="::1") as server:
+        assert server.url.startswith("http://[::1]:")
+        assert httpx.get(server.url + "/__admin/health").status_code == 200
+
+
 @pytest.mark.parametrize(
     ("text", "utc"),
     [
