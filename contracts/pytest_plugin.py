@@ -67,6 +67,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--mock-freeze-time", default=None, help="ISO timestamp the mock's clock stands at")
     group.addoption("--mock-strict", action="store_true", default=None, help="reject undocumented fields")
     group.addoption(
+        "--mock-rate-limits",
+        action="store_true",
+        default=None,
+        help="enforce the rate limits the vendors document (Ruddr, ZEP), per mock session (one per test)",
+    )
+    group.addoption(
         "--mock-check",
         choices=("all", "violations", "off"),
         default=None,
@@ -76,6 +82,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("mock_vendors", "vendors to serve (as --mock-vendor)", type="args", default=[])
     parser.addini("mock_fixtures", "fixture directory (as --mock-fixtures)", default="")
     parser.addini("mock_check", "all | violations | off (as --mock-check)", default="all")
+    parser.addini(
+        "mock_rate_limits",
+        "enforce documented rate limits (as --mock-rate-limits)",
+        type="bool",
+        default=False,
+    )
     parser.addini("mock_admin_token", "admin token of a --mock-url mock started with one", default="")
 
 
@@ -109,6 +121,7 @@ def mock_server_config(pytestconfig: pytest.Config) -> ServerConfig:
         fixtures_dir=Path(fixtures).resolve() if fixtures else None,
         freeze_time=pytestconfig.getoption("--mock-freeze-time"),
         strict=bool(pytestconfig.getoption("--mock-strict")),
+        rate_limits=bool(_option(pytestconfig, "--mock-rate-limits", "mock_rate_limits")),
     )
 
 

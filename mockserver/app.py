@@ -13,6 +13,7 @@ from mockserver.config import ServerConfig, store_path
 from mockserver.core.clock import Clock
 from mockserver.core.faults import Fault
 from mockserver.core.general import GENERAL
+from mockserver.core.limits import RateLimiter
 from mockserver.core.operations import OperationTable
 from mockserver.core.spec import load_spec
 from mockserver.core.store import FixtureError, Persistence, StateError, StorageError, Store
@@ -58,6 +59,7 @@ class MockApp:
             tables={vid: OperationTable(load_spec(v.spec_path)) for vid, v in self.vendors.items()},
             admin_table=OperationTable(load_spec(ADMIN_SPEC)),
             general_rules=GENERAL,
+            limiter=_limiter(self.config, self.vendors),
         )
         docs = Docs({**{v.prefix: v.spec_path for v in self.vendors.values()}, ADMIN_PREFIX: ADMIN_SPEC})
         self.asgi = MockASGI(self.runtime, docs)
@@ -157,6 +159,13 @@ def _starting_faults(config: ServerConfig) -> tuple[Fault, ...]:
     if config.fuzz_responses is None:
         return ()
     return (Fault(action="fuzz", seed=config.fuzz_responses),)
+
+
+def _limiter(config: ServerConfig, vendors: Mapping[str, Vendor]) -> RateLimiter | None:
+    """``--rate-limits``: the documented limits of the vendors that document one."""
+    if not config.rate_limits:
+        return None
+    return RateLimiter({vid: v.rate_limit for vid, v in vendors.items() if v.rate_limit is not None})
 
 
 def create_app(config: ServerConfig | None = None) -> MockApp:

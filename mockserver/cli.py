@@ -62,6 +62,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--fixtures", type=_directory, metavar="DIR", help="load <vendor>.json from DIR")
     serve.add_argument("--strict", action="store_true", help="reject undocumented body fields (GEN-7)")
     serve.add_argument(
+        "--rate-limits",
+        action="store_true",
+        help="answer the vendor's 429 past the rate limit it documents (Ruddr, ZEP), per session",
+    )
+    serve.add_argument(
         "--freeze-time",
         type=_instant,
         metavar="ISO",
@@ -343,6 +348,7 @@ def serve(args: argparse.Namespace) -> int:
         vendors=tuple(args.vendor),
         fixtures_dir=args.fixtures,
         strict=args.strict,
+        rate_limits=args.rate_limits,
         freeze_time=args.freeze_time,
         max_body_bytes=args.max_body_bytes,
         journal_size=args.journal_size,

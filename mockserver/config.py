@@ -47,6 +47,9 @@ class ServerConfig:
     max_sessions: int = DEFAULT_MAX_SESSIONS
     """Sessions kept in memory (least recently used forgotten first); 0: no limit. With SQLite a
     forgotten session that was saved comes back from the file on its next use."""
+    rate_limits: bool = False
+    """Enforce each vendor's documented rate limit (``Vendor.rate_limit``) per session, answering
+    the vendor's 429; off by default, since test suites call the mock far faster than that."""
     fuzz_responses: int | None = None
     """A seed: every session starts with a ``fuzz`` fault on every call (response fuzzing mode)."""
     admin_token: str | None = None

@@ -183,6 +183,40 @@ def test_mock_freeze_time_of_the_pytest_plugin_is_converted_to_utc(pytester: pyt
     result.assert_outcomes(passed=1)
 
 
+def test_serve_rate_limits_answers_ruddrs_429_past_20_calls_a_second() -> None:
+    port = free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "mockserver",
+        "serve",
+        "--port",
+        str(port),
+        "--vendor",
+        "ruddr",
+        "--rate-limits",
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_healthy(url, process)
+        with httpx.Client(
+            base_url=url + "/ruddr/api/workspace", headers={"Authorization": "Bearer test-token"}
+        ) as c:
+            answers = [c.get("/projects") for _ in range(40)]  # well within a second on loopback
+        refused = [r for r in answers if r.status_code == 429]
+        assert refused, [r.status_code for r in answers]
+        assert refused[0].json() == {"status": 429, "message": "Too many requests"}
+        assert int(refused[0].headers["retry-after"]) >= 1
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=15)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 0, err
+
+
 def usage_error(*args: str) -> str:
     """Run ``mockserver ARGS``; it must exit 2 with one line ``mockserver: ...`` on stderr and
     nothing else (no usage block, no traceback). The line, for the caller to check its words."""

@@ -56,8 +56,8 @@ MAX_FAULTS = 100
 them in order, so thousands would slow every call down."""
 MAX_PATH_LENGTH = 2048
 RETRY_AFTER_SECONDS = 1
-"""What an injected 429 tells the client to wait. Vendors document longer blocks (ZEP: 60 s), but
-a retry test should not sleep a minute; a fault's own ``headers`` override it."""
+"""What an injected 429 tells the client to wait where the vendor documents no wait (ZEP's says
+its documented 60 s block, ``Vendor.rate_limit``); a fault's own ``headers`` override either."""
 
 _HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 _HEADER_VALUE_BAD = re.compile("[^\t\x20-\x7e\x80-\xff]")

@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 
 from mockserver.core.change import Change
 from mockserver.core.faults import fault_violation
+from mockserver.core.limits import RateLimit, Throttled
 from mockserver.core.plans import Plan
 from mockserver.core.records import schema_of, typed
 from mockserver.core.renders import Rendering, rendering_problems
@@ -82,6 +83,9 @@ class Vendor(abc.ABC):
     """Body fields that are documented by pattern rather than by name (Wethod ``metadata_<N>``)."""
     forbidden: ClassVar[Violation] = Violation(403, Code.FORBIDDEN, "The token does not allow this call.")
     """The 403 of a token without the permission a plan names (GEN-6), in the vendor's words."""
+    rate_limit: ClassVar[RateLimit | None] = None
+    """The rate limit the vendor documents for these endpoints, enforced with ``--rate-limits``;
+    None where it documents none (a limit known only from a community SDK is not documented)."""
 
     @property
     def spec_path(self) -> Path:
@@ -144,6 +148,15 @@ class Vendor(abc.ABC):
         vendor's envelope around the closest violation; vendors override it where they document
         more (a 429's retry header, a literal body)."""
         return self.format_errors([fault_violation(status)], now)
+
+    def throttled_reply(self, throttled: Throttled, now: datetime) -> Reply:
+        """The answer to a call over :attr:`rate_limit` (``--rate-limits``): the vendor's 429, with
+        ``Retry-After`` saying the whole seconds until a call is accepted again. A vendor whose
+        429 says more about the window (ZEP's ``X-RateLimit-*``) overrides it."""
+        reply = self.fault_reply(429, now)
+        kept = {name: value for name, value in reply.headers.items() if name.lower() != "retry-after"}
+        reply.headers = {**kept, "Retry-After": str(throttled.retry_after)}
+        return reply
 
     def renders(self, state: VendorState) -> Iterable[Rendering]:
         """Every value the vendor's reads would answer for the records of ``state``; the store

@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 
 from mockserver.core.change import Change
 from mockserver.core.checks import merged_pair, normalized, taken_by_other
+from mockserver.core.limits import RateLimit, Throttled
 from mockserver.core.pipeline import context
 from mockserver.core.plans import Context, Plan, Target
 from mockserver.core.records import from_openapi, schema_of, typed
@@ -45,6 +46,10 @@ UNAUTHORIZED = "The provided bearer token is missing or invalid."
 INVALID = "There was a problem processing your request. See errors for more details."
 WORKSPACE_CURRENCY = "USD"
 FIXED_BILLING = ("fixed", "fixed_recurring")
+RATE_LIMIT = RateLimit(20, 1, burst=60, source="https://docs.ruddr.io/guides/authentication")
+""""20 requests per second with a burst capacity of 60 requests. Rate limits are shared across all
+API keys in a workspace" (the authentication guide; the rate-limits guide gives the 20 alone). A
+session is one workspace; the bucket model is ours: 60 at once, then 20 a second."""
 DEPRECATED = ("fixedFee", "fixedRecurringFee", "fixedRecurringStart", "fixedRecurringEnd")
 REFERENCES = {  # body field -> (collection, what the error calls it)
     "clientId": ("clients", "client"),
@@ -369,6 +374,7 @@ class Ruddr(Vendor):
     title = "Ruddr"
     prefix = "/ruddr/api/workspace"
     rules = rules
+    rate_limit = RATE_LIMIT
     sample = Sample(
         path="/projects/572e66b1-60a6-4935-853f-b59b053112e6",
         body={"name": "Website Redesign 2.0", "statusId": "in_progress", "end": "2025-10-31"},
@@ -450,6 +456,11 @@ class Ruddr(Vendor):
         if status == 429:  # the errors guide's literal; no header: the docs advise backing off 1, 2, 4, 8 s
             return Reply(429, {"status": 429, "message": "Too many requests"})
         return super().fault_reply(status, now)
+
+    def throttled_reply(self, throttled: Throttled, now: datetime) -> Reply:
+        """Ruddr's 429 over its limit carries no Retry-After, as its guides document none: a
+        client that waits only when told to would pass here and hammer the real API."""
+        return self.fault_reply(429, now)
 
     def render_problems(self, state: VendorState, limit: int) -> list[str]:
         problems = super().render_problems(state, limit)

@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl
 
 from mockserver.core.change import Change
 from mockserver.core.checks import merged_pair, missing_references, normalized, taken_by_other
-from mockserver.core.faults import RETRY_AFTER_SECONDS
+from mockserver.core.limits import RateLimit, Throttled
 from mockserver.core.pipeline import context
 from mockserver.core.plans import Context, Plan, Target, sent
 from mockserver.core.records import from_openapi, schema_of, typed
@@ -37,7 +37,11 @@ READ, WRITE = "projects:read", "projects:write"
 PER_PAGE = 15  # Laravel's paginator default; the list page documents limit 1..100
 NOT_FOUND = "Project not found."
 DELETED = "Project deleted successfully"  # the delete page's body, without a full stop
-RATE_LIMIT = 1000  # requests per 5 minutes (authentication page)
+RATE_LIMIT = RateLimit(
+    1000, 300, block_seconds=60, source="https://developer.zep.de/en/rest-documentation/authentication"
+)
+""""1000 requests per 5 minutes. If this limit is exceeded, further requests are blocked for 60
+seconds" (429)."""
 
 _SPEC = load_spec(SPECS_DIR / "zep.yaml")
 _SCHEMAS = _SPEC["components"]["schemas"]
@@ -459,6 +463,7 @@ class Zep(Vendor):
     title = "ZEP"
     prefix = "/zep/api/v1"
     rules = rules
+    rate_limit = RATE_LIMIT
     validation_status = 422
     sample = Sample(
         path="/projects/123",
@@ -580,8 +585,19 @@ class Zep(Vendor):
         reply = super().fault_reply(status, now)
         if status == 429:
             # ZEP documents the 429 and the limit (1000 requests per 5 minutes, then blocked for
-            # 60 s) but no headers; these are the ones Laravel's throttle middleware sends [INF].
-            reply.headers |= laravel.throttle_headers(RATE_LIMIT, RETRY_AFTER_SECONDS, now)
+            # 60 s) but no headers; these are the ones Laravel's throttle middleware sends [INF],
+            # saying the documented block (a fault's own headers shorten it for fast tests).
+            block = int(RATE_LIMIT.block_seconds)
+            reply.headers |= laravel.throttle_headers(RATE_LIMIT.requests, block, now)
+        return reply
+
+    def throttled_reply(self, throttled: Throttled, now: datetime) -> Reply:
+        reply = self.fault_reply(429, now)
+        # the real window: Retry-After and X-RateLimit-Reset say when a call is accepted again
+        reply.headers |= {
+            "Retry-After": str(throttled.retry_after),
+            "X-RateLimit-Reset": str(throttled.reset_at),
+        }
         return reply
 
     # -- operations ---------------------------------------------------------------------------

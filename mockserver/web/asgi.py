@@ -20,6 +20,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from mockserver.core.faults import parse_fault_header
 from mockserver.core.journal import Exchange
+from mockserver.core.limits import RateLimiter
 from mockserver.core.operations import Route
 from mockserver.core.pipeline import handle, refuse
 from mockserver.core.request_check import NO_ROUTE, NOT_ALLOWED, Checked, check_request, route_violation
@@ -148,6 +149,10 @@ class MockASGI:
                 await self._admin_or_nothing(scope, send, path, headers, body, session_name)
             return
         call = Call(vendor, self.rt.store.session(session_name), link_prefix, started)
+        if (limiter := self.rt.limiter) is not None and await self._throttled(
+            limiter, call, scope, send, path, body
+        ):
+            return
         if body is None:
             await self._refuse(call, scope, send, path, _too_large(limit))
             return
@@ -271,6 +276,27 @@ class MockASGI:
             call.operation = routed.operation_id if routed is not None else None
         shown = {**fault.as_dict(), "via": via}
         self._journal(call, scope, path, answer.status, answer.headers, bytes(answer.body), shown)
+        return True
+
+    async def _throttled(
+        self, limiter: RateLimiter, call: Call, scope: Scope, send: Send, path: str, body: bytes | None
+    ) -> bool:
+        """``--rate-limits``: a call over the vendor's documented limit gets the vendor's 429 and
+        nothing else runs for it (no fault, no check, no handler); False when it is within."""
+        vendor = call.vendor
+        throttled = limiter.admit(call.session, vendor.id)
+        if throttled is None:
+            return False
+        method: str = scope["method"]
+        call.raw_body = body or b""
+        call.violations = [throttled.violation()]
+        call.fired = [vendor.envelope_rule] if vendor.envelope_rule else []
+        if _unroutable(path, vendor.prefix, False) is None:  # the journal names the operation
+            routed = self.rt.tables[vendor.id].route(method, path[len(vendor.prefix) :]).operation
+            call.operation = routed.operation_id if routed is not None else None
+        reply = vendor.throttled_reply(throttled, self.rt.clock.now())
+        status, raw_headers, sent = await _send(send, reply, method)
+        self._journal(call, scope, path, status, raw_headers, sent)
         return True
 
     async def _refused_on_head(

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from mockserver.config import ServerConfig
 from mockserver.core.clock import Clock
+from mockserver.core.limits import RateLimiter
 from mockserver.core.operations import OperationTable
 from mockserver.core.request_check import Policy
 from mockserver.core.rules import RuleRegistry
@@ -31,6 +32,8 @@ class Runtime:
     offload: Offloader = field(default_factory=Offloader)
     coverage: Counter[str] = field(default_factory=Counter)
     admin_policy: Policy = field(default_factory=Policy)
+    limiter: RateLimiter | None = None
+    """``--rate-limits``: counts every vendor call; None (the default) costs a call nothing."""
 
     def admin_allowed(self, path: str, authorization: str | None) -> bool:
         """With ``--admin-token`` every admin call but the health check must carry it. The

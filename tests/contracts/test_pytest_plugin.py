@@ -203,6 +203,44 @@ def test_the_server_settings_fixture_can_be_overridden(pytester: pytest.Pytester
     pytester.runpytest_inprocess().assert_outcomes(passed=1)
 
 
+@pytest.mark.parametrize(
+    ("args", "ini", "enforced"),
+    [((), "", False), (("--mock-rate-limits",), "", True), ((), "mock_rate_limits = true", True)],
+    ids=["off-by-default", "option", "ini"],
+)
+def test_rate_limits_are_an_option_and_an_ini_key(
+    pytester: pytest.Pytester, args: tuple[str, ...], ini: str, enforced: bool
+) -> None:
+    if ini:
+        pytester.makeini(f"[pytest]\n{ini}\n")
+    pytester.makepyfile(
+        f"""
+        def test_settings(mock_server_config):
+            assert mock_server_config.rate_limits is {enforced}
+        """
+    )
+    pytester.runpytest_inprocess(*args).assert_outcomes(passed=1)
+
+
+def test_a_client_over_ruddrs_rate_limit_gets_its_429_and_the_test_is_not_failed_for_it(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        """
+        import httpx
+
+        def test_burst(mock):
+            with httpx.Client(headers=mock.headers("ruddr")) as client:
+                answers = [client.get(mock.url("ruddr") + "/projects") for _ in range(100)]
+            assert 429 in [r.status_code for r in answers]
+            assert [e["violations"][0]["code"] for e in mock.journal("ruddr") if e["status"] == 429][0] == (
+                "rate_limited"
+            )
+        """
+    )
+    pytester.runpytest_inprocess("-p", "no:randomly", "--mock-rate-limits").assert_outcomes(passed=1)
+
+
 def test_a_mock_running_elsewhere_is_used_with_mock_url(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
         """

@@ -248,6 +248,19 @@ def test_a_canned_answer_is_sent_as_given(api: Api) -> None:
     assert (r.status_code, r.json(), r.headers["x-trace"]) == (418, body, "t-1")
 
 
+def test_zeps_injected_429_says_its_documented_60_s_block_and_a_faults_header_shortens_it(api: Api) -> None:
+    # developer.zep.de's authentication page: over the limit, "further requests are blocked for 60 seconds"
+    _add(api, vendor="zep", status=429, times=1)
+    _add(api, vendor="zep", status=429, headers={"Retry-After": "1"}, times=1)
+    documented, shortened = _update(api, "zep"), _update(api, "zep")
+    frozen = int(api.app.clock.now().timestamp())
+    assert (documented.headers["retry-after"], documented.headers["x-ratelimit-reset"]) == (
+        "60",
+        str(frozen + 60),
+    )
+    assert shortened.headers.get_list("retry-after") == ["1"]
+
+
 def test_fault_headers_win_over_the_vendors(api: Api) -> None:
     _add(api, vendor="zep", status=429, headers={"Retry-After": "30"})
     assert _update(api, "zep").headers["retry-after"] == "30"
