@@ -45,7 +45,7 @@ def calls(limiter: RateLimiter, owner: object, vendor: str, n: int) -> list[Thro
 
 
 def test_sixty_ruddr_calls_at_once_pass_and_the_61st_waits(clock: FakeClock) -> None:
-    """"20 requests per second with a burst capacity of 60 requests" (Ruddr's authentication
+    """ "20 requests per second with a burst capacity of 60 requests" (Ruddr's authentication
     guide): a bucket of 60, refilled at 20 a second."""
     limiter, owner = limiter_of(clock, ruddr=RUDDR), Owner()
     assert calls(limiter, owner, "ruddr", 60) == [None] * 60
