@@ -183,7 +183,7 @@ def test_mock_freeze_time_of_the_pytest_plugin_is_converted_to_utc(pytester: pyt
     result.assert_outcomes(passed=1)
 
 
-def test_serve_rate_limits_answers_ruddrs_429_past_20_calls_a_second() -> None:
+def test_serve_rate_limits_answers_ruddrs_429_past_its_burst_of_60() -> None:
     port = free_port()
     command = [
         sys.executable,
@@ -203,11 +203,11 @@ def test_serve_rate_limits_answers_ruddrs_429_past_20_calls_a_second() -> None:
         with httpx.Client(
             base_url=url + "/ruddr/api/workspace", headers={"Authorization": "Bearer test-token"}
         ) as c:
-            answers = [c.get("/projects") for _ in range(40)]  # well within a second on loopback
+            answers = [c.get("/projects") for _ in range(120)]  # 60 at once, then 20 a second
         refused = [r for r in answers if r.status_code == 429]
         assert refused, [r.status_code for r in answers]
         assert refused[0].json() == {"status": 429, "message": "Too many requests"}
-        assert int(refused[0].headers["retry-after"]) >= 1
+        assert "retry-after" not in refused[0].headers  # Ruddr documents none
         process.send_signal(signal.SIGTERM)
         _, err = process.communicate(timeout=15)
     finally:

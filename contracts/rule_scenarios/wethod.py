@@ -831,6 +831,25 @@ SCENARIOS = (
     ),
     Scenario(
         "WET-14",
+        "updated_at=gte: lists what changed since (an incremental sync)",
+        _get("/api/projects?updated_at=gte:{u}", [{"id": "{p}"}]),
+        setup=(
+            Call(
+                "POST",
+                "/api/projects",
+                {"name": "Scenario synced {run}"},
+                status=201,
+                save={"p": "id", "u": "updated_at"},
+            ),
+        ),
+    ),
+    Scenario(
+        "WET-14",
+        "a malformed list filter is a failure naming it",
+        _get("/api/projects?updated_at=after:2024-01-01T00:00:00Z", _failures(("updated_at", ANY)), 400),
+    ),
+    Scenario(
+        "WET-14",
         "an unknown project is 404",
         _get("/api/projects/999999", _error("not_found", "Project 999999 not found."), 404),
     ),

@@ -29,6 +29,7 @@ from mockserver.core.vendor import Sample, Vendor, token_schema
 from mockserver.core.violations import Code, Phase, Violation
 from mockserver.vendors import _symfony as symfony
 from mockserver.vendors._common import as_int, iso_z, page
+from mockserver.vendors._wethod_list import filter_problem, filtered
 
 COMPANY, VERSION = "Wethod-Company", "Wethod-Version"
 VIEW, VIEW_OTHER = "pipeline.view", "pipeline.view_other"
@@ -67,6 +68,7 @@ UPDATE_FIELDS = (*CREATE_FIELDS, "project_stage_id", "is_timesheet_whitelist_ena
 UPDATE_PAGE = "https://docs.wethod.com/reference/update-project"  # the seed
 CREATE_PAGE = "https://docs.wethod.com/reference/create-project"
 WHITELIST_CREATE_PAGE = "https://docs.wethod.com/reference/create-timesheet-whitelist"
+LIST_PAGE = "https://docs.wethod.com/reference/list-projects"
 PROVENANCE: dict[str, Provenance] = {  # GEN-12: the page each rule follows, or why it has none
     "WET-1": doc(UPDATE_PAGE, note="the headers are documented; the 400/403 statuses are our decision"),
     "WET-2": doc(UPDATE_PAGE, WHITELIST_CREATE_PAGE),
@@ -101,7 +103,12 @@ PROVENANCE: dict[str, Provenance] = {  # GEN-12: the page each rule follows, or 
         "https://github.com/enricodelazzari/wethod-cli/blob/main/skills/wethod/SKILL.md",
     ),
     "WET-13": doc(UPDATE_PAGE),
-    "WET-14": doc(CREATE_PAGE, note="no page was found for GET one and list: they follow the community SDK"),
+    "WET-14": doc(
+        CREATE_PAGE,
+        LIST_PAGE,
+        note="GET one follows the community SDK; of the list filters, project_stage_id too, and "
+        "how a bare value and a malformed filter are answered is our decision",
+    ),
 }
 rules = RuleRegistry(vendor="wethod", prefix="WET", provenance=PROVENANCE)
 
@@ -229,8 +236,8 @@ rules.mechanism(
 )
 rules.mechanism(
     "WET-14",
-    "Neighbours: GET /api/projects/{id}, GET /api/projects (bare array, limit/offset), "
-    "POST /api/projects (201).",
+    "Neighbours: GET /api/projects/{id}, GET /api/projects (bare array, limit/offset, the list "
+    "page's filters), POST /api/projects (201).",
 )
 
 
@@ -575,10 +582,11 @@ class Wethod(Vendor):
             ids = list(mine)
         else:
             ctx.reject(_forbidden("You need the pipeline.view permission to list projects.", "WET-14"))
-        ids.sort(key=lambda i: as_int(i) or 0)
-        chunk = page(ids, ctx.incoming.query.get("limit"), ctx.incoming.query.get("offset"), MAX_LIMIT)
+        found = filtered(ctx, [r for r in (projects.get(i) for i in ids) if r is not None])
+        found.sort(key=lambda r: as_int(r.get("id")) or 0)
+        chunk = page(found, ctx.incoming.query.get("limit"), ctx.incoming.query.get("offset"), MAX_LIMIT)
         ctx.fire("WET-14")
-        return Reply(200, [self.render(ctx, projects.get(i) or {}) for i in chunk])
+        return Reply(200, [self.render(ctx, project) for project in chunk])
 
     def list_metadata(self, ctx: Context, _none: None) -> Reply:
         definitions = sorted(ctx.state["metadata"], key=lambda r: as_int(r.get("id")) or 0)
@@ -639,7 +647,8 @@ def _failed_field(v: Violation) -> str:
 
 
 def _failure_message(v: Violation) -> str:
-    """Symfony's words, except where Wethod's own show: headers, the version format, the page size."""
+    """Symfony's words, except where Wethod's own show: headers, the version format, the page size,
+    the list filters."""
     schema = v.code is Code.SCHEMA
     if schema and v.keyword == "required" and v.location == "header":
         return "This header is required."
@@ -647,6 +656,8 @@ def _failure_message(v: Violation) -> str:
         return VERSION_FORMAT
     if schema and v.location == "query" and v.field == "limit" and v.keyword in ("minimum", "maximum"):
         return symfony.range_message(1, MAX_LIMIT)
+    if schema and v.location == "query" and (problem := filter_problem(v.field, v.params.get("value"))):
+        return problem  # the list page's filter syntax, worded the same whichever check found it
     return symfony.failure_message(v)
 
 

@@ -15,12 +15,15 @@ person 11), wethod-no-job-order (person 13), wethod-viewer (person 14), wethod-n
 
 from __future__ import annotations
 
+import re
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 
 from mockserver.app import create_app
 from mockserver.config import ServerConfig
+from mockserver.core.spec import SPECS_DIR, load_spec
 from tests.fixtures.mock import FROZEN_NOW, Api
 
 V = "wethod"
@@ -504,3 +507,183 @@ def test_WET_14_metadata_definitions_are_listed(api: Api) -> None:
     listed = api.call(V, "GET", "/api/project-metadata").json()
     assert [(m["id"], m["key"]) for m in listed] == [(13, "Segment"), (14, "Notes"), (15, "Region")]
     assert listed[0]["values"] == ["Enterprise", "SMB", "Public sector"]
+
+
+# -- WET-14 list filters (https://docs.wethod.com/reference/list-projects) -----------------------
+# Fixture projects: probability 42: 75, 43: 50, 44: 90, 45: 100, 46: none; date_start 42:
+# 2024-07-01, 43: 2024-09-01, 44: 2024-03-01, 45: 2023-10-01, 46: none; project_stage_id 42: 4,
+# 43: 5, 44 and 45: 6, 46: none; every updated_at 2024-06-15T08:00:00.000Z, none deleted.
+STAMPS = {42: "2024-01-01T00:00:00.000Z", 43: "2024-02-01T00:00:00.000Z", 44: "2024-03-01T00:00:00.000Z"}
+STAMPS |= {45: "2024-04-01T00:00:00.000Z", 46: "2024-05-01T00:00:00.000Z"}
+
+
+OPERATORS = "eq, neq, gt, gte, lt, lte, in, nin, bt"
+NOT_A_DATETIME = "This value is not a valid datetime:"
+USE_ISO = "(use YYYY-MM-DDTHH:MM:SSZ or an offset such as %2B02:00)"
+
+
+def listed(api: Api, query: str, **kw: Any) -> list[int]:
+    r = api.call(V, "GET", f"/api/projects?{query}", **kw)
+    assert r.status_code == 200, r.text
+    assert api.journal()[-1]["warnings"] == []  # every filter is documented: no GEN-7 warning
+    return [p["id"] for p in r.json()]
+
+
+def seed(api: Api, **fields_by_project: dict[str, Any]) -> None:
+    """The fixture state with some project fields replaced (through the admin state API)."""
+    state = api.state(V)
+    for project, fields in fields_by_project.items():
+        state["projects"][project.removeprefix("p")].update(fields)
+    api.put_state(V, state)
+
+
+def test_WET_14_incremental_sync_sees_only_the_projects_updated_since(api: Api) -> None:
+    since = "updated_at=gte:2025-03-01T12:00:00Z"
+    assert listed(api, since) == []
+    assert patch(api, 43, {"name": "Touched"}).status_code == 200  # updated_at: the frozen now
+    assert listed(api, since) == [43]
+    assert listed(api, "updated_at=gte:2025-03-01T13:00:00%2B01:00") == [43]  # the same instant
+    assert listed(api, f"updated_at={NOW}") == [43]  # a bare value is eq:
+    assert listed(api, "updated_at=gt:2025-03-01T12:00:00Z") == []
+    assert listed(api, "updated_at=lt:2025-03-01T12:00:00Z") == [42, 44, 45, 46]
+    assert "WET-14" in last_rules(api)
+
+
+@pytest.mark.parametrize(
+    ("query", "ids"),
+    [
+        ("updated_at=eq:2024-03-01T00:00:00Z", [44]),
+        ("updated_at=neq:2024-03-01T00:00:00Z", [42, 43, 45, 46]),
+        ("updated_at=gt:2024-03-01T00:00:00Z", [45, 46]),
+        ("updated_at=gte:2024-03-01T00:00:00Z", [44, 45, 46]),
+        ("updated_at=lt:2024-03-01T00:00:00Z", [42, 43]),
+        ("updated_at=lte:2024-03-01T00:00:00.000Z", [42, 43, 44]),
+        ("updated_at=in:2024-01-01T00:00:00Z,2024-05-01T02:00:00%2B02:00", [42, 46]),
+        ("updated_at=nin:2024-01-01T00:00:00Z,2024-05-01T00:00:00Z", [43, 44, 45]),
+        ("updated_at=bt:2024-02-01T00:00:00Z,2024-04-01T00:00:00Z", [43, 44, 45]),  # inclusive
+        ("updated_at=bt:2024-04-01T00:00:00Z,2024-02-01T00:00:00Z", []),  # min above max
+        ("probability=75", [42]),
+        ("probability=eq:075", [42]),
+        ("probability=gte:90", [44, 45]),
+        ("probability=neq:75", [43, 44, 45]),  # 46 has none: null matches no operator
+        ("probability=nin:50,75", [44, 45]),
+        ("probability=bt:0,100", [42, 43, 44, 45]),
+        ("date_start=2024-07-01", [42]),
+        ("date_start=lt:2024-07-01", [44, 45]),
+        ("date_start=bt:2024-01-01,2024-12-31", [42, 43, 44]),
+        ("date_start=in:2023-10-01,2024-09-01", [43, 45]),
+        ("project_stage_id=6", [44, 45]),
+        ("project_stage_id=99", []),
+    ],
+)
+def test_WET_14_each_filter_and_operator_selects_the_stored_projects(
+    api: Api, query: str, ids: list[int]
+) -> None:
+    seed(api, **{f"p{p}": {"updated_at": stamp} for p, stamp in STAMPS.items()})
+    assert listed(api, query) == ids
+
+
+def test_WET_14_filters_combine_and_page_after_filtering(api: Api) -> None:
+    both = "probability=gte:50&date_start=gte:2024-03-01"
+    assert listed(api, both) == [42, 43, 44]
+    assert listed(api, f"{both}&limit=2") == [42, 43]
+    assert listed(api, f"{both}&limit=2&offset=2") == [44]
+    assert listed(api, f"{both}&limit=1&offset=1") == [43]
+    assert listed(api, f"{both}&project_stage_id=5") == [43]
+    assert listed(api, f"{both}&offset=3") == []
+
+
+def test_WET_14_filters_apply_to_the_projects_the_token_may_view(api: Api) -> None:
+    assert listed(api, "probability=gte:75", token="wethod-pm") == [42]  # 44, 45 are not theirs
+
+
+def test_WET_14_deleted_projects_are_left_out_unless_asked_for(api: Api) -> None:
+    seed(api, p45={"deleted_at": "2024-11-05T10:00:00.000Z"})
+    assert listed(api, "") == [42, 43, 44, 46]
+    assert listed(api, "deleted=exclude") == [42, 43, 44, 46]
+    assert listed(api, "deleted=include") == [42, 43, 44, 45, 46]
+    assert listed(api, "deleted=only") == [45]
+    assert listed(api, "deleted=only&deleted_at=gte:2024-11-01T00:00:00Z") == [45]
+    assert listed(api, "deleted=include&deleted_at=lt:2024-11-01T00:00:00Z") == []
+    assert listed(api, "deleted_at=gte:2024-11-01T00:00:00Z") == []  # deleted=exclude still holds
+
+
+def test_WET_14_malformed_filters_are_400_each_naming_its_parameter(api: Api) -> None:
+    query = "updated_at=2024-01-01&probability=after:5&date_start=bt:2024-01-01&deleted=maybe"
+    with api.unchanged(V):
+        r = api.call(V, "GET", f"/api/projects?{query}")
+    assert r.status_code == 400
+    assert failures(r) == [
+        ("updated_at", f'{NOT_A_DATETIME} "2024-01-01" {USE_ISO}.'),
+        ("probability", f'The operator "after" is not one of {OPERATORS}.'),
+        ("date_start", "bt takes two values: bt:{value_min},{value_max}."),
+        ("deleted", "The value you selected is not a valid choice."),
+    ]
+    assert "WET-2" in last_rules(api)
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        # the + of an offset sent unencoded reads as a space
+        (
+            "updated_at=gte:2024-01-01T00:00:00+02:00",
+            f'{NOT_A_DATETIME} "2024-01-01T00:00:00 02:00" {USE_ISO}. A + sent unencoded reads as a '
+            "space: send it as %2B.",
+        ),
+        ("updated_at=GTE:2024-01-01T00:00:00Z", f'The operator "GTE" is not one of {OPERATORS}.'),
+        ("updated_at=bt:2024-01-01T00:00:00Z", "bt takes two values: bt:{value_min},{value_max}."),
+        ("updated_at=gte:2024-02-30T00:00:00Z", f'{NOT_A_DATETIME} "2024-02-30T00:00:00Z" {USE_ISO}.'),
+        ("date_start=2024-02-30", 'This value is not a valid date: "2024-02-30" (use YYYY-MM-DD).'),
+        ("probability=101", 'This value should be between 0 and 100: "101".'),
+        ("probability=lt:-5", 'This value should be between 0 and 100: "-5".'),
+        ("probability=in:50,high", 'This value should be of type int: "high".'),
+        ("probability=gte:50,60", "gte: takes one value; use in:, nin: or bt: for several."),
+        ("probability=50,60", "A bare value is one value; use in:, nin: or bt: for several."),
+        ("deleted_at=eq:" + "9" * 60, f'{NOT_A_DATETIME} "{"9" * 40}…" {USE_ISO}.'),
+    ],
+)
+def test_WET_14_a_malformed_filter_is_one_precise_failure(api: Api, query: str, message: str) -> None:
+    with api.unchanged(V):
+        r = api.call(V, "GET", f"/api/projects?{query}")
+    assert failures(r) == [(query.split("=", 1)[0], message)]
+
+
+def test_WET_14_a_malformed_filter_is_400_after_the_403(api: Api) -> None:
+    # GEN-6: the spec's pattern is checked with the other parameters, before the permission (as
+    # limit is); the calendar, which no pattern holds, after it
+    calendar = api.call(V, "GET", "/api/projects?date_start=2024-02-30", token="wethod-no-access")
+    assert error(calendar)[0] == 403
+    shape = api.call(V, "GET", "/api/projects?date_start=soon", token="wethod-no-access")
+    assert shape.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("updated_at", "2024-01-01T00:00:00Z"),
+        ("updated_at", "gte:2024-01-01T00:00:00.123456+02:00"),
+        ("updated_at", "in:2024-01-01T00:00:00Z,2024-01-02T00:00:00-05:30"),
+        ("updated_at", "2024-01-01"),
+        ("updated_at", "2024-01-01T24:00:00Z"),
+        ("updated_at", "2024-01-01T00:00:00"),
+        ("updated_at", "bt:2024-01-01T00:00:00Z,2024-01-01T00:00:00Z,2024-01-01T00:00:00Z"),
+        ("date_start", "nin:2024-01-01,2024-12-31"),
+        ("date_start", "2024-13-01"),
+        ("date_start", "2024-1-01"),
+        ("probability", "bt:0,100"),
+        ("probability", "000"),
+        ("probability", "1000"),
+        ("probability", "eq:"),
+        ("probability", "like:5"),
+        ("deleted_at", "lte:2024-06-15T08:00:00Z"),
+    ],
+)
+def test_WET_14_the_spec_patterns_and_the_mock_agree_on_every_filter(api: Api, name: str, value: str) -> None:
+    """What the spec's pattern admits, the mock accepts (calendar dates aside), and conversely:
+    generated clients, Schemathesis and the mock read one syntax."""
+    schemas = load_spec(SPECS_DIR / "wethod.yaml")["components"]["schemas"]
+    kind = {"updated_at": "DateTimeFilter", "deleted_at": "DateTimeFilter", "date_start": "DateFilter"}
+    pattern = schemas[kind.get(name, "ProbabilityFilter")]["pattern"]
+    r = api.call(V, "GET", "/api/projects?" + urlencode({name: value}))
+    assert (r.status_code == 200) == (re.search(pattern, value) is not None)
