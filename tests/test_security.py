@@ -126,6 +126,32 @@ def test_journal_redacts_credentials_in_the_query_and_in_a_form_it_could_not_par
     )
 
 
+@pytest.mark.parametrize(
+    ("body", "media"),
+    [
+        (b'{"client_id": "papi-client-full", "client_secret": "papi-secret-full", "n": NaN}', "json"),
+        (b'{"client_secret": "papi-secret-full", "n": 1e999}', "json"),
+        (b'{"client_secret": "papi-secret-full"} trailing', "json"),
+        (b'\xff{"client_secret": "papi-secret-full"}', "json"),
+        (b'{"client_secret": "papi-secret-full", "pad": "' + b"x" * 70_000 + b'"}', "json"),
+        (
+            b'--b\r\nContent-Disposition: form-data; name="client_secret"\r\n\r\npapi-secret-full\r\n--b--\r\n',
+            "multipart/form-data; boundary=b",
+        ),
+    ],
+    ids=["nan", "overflow", "trailing", "not-utf8", "cut-by-the-journal", "multipart"],
+)
+def test_journal_redacts_credentials_in_a_body_it_could_not_read(body: bytes, media: str) -> None:
+    """Found by a hostile probe: a token call's body kept as text (not JSON the server could
+    read, or cut by the journal) kept its client_secret."""
+    client = TestClient(create_app(ServerConfig(vendors=("personio",), max_body_bytes=1 << 20)))
+    content_type = "application/json" if media == "json" else media
+    client.post("/personio/v2/auth/token", content=body, headers={"Content-Type": content_type})
+    shown = json.dumps(client.get("/__admin/requests").json())
+    assert "papi-secret-full" not in shown
+    assert "[redacted]" in shown
+
+
 def test_tokens_are_never_logged(tmp_path: Path) -> None:
     port = free_port()
     log = tmp_path / "server.log"

@@ -169,9 +169,27 @@ def redact_body(value: Any) -> Any:
         }
     if isinstance(value, list):
         return [redact_body(item) for item in value]
-    if isinstance(value, str) and "=" in value:
-        return redact_form(value)
+    if isinstance(value, str):
+        return _redact_text(value)
     return value
+
+
+def _redact_text(text: str) -> str:
+    """A body kept as text (one the server could not read as JSON or a form, or one the journal
+    cut): every value a secret field name introduces is redacted, as JSON (``"client_secret":
+    "..."``, an unclosed string included), as a multipart part, or as a form pair."""
+    if _SECRET_NAME.search(text):
+        text = _JSON_SECRET.sub(lambda m: f"{m[1]}[redacted]{m[3]}", text)
+        text = _PART_SECRET.sub(lambda m: f"{m[1]}[redacted]", text)
+    return redact_form(text)  # form names are read decoded (client%5Fsecret)
+
+
+_NAMES = "|".join(sorted(SECRET_FIELDS))
+_SECRET_NAME = re.compile(_NAMES, re.IGNORECASE)
+_JSON_SECRET = re.compile(rf'("(?:{_NAMES})"\s*:\s*")((?:[^"\\]|\\.)*)("?)', re.IGNORECASE)
+_PART_SECRET = re.compile(
+    rf'(name="?(?:{_NAMES})"?[^\r\n]*\r?\n(?:[^\r\n]+\r?\n)*\r?\n)([^\r\n]*)', re.IGNORECASE
+)
 
 
 _PAIR = re.compile(r"([^&;=]*)=([^&;]*)")

@@ -131,6 +131,7 @@ class SqlitePersistence:
                 for statement in SCHEMA.split(";"):
                     if statement.strip():
                         db.execute(statement)
+                _check_tables(db, path, SCHEMA_VERSION)  # an upgrade may meet a foreign table
                 db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         except sqlite3.Error as exc:
             self._db.close()
@@ -195,7 +196,7 @@ class SqlitePersistence:
                 query = "SELECT vendor, collection, high FROM deleted WHERE session = ?"
                 marks: dict[str, dict[str, int]] = {}
                 for vendor, collection, high in self._db.execute(query, (session,)):
-                    if not isinstance(high, int):
+                    if not isinstance(high, int) or not 0 < high < 10**18:  # what a delete can burn
                         raise ValueError(f"{vendor} {collection}'s deleted id is {high!r}; {_TAMPERED}")
                     marks.setdefault(vendor, {})[collection] = high
             except (sqlite3.Error, ValueError) as exc:

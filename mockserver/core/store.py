@@ -175,8 +175,14 @@ class Collection:
         return self._indexes[index].get(key, set())
 
     def next_id(self) -> int:
+        """The vendor's auto-increment: one past every id held or deleted. Past 18 digits no path
+        could name the record (and the next call would hand the same id out again): the create
+        fails as a database's does when its sequence runs out, changing nothing."""
         held = max((int(k) for k in self._records if _numeric(k)), default=0)
-        return max(held, self._deleted_high) + 1
+        following = max(held, self._deleted_high) + 1
+        if following >= _ID_CEILING:
+            raise StorageError(f"{self.name} has no id left: {following - 1} is the largest a path can name")
+        return following
 
     def put(self, record: Record) -> Record:
         key = str(record[self.spec.id_field])
@@ -499,6 +505,10 @@ class DurableVendorState(VendorState):
     def _check_not_evicted(self) -> None:
         if self._evicted:
             raise StorageError(f"session {self._session!r} left memory during the request; retry it")
+
+
+_ID_CEILING = 10**18
+"""The first id of 19 digits: routes take 18 (``operations.MAX_ID_DIGITS``), and 64 bits hold them."""
 
 
 def _numeric(key: str) -> bool:

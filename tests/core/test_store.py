@@ -150,6 +150,24 @@ def test_a_deleted_id_stays_burnt_after_a_restart_and_a_reset_forgets_it(backend
     assert backend.reopen().session("s").states["acme"]["projects"].next_id() == 3
 
 
+def test_GEN_4_when_no_id_is_left_a_create_fails_and_changes_nothing(backend: Backend) -> None:
+    """Found by a hostile probe: after a seeded 18-digit id the next id had 19 digits, which the
+    auto-increment no longer saw, so two creates got the same id and the second overwrote the
+    first."""
+    state = backend.store.session().states["acme"]
+    top = 10**18 - 1
+    state.load({"projects": {str(top): {"id": top, "name": "Last"}}, "tokens": {}})
+
+    def create() -> None:
+        with state.transaction():
+            projects = state["projects"]
+            projects.put({"id": projects.next_id(), "name": "One too many"})
+
+    with pytest.raises(StorageError, match=f"projects has no id left: {top} is the largest a path can name"):
+        create()
+    assert list(acme(backend.store)["projects"]) == [str(top)]
+
+
 def test_GEN_4_a_rolled_back_delete_burns_no_id(backend: Backend) -> None:
     """Found by a hostile probe: a delete undone by a later rejection still raised the next id,
     so a refused call changed what the next create got."""
@@ -470,19 +488,34 @@ def test_a_version_1_file_is_upgraded_and_keeps_its_states(durable: Backend) -> 
     durable.store = Store(SPECS, FIXTURES)
 
 
-def test_a_tampered_deleted_id_is_a_clear_error(durable: Backend) -> None:
+@pytest.mark.parametrize("high", ["'x'", "-5", "0", str(2**63 - 1), "1.5"])
+def test_a_tampered_deleted_id_is_a_clear_error(durable: Backend, high: str) -> None:
+    """A negative or 19-digit mark was accepted and ignored, so the deleted id came back."""
     state = durable.store.session("s").states["acme"]
     with state.transaction():
         state["projects"].delete(2)
     durable.store.close()
     db = sqlite3.connect(durable.path)
-    db.execute("UPDATE deleted SET high = 'x'")
+    db.execute(f"UPDATE deleted SET high = {high}")
     db.commit()
     db.close()
     persistence = SqlitePersistence(durable.path)
-    with pytest.raises(StorageError, match="acme projects's deleted id is 'x'; the file was changed outside"):
+    with pytest.raises(StorageError, match=r"acme projects's deleted id is .*; the file was changed outside"):
         Store(SPECS, FIXTURES, persistence=persistence)
     persistence.close()
+    durable.store = Store(SPECS, FIXTURES)
+
+
+def test_a_version_1_file_with_a_foreign_deleted_table_is_refused_by_its_columns(durable: Backend) -> None:
+    durable.store.close()
+    db = sqlite3.connect(durable.path)
+    db.execute("DROP TABLE deleted")
+    db.execute("CREATE TABLE deleted (x TEXT)")
+    db.execute("PRAGMA user_version = 1")
+    db.commit()
+    db.close()
+    with pytest.raises(PersistenceError, match=r"table deleted has columns \['x'\], not session, vendor"):
+        SqlitePersistence(durable.path)
     durable.store = Store(SPECS, FIXTURES)
 
 
