@@ -281,7 +281,7 @@ def undocumented_body(status: int) -> Violation:
     """A body sent to an operation that documents none: ignored, unread. A warning, or with
     ``--strict`` an error, as for an undocumented field (GEN-7): a client that sends the members
     to remove in the body of a call that removes every member otherwise passes unnoticed."""
-    message = "This operation takes no request body; the body sent was ignored"
+    message = "This operation takes no request body"
     return Violation(status, Code.UNKNOWN_FIELD, message, rule="GEN-7", location="body", keyword="body")
 
 

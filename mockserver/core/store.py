@@ -589,8 +589,10 @@ def _sound_shapes(
     """The document's shape: problems are appended; returns the keys of the records whose shape
     is sound, by collection (a known collection, an object carrying its key as its id)."""
     unknown = sorted(map(str, set(document) - set(specs)))
-    if unknown:
-        problems.append(f"unknown collections: {', '.join(unknown)}; known: {sorted(specs)}")
+    if unknown:  # named, but never more than a line's worth: the names are the caller's
+        named = ", ".join(name if len(name) <= 40 else name[:40] + "…" for name in unknown[:10])
+        more = f" and {len(unknown) - 10} more" if len(unknown) > 10 else ""
+        problems.append(f"unknown collections: {named}{more}; known: {sorted(specs)}")
     sound: dict[str, list[str]] = {}
     for name, records in document.items():
         if name not in specs:

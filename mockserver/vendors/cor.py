@@ -588,8 +588,10 @@ def _wording(v: Violation) -> tuple[str, str]:
     if v.code is Code.UNSUPPORTED_MEDIA_TYPE:  # the media type the operation takes: JSON or a form
         accepted = " or ".join(map(str, v.params.get("accepted") or ("application/json",)))
         return "UnsupportedMediaTypeError", f"The request body must be sent as {accepted}"
-    if v.code is Code.UNKNOWN_FIELD:
+    if v.code is Code.UNKNOWN_FIELD and v.field is not None:
         return "ValidationError", f"The {v.field} field is not a documented field of this operation"
+    if v.code is Code.UNKNOWN_FIELD:  # a body where the operation takes none, or a query parameter
+        return "ValidationError", v.message
     fallback = "InternalServerError" if v.status >= 500 else "ValidationError"
     name, message = _NAMES.get(v.code, (_BY_STATUS.get(v.status, fallback), None))
     return name, message or v.message

@@ -124,7 +124,8 @@ class MockASGI:
         if self.is_docs(path, vendor):
             await self._docs(vendor, scope, receive, send, path, link_prefix)
             return
-        waits = _get(headers, "expect", "").lower() == "100-continue"
+        # with --rate-limits the limiter answers first, so no early 401/415 on the head alone
+        waits = _get(headers, "expect", "").lower() == "100-continue" and self.rt.limiter is None
         if (
             waits
             and vendor is not None
@@ -432,10 +433,13 @@ class MockASGI:
 
     def _gate(self, path: str, headers: dict[str, str], session_name: str | None) -> Reply | None:
         """A refusal due before anything else, journalled nowhere: an admin call without the
-        admin token, or ``/__session//...`` (a harness whose session variable is empty: serving
-        it in the default session, or the header's, would share what it meant to isolate)."""
-        if session_name == "":
-            empty = Violation(400, Code.INVALID, EMPTY_SESSION, field="session", location="url", rule="GEN-9")
+        admin token, or an empty session name, in ``/__session//...`` or ``X-Mock-Session:`` (a
+        harness whose session variable is empty: serving it in the default session, or the
+        header's, would share what it meant to isolate)."""
+        header = _get(headers, SESSION_HEADER) if session_name is None else None
+        if session_name == "" or (header is not None and not header.strip()):
+            said = EMPTY_SESSION if session_name == "" else EMPTY_SESSION_HEADER
+            empty = Violation(400, Code.INVALID, said, field="session", location="url", rule="GEN-9")
             vendor = self.vendor_for(path)
             return _plain(empty) if vendor is None else refuse(vendor, empty, self.rt.clock.now()).reply
         if path.startswith(ADMIN_PREFIX) and not self.rt.admin_allowed(path, _get(headers, "authorization")):
@@ -494,6 +498,7 @@ def _too_large(limit: int) -> Violation:
 
 
 EMPTY_SESSION = "The session name in /__session/NAME/ is empty: name the session, or leave the prefix out."
+EMPTY_SESSION_HEADER = "The X-Mock-Session header is empty: name the session, or leave the header out."
 
 
 def _plain(violation: Violation, with_field: bool = False) -> Reply:

@@ -121,6 +121,15 @@ def test_GEN_4_a_record_without_a_required_field_names_it(backend: Backend) -> N
     ]
 
 
+def test_GEN_4_unknown_collections_are_named_within_one_line(backend: Backend) -> None:
+    """Found by a hostile probe: 100,000 unknown names made one problem of 2.7 MB."""
+    document = {**GOOD, **{f"c{i:06d}": {} for i in range(100_000)}, "x" * 5000: {}}
+    (problem,) = rejected(backend, document)
+    assert problem.startswith("unknown collections: c000000, c000001, ")
+    assert problem.endswith(" and 99991 more; known: ['links', 'projects']")
+    assert len(problem) < 300
+
+
 def test_GEN_4_one_answer_lists_the_problems_of_every_stage(backend: Backend) -> None:
     """Found by an interface audit: a document with a record whose id differs from its key and
     another with a wrong type listed only the first; INTERFACE.md says "listing each problem".

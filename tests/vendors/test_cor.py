@@ -459,6 +459,16 @@ def test_COR_5_strict_mode_rejects_undocumented_fields_GEN_7(strict_api: Api) ->
     )
 
 
+def test_GEN_7_strict_mode_words_a_body_on_the_token_call_which_takes_none(strict_api: Api) -> None:
+    """Found by a hostile probe: COR named the field "None"."""
+    auth = {"Authorization": "Basic " + base64.b64encode(b"cor-api-key:cor-client-secret").decode()}
+    headers = {**auth, "Content-Type": "application/json"}
+    r = strict_api.call(
+        V, "POST", "/v1/oauth/token?grant_type=client_credentials", token=None, json={"a": 1}, headers=headers
+    )
+    assert error(r) == (400, "ValidationError", "This operation takes no request body")
+
+
 # -- COR-6: references are external ids of the source --------------------------------------------
 def test_COR_6_unknown_client_is_client_not_found(api: Api) -> None:
     with api.unchanged(V):

@@ -142,6 +142,22 @@ def test_an_empty_session_name_in_the_path_is_a_400_and_never_the_default_sessio
     }
 
 
+@pytest.mark.parametrize("blank", ["", " ", "\t"])
+def test_an_empty_session_header_is_a_400_and_never_the_default_session(api: Api, blank: str) -> None:
+    """Found by a hostile probe: ``X-Mock-Session:`` with nothing in it wrote to the default
+    session, as ``/__session//`` did."""
+    default_before = api.client.get("/__admin/state/personio").json()
+    headers = {**api.headers("personio"), "X-Mock-Session": blank}
+    r = api.client.patch("/personio/v2/projects/1001", json={"description": "x"}, headers=headers)
+    assert r.status_code == 400
+    assert r.json()["errors"][0]["detail"] == (
+        "The X-Mock-Session header is empty: name the session, or leave the header out."
+    )
+    admin = api.client.get("/__admin/requests", headers={"X-Mock-Session": blank})
+    assert admin.status_code == 400
+    assert api.client.get("/__admin/state/personio").json() == default_before
+
+
 def test_reset_restores_fixtures_and_clears_the_journal(api: Api) -> None:
     api.call(V, "PATCH", "/v2/projects/1001", json=RENAME)
     assert api.admin("POST", "/reset").status_code == 200

@@ -153,3 +153,16 @@ def test_zep_blocks_every_call_for_60_s_once_over_1000_in_5_minutes(limited: Api
 def test_without_rate_limits_100_rapid_calls_all_pass(api: Api) -> None:
     assert api.app.runtime.limiter is None, "off by default"
     assert {read(api, "ruddr").status_code for _ in range(100)} == {200}
+
+
+def test_a_call_that_waits_for_100_continue_is_counted_and_throttled_like_any_other(limited: Api) -> None:
+    """Found by a hostile probe: the early answer to a head alone (401, 415) ran before the
+    limiter, so such calls were neither counted nor throttled."""
+    vendor = limited.app.vendors["ruddr"]
+    url = vendor.prefix + vendor.sample.path
+    waiting = {"Expect": "100-continue", "Content-Type": "application/json"}
+    unsigned = {**waiting, **limited.headers("ruddr", token=None)}
+    for _ in range(60):
+        assert limited.client.patch(url, content=b"{}", headers=unsigned).status_code == 401
+    r = limited.client.patch(url, content=b"{}", headers={**waiting, **limited.headers("ruddr")})
+    assert r.status_code == 429
