@@ -134,6 +134,8 @@ class Exchange:
     response_body_size: int | None = None
     cost: int = 0
     """What the entry counts against its journal's budget (set by :meth:`Journal.record`)."""
+    raw_path: str | None = None
+    """The path as sent (percent-encoded), where it differs from ``path`` decoded."""
 
     def render(self) -> dict[str, Any]:
         rendered: dict[str, Any] = {
@@ -144,6 +146,7 @@ class Exchange:
             "operation": self.operation,
             "method": self.method,
             "path": self.path,
+            **({} if self.raw_path is None or self.raw_path == self.path else {"raw_path": self.raw_path}),
             "query": redact_form(self.query.decode("latin-1")),
             "status": self.status,
             **({} if self.duration_ms is None else {"duration_ms": round(self.duration_ms, 3)}),

@@ -66,6 +66,7 @@ class Call:
         "link_prefix",
         "operation",
         "raw_body",
+        "raw_path",
         "session",
         "started",
         "vendor",
@@ -73,11 +74,15 @@ class Call:
         "warnings",
     )
 
-    def __init__(self, vendor: Vendor, session: Session, link_prefix: str, started: float) -> None:
+    def __init__(
+        self, vendor: Vendor, session: Session, link_prefix: str, started: float, raw_path: bytes = b""
+    ) -> None:
         self.vendor = vendor
         self.session = session
         self.link_prefix = link_prefix
         self.started = started
+        self.raw_path = raw_path
+        """The path as sent, percent-encoded, after any session prefix: what a replay must send."""
         self.raw_body = b""
         self.operation: str | None = None
         self.fired: list[str] = []
@@ -149,7 +154,7 @@ class MockASGI:
             else:
                 await self._admin_or_nothing(scope, send, path, headers, body, session_name)
             return
-        call = Call(vendor, self.rt.store.session(session_name), link_prefix, started)
+        call = Call(vendor, self.rt.store.session(session_name), link_prefix, started, raw_path)
         if (limiter := self.rt.limiter) is not None and await self._throttled(
             limiter, call, scope, send, path, body
         ):
@@ -477,6 +482,7 @@ class MockASGI:
                 vendor=call.vendor.id,
                 method=scope["method"],
                 path=path,
+                raw_path=call.raw_path.decode("latin-1") if call.raw_path else None,
                 query=scope.get("query_string", b""),
                 status=status,
                 request_headers=scope["headers"],

@@ -158,6 +158,17 @@ def test_an_empty_session_header_is_a_400_and_never_the_default_session(api: Api
     assert api.client.get("/__admin/state/personio").json() == default_before
 
 
+def test_the_journal_keeps_the_path_as_sent_where_decoding_changed_it(api: Api) -> None:
+    """Found by a hostile probe: "copy as curl" rebuilt the URL from the decoded path, so an id
+    with %3F, %23, %20 or %2F replayed as a query, a fragment, a space or a slash."""
+    sent = "/zep/api/v1/projects/a%3Fb%23c%20d%2F"
+    api.client.get(sent, headers=api.headers("zep"))
+    api.call("zep", "GET", "/projects/123")
+    odd, plain = api.journal()
+    assert (odd["path"], odd["raw_path"]) == ("/zep/api/v1/projects/a?b#c d/", sent)
+    assert "raw_path" not in plain  # only where it differs
+
+
 def test_reset_restores_fixtures_and_clears_the_journal(api: Api) -> None:
     api.call(V, "PATCH", "/v2/projects/1001", json=RENAME)
     assert api.admin("POST", "/reset").status_code == 200

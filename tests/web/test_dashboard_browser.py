@@ -154,6 +154,19 @@ def test_a_copied_curl_line_stays_in_the_session_a_path_prefix_chose(
     expect_count(dash, 2)
 
 
+def test_a_copied_curl_line_sends_the_path_as_it_was_sent(dash: Dashboard, server: LiveServer) -> None:
+    """Found by a hostile probe: the line was built from the decoded path (a %3F became a query)."""
+    page = dash.open()
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server.url)
+    first = dash.http.get("/zep/api/v1/projects/a%3Fb%20c", headers=AUTH)
+    dash.entries().first.click()
+    page.get_by_test_id("copy-curl").click()
+    line = page.evaluate("navigator.clipboard.readText()")
+    assert f"'{server.url}/zep/api/v1/projects/a%3Fb%20c'" in line
+    again = subprocess.run(["bash", "-c", line], capture_output=True, text=True, timeout=20, check=True)
+    assert json.loads(again.stdout) == first.json()
+
+
 def expect_count(dash: Dashboard, count: int) -> None:
     dash.page.wait_for_function(
         "n => document.querySelectorAll('[data-testid=entry]').length === n",

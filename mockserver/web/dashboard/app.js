@@ -446,7 +446,8 @@ async function specPointer(entry, violation) {
 const DROPPED = new Set(["host", "content-length", "connection", "accept-encoding", "transfer-encoding", "user-agent", "expect"]);
 const quote = (text) => "'" + String(text).replaceAll("'", "'\\''") + "'";
 function curl(entry) {
-  const url = `${location.origin}${ROOT}${entry.path}${entry.query ? "?" + entry.query : ""}`;
+  // the path as sent: the decoded one reads %3F, %2F or %20 in an id as a query, a slash, a space
+  const url = `${location.origin}${ROOT}${entry.raw_path ?? entry.path}${entry.query ? "?" + entry.query : ""}`;
   const parts = ["curl", "-s", "-X", entry.method, quote(url)];
   let note = "";
   const headers = entry.request.headers || {};
