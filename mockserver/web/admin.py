@@ -88,6 +88,8 @@ async def admin_answer(mock: Runtime, operation_id: str, call: AdminCall) -> Rep
 
 async def getRequests(mock: Runtime, call: AdminCall) -> Reply:  # noqa: N802 - operationId
     vendor = call.query.get("vendor")
+    if vendor is not None and vendor not in mock.vendors:  # a typo must not read as "no calls"
+        return _error(404, f"unknown vendor {vendor[:40]!r}; known: {sorted(mock.vendors)}")
     after, limit = call.query.get("after"), call.query.get("limit")
     journal = call.session.journal
     last_id = journal.last_id  # read first: an entry recorded meanwhile comes on the next poll

@@ -206,6 +206,13 @@ def test_unknown_vendor_state_is_404(api: Api) -> None:
     assert api.admin("GET", "/state/nope").status_code == 404
 
 
+def test_a_journal_filter_by_an_unknown_vendor_is_404_not_an_empty_journal(api: Api) -> None:
+    """Found by an interface audit: ``?vendor=nope`` answered ``[]``, as if nothing was called."""
+    r = api.admin("GET", "/requests?vendor=persnio")
+    assert r.status_code == 404
+    assert r.json()["message"].startswith("unknown vendor 'persnio'; known: ['cor', 'personio'")
+
+
 def test_journal_records_each_call_and_can_be_cleared(api: Api) -> None:
     api.call(V, "PATCH", "/v2/projects/1001", json={"name": "Internal Tools", "extra": 1})
     (entry,) = api.journal()
