@@ -278,8 +278,7 @@ class MockASGI:
             await self._refuse(call, scope, send, path, violation)
             return True
         if call.operation is None:  # answered without the handler: the route still names it
-            routed = self.rt.tables[vendor.id].route(scope["method"], relative).operation
-            call.operation = routed.operation_id if routed is not None else None
+            call.operation = self._operation_of(vendor, scope["method"], relative)
         shown = {**fault.as_dict(), "via": via}
         self._journal(call, scope, path, answer.status, answer.headers, bytes(answer.body), shown)
         return True
@@ -298,12 +297,16 @@ class MockASGI:
         call.violations = [throttled.violation()]
         call.fired = [vendor.envelope_rule] if vendor.envelope_rule else []
         if _unroutable(path, vendor.prefix, False) is None:  # the journal names the operation
-            routed = self.rt.tables[vendor.id].route(method, path[len(vendor.prefix) :]).operation
-            call.operation = routed.operation_id if routed is not None else None
+            call.operation = self._operation_of(vendor, method, path[len(vendor.prefix) :])
         reply = vendor.throttled_reply(throttled, self.rt.clock.now())
         status, raw_headers, sent = await _send(send, reply, method)
         self._journal(call, scope, path, status, raw_headers, sent)
         return True
+
+    def _operation_of(self, vendor: Vendor, method: str, relative: str) -> str | None:
+        """The operation a call's route names, for the journal of a call no handler answered."""
+        routed = self.rt.tables[vendor.id].route(method, relative).operation
+        return routed.operation_id if routed is not None else None
 
     async def _refused_on_head(
         self,
