@@ -27,6 +27,7 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import events, from_schema
 
 from contracts.conformance import SpecChecker
+from contracts.pacing import schemathesis_rate
 from contracts.scenarios import answer_of, mock_vendors
 from mockserver.core.schema import pruned
 from mockserver.core.spec import inlined, load_spec
@@ -179,7 +180,13 @@ class Report:
 
 
 def config_for(
-    vendor: Vendor, *, token: str, max_examples: int, seed: int, session: str | None
+    vendor: Vendor,
+    *,
+    token: str,
+    max_examples: int,
+    seed: int,
+    session: str | None,
+    rate_limit: str | None = None,
 ) -> SchemathesisConfig:
     headers = {"Authorization": f"Bearer {token}", **vendor.sample_headers}
     if session:
@@ -208,6 +215,7 @@ def config_for(
             # is not the path's (COR answers its internal id; its paths take external ids).
             "phases": {"stateful": {"inference": {"algorithms": []}}},
             "suppress-health-check": ["all"],
+            **({"rate-limit": rate_limit} if rate_limit else {}),
         }
     )
 
@@ -223,15 +231,20 @@ def run_schemathesis(
     on_event: Callable[[Any], None] | None = None,
     admin_token: str | None = None,
     should_stop: Callable[[], bool] | None = None,
+    paced: bool = False,
 ) -> Report:
     """All phases (examples, coverage, fuzzing, stateful) and every check, on one vendor (a
     :class:`Vendor` or its id).
 
     ``should_stop`` is asked after every event: once it answers True the engine is told to stop,
-    and the run ends after the scenario in flight (how callers bound requests or time)."""
+    and the run ends after the scenario in flight (how callers bound requests or time). ``paced``:
+    no faster than the vendor's documented rate limit, if it has one (``contracts.pacing``)."""
     chosen = as_vendor(vendor)
     session = f"fuzz-{uuid.uuid4().hex[:10]}"
-    config = config_for(chosen, token=token, max_examples=max_examples, seed=seed, session=session)
+    rate = schemathesis_rate(chosen.rate_limit) if paced and chosen.rate_limit is not None else None
+    config = config_for(
+        chosen, token=token, max_examples=max_examples, seed=seed, session=session, rate_limit=rate
+    )
     read_state: Callable[[str], Any] | None
     if app is not None:
         schema = schemathesis.openapi.from_asgi(f"/{chosen.id}/openapi.json", app, config=config)

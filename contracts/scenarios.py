@@ -249,6 +249,15 @@ def answer_of(response: httpx.Response) -> Any:
         return response.text
 
 
+def mock_enforces_rate_limits(client: httpx.Client, root: str) -> bool:
+    """Whether the mock at ``root`` was started with ``--rate-limits`` (its health answer says)."""
+    try:
+        document = answer_of(client.get(f"{root}/__admin/health"))
+    except (httpx.HTTPError, BadAnswerError):
+        return True  # unknown: keep to the limits, as against the real API
+    return not isinstance(document, dict) or document.get("rate_limits") is not False
+
+
 def mock_vendors(health: httpx.Response) -> list[Any]:
     """The vendors a mock's ``/__admin/health`` answer lists; none for any other answer."""
     if health.status_code != 200:

@@ -19,8 +19,9 @@ import httpx
 from schemathesis.engine import events
 
 from contracts.fuzzing import Failure, Report, run_schemathesis
+from contracts.pacing import pacer
 from contracts.rule_scenarios import scenarios_for
-from contracts.scenarios import Outcome, Target, one_line, run
+from contracts.scenarios import Outcome, Target, mock_enforces_rate_limits, one_line, run
 from mockserver.core.general import GENERAL
 from mockserver.core.rules import Basis, Rule
 from mockserver.core.spec import load_spec, operations
@@ -82,16 +83,25 @@ def verify(
     app: Any = None,
     stream: TextIO | None = None,
     admin_token: str | None = None,
+    paced: bool | None = None,
 ) -> Verification:
     """The rule scenarios, then (``fuzz``) Schemathesis, against ``base_url``; ``vendor`` is a
     :class:`Vendor` or its id. Raises :class:`AdminRefusedError` when ``base_url`` is a mock's
     root whose admin API refused the call (no ``admin_token``, or a wrong one): nothing would
-    run where the caller meant."""
+    run where the caller meant. ``paced``: the calls keep to the vendor's documented rate limit;
+    ``None`` (the default) paces against anything but a mock that enforces none (a ``client``
+    the caller passes is used as it is)."""
     vendor = as_vendor(vendor)
     stream = stream or sys.stderr
     started = time.monotonic()
     result = Verification(vendor, base_url)
+    own_client = client is None
     target = Target.connect(vendor, base_url, token, client=client, admin_token=admin_token)
+    if paced is None:  # the real API, or a mock started with --rate-limits
+        root = target.admin_root
+        paced = app is None and (root is None or mock_enforces_rate_limits(target.client, root))
+    if paced and own_client and vendor.rate_limit is not None:
+        target.client.event_hooks = {"request": [pacer(vendor.rate_limit)]}
     result.base_url = target.base_url
     scenarios = scenarios_for(vendor.id)
     progress = Progress(len(scenarios), stream, f"{vendor.id} scenarios")
@@ -114,6 +124,7 @@ def verify(
             seed=seed,
             on_event=on_event,
             admin_token=admin_token,
+            paced=paced,
             **kwargs,
         )
         bar.done = bar.total - 1

@@ -145,6 +145,12 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--seed", type=int, default=20251123, help="Schemathesis seed")
     check.add_argument("--no-fuzz", action="store_true", help="run the rule scenarios only")
     check.add_argument(
+        "--no-pace",
+        action="store_true",
+        help="send as fast as possible (by default calls keep to the vendor's documented rate limit, "
+        "unless the target is a mock that enforces none)",
+    )
+    check.add_argument(
         "--admin-token", metavar="TOKEN", help="the mock's admin token, if it was started with one"
     )
 
@@ -326,6 +332,7 @@ def verify(args: argparse.Namespace) -> int:
             seed=args.seed,
             fuzz=not args.no_fuzz,
             admin_token=args.admin_token,
+            paced=False if args.no_pace else None,
         )
     except AdminRefusedError as exc:  # a mock's root whose admin API refused the call
         print(f"mockserver: {exc}", file=sys.stderr)

@@ -59,7 +59,7 @@ def test_serve_binds_loopback_answers_and_stops_cleanly(stop: signal.Signals) ->
         url = f"http://127.0.0.1:{port}"
         wait_healthy(url, process)
         health = httpx.get(url + "/__admin/health").json()
-        assert health == {"status": "ok", "vendors": ["personio"]}
+        assert health == {"status": "ok", "vendors": ["personio"], "rate_limits": False}
         r = httpx.patch(
             url + "/personio/v2/projects/1001",
             json={"name": "Internal Tools"},

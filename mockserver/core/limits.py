@@ -114,8 +114,8 @@ class Window:
         rate = limit.requests / limit.per_seconds
         self.tokens = min(float(limit.burst), self.tokens + (now - self.filled_at) * rate)
         self.filled_at = now
-        if self.tokens >= 1:
-            self.tokens -= 1
+        if self.tokens >= 1 - 1e-9:  # a float's rounding must not owe a call a femtosecond
+            self.tokens = max(0.0, self.tokens - 1)
             return None
         return (1 - self.tokens) / rate
 

@@ -139,7 +139,10 @@ async def addFault(mock: Runtime, call: AdminCall) -> Reply:  # noqa: N802 - ope
 
 def _tasks() -> dict[str, Task]:
     async def health(mock: Runtime, call: AdminCall) -> Reply:
-        return _json({"status": "ok", "vendors": sorted(mock.vendors)})
+        # rate_limits: whether --rate-limits is on, so a client (verify) knows to keep to them
+        return _json(
+            {"status": "ok", "vendors": sorted(mock.vendors), "rate_limits": mock.limiter is not None}
+        )
 
     async def reset(mock: Runtime, call: AdminCall) -> Reply:
         session = call.session

@@ -25,7 +25,7 @@ AUTH = {"Authorization": "Bearer test-token"}
 def test_health_lists_the_vendors(api: Api) -> None:
     r = api.admin("GET", "/health")
     assert r.status_code == 200
-    assert r.json() == {"status": "ok", "vendors": sorted(api.app.vendors)}
+    assert r.json() == {"status": "ok", "vendors": sorted(api.app.vendors), "rate_limits": False}
 
 
 def test_sessions_are_isolated(api: Api) -> None:
