@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -89,14 +90,15 @@ def test_an_unknown_vendor_after_a_known_one_in_one_flag_is_still_named(
     assert "unknown vendor(s) ['nope']" in capsys.readouterr().err
 
 
-def serve_until_healthy(*args: str, url: str) -> tuple[str, str]:
-    """Run ``mockserver ARGS`` until ``url`` answers its health check, stop it with SIGTERM and
-    return its stdout and stderr; it must have exited 0."""
+def serve_until_healthy(*args: str, url: str, while_up: Callable[[], None] = lambda: None) -> tuple[str, str]:
+    """Run ``mockserver ARGS`` until ``url`` answers its health check, then ``while_up``, stop it
+    with SIGTERM and return its stdout and stderr; it must have exited 0."""
     process = subprocess.Popen(
         [sys.executable, "-m", "mockserver", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     try:
         wait_healthy(url, process)
+        while_up()
         process.send_signal(signal.SIGTERM)
         out, err = process.communicate(timeout=15)
     finally:
@@ -185,36 +187,20 @@ def test_mock_freeze_time_of_the_pytest_plugin_is_converted_to_utc(pytester: pyt
 
 def test_serve_rate_limits_answers_ruddrs_429_past_its_burst_of_60() -> None:
     port = free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "mockserver",
-        "serve",
-        "--port",
-        str(port),
-        "--vendor",
-        "ruddr",
-        "--rate-limits",
-    ]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        url = f"http://127.0.0.1:{port}"
-        wait_healthy(url, process)
-        with httpx.Client(
-            base_url=url + "/ruddr/api/workspace", headers={"Authorization": "Bearer test-token"}
-        ) as c:
+    url = f"http://127.0.0.1:{port}"
+
+    def burst() -> None:
+        headers = {"Authorization": "Bearer test-token"}
+        with httpx.Client(base_url=url + "/ruddr/api/workspace", headers=headers) as c:
             answers = [c.get("/projects") for _ in range(120)]  # 60 at once, then 20 a second
         refused = [r for r in answers if r.status_code == 429]
         assert refused, [r.status_code for r in answers]
         assert refused[0].json() == {"status": 429, "message": "Too many requests"}
         assert "retry-after" not in refused[0].headers  # Ruddr documents none
-        process.send_signal(signal.SIGTERM)
-        _, err = process.communicate(timeout=15)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
-    assert process.returncode == 0, err
+
+    serve_until_healthy(
+        "serve", "--port", str(port), "--vendor", "ruddr", "--rate-limits", url=url, while_up=burst
+    )
 
 
 def usage_error(*args: str) -> str:
