@@ -12,6 +12,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
+from mockserver import native
 from mockserver.cli import main
 from mockserver.core.clock import Clock
 
@@ -60,7 +61,8 @@ def test_serve_binds_loopback_answers_and_stops_cleanly(stop: signal.Signals) ->
         url = f"http://127.0.0.1:{port}"
         wait_healthy(url, process)
         health = httpx.get(url + "/__admin/health").json()
-        assert health == {"status": "ok", "vendors": ["personio"], "rate_limits": False}
+        shown = {"status": "ok", "vendors": ["personio"], "rate_limits": False, "compiled": native.COMPILED}
+        assert health == shown
         r = httpx.patch(
             url + "/personio/v2/projects/1001",
             json={"name": "Internal Tools"},

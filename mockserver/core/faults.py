@@ -137,8 +137,10 @@ class Fault:
         object.__setattr__(self, "headers", dict(self.headers))  # a private copy: the fault is frozen
         if self.latency_ms is not None:
             object.__setattr__(self, "latency_ms", tuple(self.latency_ms))
-        if self.path is not None:  # fnmatch semantics: `*` also crosses `/`
-            object.__setattr__(self, "pattern", re.compile(fnmatch.translate(self.path)))
+        # fnmatch semantics: `*` also crosses `/` (set either way: mypyc, which compiles this
+        # module, gives an init=False field no default)
+        pattern = None if self.path is None else re.compile(fnmatch.translate(self.path))
+        object.__setattr__(self, "pattern", pattern)
         if self.action == "status" and self.status in _NO_CONTENT and not self.has_body:
             object.__setattr__(self, "body", NO_BODY)  # answered as it is: status and headers
 

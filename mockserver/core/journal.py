@@ -25,6 +25,8 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote_plus
 
+from mypy_extensions import mypyc_attr
+
 from mockserver.core.strict import strict_json_text
 from mockserver.core.violations import Violation
 
@@ -37,7 +39,7 @@ DEFAULT_BUDGET_BYTES = 8 * 1024 * 1024
 DEFAULT_POOL_BYTES = 256 * 1024 * 1024
 ENTRY_OVERHEAD = 1024
 """Bytes an entry costs besides its bodies and headers (objects, violations), for the budget."""
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_LONE_SURROGATE = re.compile(f"[{chr(0xD800)}-{chr(0xDFFF)}]")  # mypyc takes no surrogate literal
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
@@ -236,6 +238,7 @@ class JournalPool:
             return self.held > self.limit
 
 
+@mypyc_attr(native_class=False)  # tests observe its methods by replacing them on an instance
 class Journal:
     """A ring buffer: memory stays flat however long the server runs, whatever the bodies."""
 
@@ -301,10 +304,13 @@ class Journal:
         """The entries with an id above ``after``, oldest first, at most ``limit`` (the newest):
         a poller renders only what is new, not the whole ring."""
         with self._lock:
-            # ids grow along the ring: walk back from the newest until the first one seen
-            kept = list(
-                itertools.islice(itertools.takewhile(lambda e: e.id > after, reversed(self._entries)), limit)
-            )
+            # ids grow along the ring: walk back from the newest until the first one seen (a
+            # loop: mypyc fails on a lambda in a method of this non-native class)
+            kept: list[Exchange] = []
+            for entry in reversed(self._entries):
+                if entry.id <= after or len(kept) >= limit:
+                    break
+                kept.append(entry)
         return [e.render() for e in reversed(kept)]
 
     @property

@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 from mockserver.core.schema import BodySchema
@@ -31,32 +30,38 @@ class Parameter:
     schema: Mapping[str, Any]
     explode: bool
     validator: BodySchema
+    # Read on every call that carries the parameter, so worked out once. Fields, not
+    # cached_property: mypyc, which compiles this module, would recompute one on every read.
+    type: str | None = field(init=False)
+    plain: Callable[[Any], bool] | None = field(init=False)
+    """For a schema that is a bare type (a string; an integer, perhaps with bounds): whether a
+    value fits it, told without the validator. The validator still words every refusal."""
+    item_type: str | None = field(init=False)
 
-    @cached_property  # read on every call that carries the parameter
-    def type(self) -> str | None:
-        kind = self.schema.get("type")
-        return kind if isinstance(kind, str) else None
-
-    @cached_property
-    def plain(self) -> Callable[[Any], bool] | None:
-        """For a schema that is a bare type (a string; an integer, perhaps with bounds): whether a
-        value fits it, told without the validator. The validator still words every refusal."""
-        keys = set(self.schema) - {"description", "example", "default"}
-        if keys == {"type"} and self.type == "string":
-            return lambda value: type(value) is str
-        if self.type == "integer" and keys <= {"type", "minimum", "maximum"}:
-            low, high = self.schema.get("minimum"), self.schema.get("maximum")
-            if all(type(b) is int for b in (low, high) if b is not None):
-                return lambda value: (
-                    type(value) is int and (low is None or value >= low) and (high is None or value <= high)
-                )
-        return None
-
-    @cached_property
-    def item_type(self) -> str | None:
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "type", _type_of(self.schema))
+        object.__setattr__(self, "plain", _plain_check(self.schema))
         items = self.schema.get("items")
-        kind = items.get("type") if isinstance(items, Mapping) else None
-        return kind if isinstance(kind, str) else None
+        object.__setattr__(self, "item_type", _type_of(items) if isinstance(items, Mapping) else None)
+
+
+def _type_of(schema: Mapping[str, Any]) -> str | None:
+    kind = schema.get("type")
+    return kind if isinstance(kind, str) else None
+
+
+def _plain_check(schema: Mapping[str, Any]) -> Callable[[Any], bool] | None:
+    keys = set(schema) - {"description", "example", "default"}
+    kind = _type_of(schema)
+    if keys == {"type"} and kind == "string":
+        return lambda value: type(value) is str
+    if kind == "integer" and keys <= {"type", "minimum", "maximum"}:
+        low, high = schema.get("minimum"), schema.get("maximum")
+        if all(type(b) is int for b in (low, high) if b is not None):
+            return lambda value: (
+                type(value) is int and (low is None or value >= low) and (high is None or value <= high)
+            )
+    return None
 
 
 @dataclass(frozen=True)
@@ -89,9 +94,11 @@ class Operation:
                 return key
         return None
 
-    @cached_property  # read on every call
-    def documented_query(self) -> frozenset[str]:
-        return frozenset(p.name for p in self.query_params)
+    documented_query: frozenset[str] = field(init=False)
+    """The names of the query parameters (read on every call)."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "documented_query", frozenset(p.name for p in self.query_params))
 
 
 @dataclass(frozen=True)

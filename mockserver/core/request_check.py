@@ -345,9 +345,7 @@ def parse_form(raw: bytes) -> dict[str, Any]:
             max_num_fields=MAX_FORM_FIELDS,
         )
     except (UnicodeDecodeError, ValueError) as exc:
-        error = BadJSONError(f"The form body cannot be decoded: {exc}")
-        error.rule = "GEN-13"
-        raise error from None
+        raise BadJSONError(f"The form body cannot be decoded: {exc}", rule="GEN-13") from None
     form: dict[str, Any] = {}
     for name, value in pairs:
         held = form.get(name)

@@ -40,14 +40,17 @@ substring search finds them 5x faster than a regex."""
 class BadJSONError(ValueError):
     """The body is not acceptable JSON text (syntax, encoding, NaN/Infinity, depth)."""
 
-    rule: str | None = None
+    def __init__(self, message: str, rule: str | None = None) -> None:
+        super().__init__(message)
+        self.rule = rule
 
 
 class StrictJSONError(BadJSONError):
     """Well-formed JSON that cannot be stored and sent back as JSON (GEN-13): a lone surrogate,
     a number outside the double range, NaN or Infinity."""
 
-    rule = "GEN-13"
+    def __init__(self, message: str) -> None:
+        super().__init__(message, "GEN-13")
 
 
 def _reject_constant(name: str) -> Any:

@@ -25,6 +25,8 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from mypy_extensions import mypyc_attr
+
 from mockserver.core.faults import Fault, FaultBook
 from mockserver.core.journal import (
     DEFAULT_BODY_BYTES,
@@ -91,8 +93,10 @@ class CollectionSpec:
     check_record: Check | None = field(init=False, default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        if self.record_schema is not None:  # compiled at import: a bad schema fails there
-            object.__setattr__(self, "check_record", compile_schema(self.record_schema))
+        # compiled at import: a bad schema fails there (set either way: mypyc, which compiles this
+        # module, gives an init=False field no default)
+        check = None if self.record_schema is None else compile_schema(self.record_schema)
+        object.__setattr__(self, "check_record", check)
 
 
 class StateError(ValueError):
@@ -138,6 +142,7 @@ class UnstorableError(ValueError):
         self.problems = list(problems)
 
 
+@mypyc_attr(native_class=False)  # mypyc compiles no subclass of RuntimeError as a native class
 class StorageError(RuntimeError):
     """The persistence could not save a change (disk full, file gone, database closed); the
     change was not made, in memory or in the file."""
@@ -270,6 +275,7 @@ class Collection:
         return copy.deepcopy(self._records)
 
 
+@mypyc_attr(native_class=False)  # tests observe its methods by replacing them on an instance
 class VendorState:
     """One vendor's collections within one session.
 
@@ -438,6 +444,7 @@ class Persistence(Protocol):
     def close(self) -> None: ...
 
 
+@mypyc_attr(native_class=False)  # as its base
 class DurableVendorState(VendorState):
     """A vendor state that writes every committed transaction and every :meth:`load` through to
     ``persistence`` before returning, so a request is answered only once its writes are saved.
@@ -626,6 +633,7 @@ def _unreachable_id(value: Any) -> str | None:
     return None
 
 
+@mypyc_attr(native_class=False)  # RateLimiter keeps a weak reference to it: a native class has none
 class Session:
     """A private copy of every vendor's state plus its own journal and faults (``X-Mock-Session``).
 

@@ -20,6 +20,11 @@ _HUGE_INTEGER = b"0" * 309
 substring search finds the candidates at C speed."""
 
 
+DOUBLE_MAX = int(sys.float_info.max)
+"""The largest double, as an integer: an integer is compared with it exactly (compiled, a
+comparison with the float itself converts the integer, which overflows past the range)."""
+
+
 def strict_json_text(value: Any) -> bytes | None:
     """``value`` as UTF-8 JSON text if the C encoder can vouch that it is strict JSON, else
     ``None``: then :func:`strict_json_problems` says where (it may also find nothing, as a long
@@ -52,7 +57,7 @@ def _plain(value: Any) -> bool:
     if kind is bool or value is None:
         return True
     if kind is int:
-        return bool(abs(value) <= sys.float_info.max)
+        return bool(abs(value) <= DOUBLE_MAX)
     if kind is float:
         return bool(math.isfinite(value))
     return False
@@ -95,7 +100,7 @@ def scalar_problem(value: Any) -> str | None:
     """Why a single non-container value is not strict JSON, or ``None``."""
     if isinstance(value, float) and not math.isfinite(value):
         return f"{value!r} is not a finite number"
-    if isinstance(value, int) and abs(value) > sys.float_info.max:
+    if isinstance(value, int) and abs(value) > DOUBLE_MAX:
         return "an integer outside the range of a double"
     if isinstance(value, str) and has_lone_surrogate(value):
         return f"{_excerpt(value)} holds a lone surrogate"

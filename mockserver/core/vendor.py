@@ -7,8 +7,8 @@ module exposes ``VENDOR``. A sixth vendor is ``specs/<id>.yaml``, a module and a
 from __future__ import annotations
 
 import abc
-import functools
 import importlib
+import importlib.resources
 import json
 import pkgutil
 import re
@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
+
+from mypy_extensions import mypyc_attr
 
 from mockserver.core.change import Change
 from mockserver.core.faults import fault_violation
@@ -31,7 +33,8 @@ from mockserver.core.store import CollectionSpec, VendorState
 from mockserver.core.values import Identity, Reply
 from mockserver.core.violations import Code, Violation, pick_answer
 
-FIXTURES_DIR = Path(__file__).resolve().parents[1] / "fixtures"
+FIXTURES_DIR = Path(str(importlib.resources.files("mockserver"))) / "fixtures"
+"""Found by the package, not ``__file__``: a module mypyc compiles reads ``__file__`` otherwise."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,7 @@ def token_schema(subject: Mapping[str, Any] | None = None, **extra: Any) -> dict
     return schema_of(("token",), token=typed("string"), subject=subject, permissions=permissions, **extra)
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)  # the vendors not compiled (mockserver/native.py)
 class Vendor(abc.ABC):
     """Everything vendor-specific: spec, mount prefix, state shape, rules, errors, handlers."""
 
@@ -95,15 +99,15 @@ class Vendor(abc.ABC):
     def fixture_path(self) -> Path:
         return FIXTURES_DIR / f"{self.id}.json"
 
-    def load_fixtures(self, directory: Path | None = None) -> dict[str, Any]:
+    def load_fixtures(self, directory: Path | None = None) -> Any:
+        """The fixture document as parsed; the store checks its shape (it may be no object)."""
         path = (directory / f"{self.id}.json") if directory else self.fixture_path
         if directory and not path.exists():
             path = self.fixture_path
         elif directory and not path.resolve().is_relative_to(directory.resolve()):
             # a link pointing elsewhere would read files the user never meant to serve
             raise ValueError(f"fixture file {path} resolves outside {directory}")
-        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-        return data
+        return json.loads(path.read_text(encoding="utf-8"))
 
     @abc.abstractmethod
     def operations(self) -> Mapping[str, Plan]:
@@ -123,10 +127,14 @@ class Vendor(abc.ABC):
             f".{n.microsecond // 1000:03d}Z"
         )
 
-    @functools.cached_property
+    @property
     def request_policy(self) -> Policy:
-        """What ``core.request_check`` needs to know of the vendor."""
-        return Policy(self.query_status, self.validation_status, self.decode_body)
+        """What ``core.request_check`` needs to know of the vendor (made once per vendor: a
+        cached_property would be recomputed on every read once mypyc compiles this module)."""
+        policy = _POLICIES.get(self)
+        if policy is None:
+            policy = _POLICIES[self] = Policy(self.query_status, self.validation_status, self.decode_body)
+        return policy
 
     def decode_body(self, body: Any) -> Any:
         """The parsed body as the vendor reads it, before any validation: the identity, unless a
@@ -191,6 +199,9 @@ _IDENTITIES: dict[str, Identity] = {}
 """Identities by token, kept while their token record is the one stored (a record is replaced,
 never changed in place, so a changed token is a new record): built once, not on every call."""
 _IDENTITIES_KEPT = 1024
+
+
+_POLICIES: dict[Vendor, Policy] = {}
 
 
 def discover_vendors(names: Sequence[str] | None = None) -> dict[str, Vendor]:

@@ -16,6 +16,8 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any, ClassVar
 
+from mypy_extensions import mypyc_attr
+
 from mockserver.core.change import Change
 from mockserver.core.checks import normalized, taken_by_other
 from mockserver.core.faults import RETRY_AFTER_SECONDS
@@ -309,6 +311,7 @@ def _created(ctx: Context, record: Record) -> Reply:
     return Reply(201, {"id": record["id"]})
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)  # tests derive vendors from it
 class Personio(Vendor):
     query_status = 422  # the list and members pages document 422 for an invalid limit or include
     id = "personio"

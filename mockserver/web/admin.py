@@ -15,6 +15,7 @@ from mockserver.core.rules import RuleRegistry
 from mockserver.core.schema import BadJSONError, DuplicateKeyError, parse_json, unique_keys
 from mockserver.core.store import Session, StateError, StorageError, Store
 from mockserver.core.values import Reply
+from mockserver.native import COMPILED
 from mockserver.web.responses import dumps
 
 if TYPE_CHECKING:
@@ -140,9 +141,10 @@ async def addFault(mock: Runtime, call: AdminCall) -> Reply:  # noqa: N802 - ope
 def _tasks() -> dict[str, Task]:
     async def health(mock: Runtime, call: AdminCall) -> Reply:
         # rate_limits: whether --rate-limits is on, so a client (verify) knows to keep to them
-        return _json(
-            {"status": "ok", "vendors": sorted(mock.vendors), "rate_limits": mock.limiter is not None}
-        )
+        # compiled: whether the request path runs as built by scripts/compile.py (mockserver/native.py)
+        limits = mock.limiter is not None
+        shown = {"status": "ok", "vendors": sorted(mock.vendors), "rate_limits": limits, "compiled": COMPILED}
+        return _json(shown)
 
     async def reset(mock: Runtime, call: AdminCall) -> Reply:
         session = call.session

@@ -151,7 +151,11 @@ class LimitedHttpProtocol(HttpToolsProtocol):
         self._refused = False
         self._deferred: tuple[HTTPStatus, str] | None = None
         """A refusal that waits for the answer being written (a pipelined request came first)."""
+        self._head_deadline: float | None = None
+        """When the head now awaited is due (loop time); None while none is awaited."""
         self._head_timer: asyncio.TimerHandle | None = None
+        """Fires at or before the deadline. Moving the deadline leaves it running: a call_later
+        and a cancel on every request cost more than the rest of this layer's work."""
         self._body_timer: asyncio.TimerHandle | None = None
         self._body_pending = False
         """A head is in and its body is not: timed once a read ends with it still pending (most
@@ -171,7 +175,7 @@ class LimitedHttpProtocol(HttpToolsProtocol):
         self._arm_head_timer()
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._cancel_head_timer()
+        self._stop_head_timer()
         self._cancel_body_timer()
         super().connection_lost(exc)
 
@@ -211,7 +215,7 @@ class LimitedHttpProtocol(HttpToolsProtocol):
         self._header_count = self._hosts = 0
         # A running timer keeps its deadline (from the connection or the previous answer); a
         # pipelined head, read while the previous request is answered, starts its own.
-        if self._head_timer is None:
+        if self._head_deadline is None:
             self._arm_head_timer()
 
     def on_header(self, name: bytes, value: bytes) -> None:
@@ -299,13 +303,29 @@ class LimitedHttpProtocol(HttpToolsProtocol):
 
     # -- limits -----------------------------------------------------------------------------
     def _arm_head_timer(self) -> None:
-        self._cancel_head_timer()
-        self._head_timer = self.loop.call_later(self.limits.head_timeout, self._head_timed_out)
+        self._head_deadline = self.loop.time() + self.limits.head_timeout
+        if self._head_timer is None:
+            self._head_timer = self.loop.call_later(self.limits.head_timeout, self._head_timer_fired)
 
     def _cancel_head_timer(self) -> None:
+        self._head_deadline = None  # a running timer finds nothing due
+
+    def _stop_head_timer(self) -> None:
+        self._head_deadline = None
         if self._head_timer is not None:
             self._head_timer.cancel()
             self._head_timer = None
+
+    def _head_timer_fired(self) -> None:
+        self._head_timer = None
+        if self._head_deadline is None:
+            return
+        left = self._head_deadline - self.loop.time()
+        if left > 0:  # the deadline moved since the timer was set
+            self._head_timer = self.loop.call_later(left, self._head_timer_fired)
+            return
+        self._head_deadline = None
+        self._head_timed_out()
 
     def _arm_body_timer(self) -> None:
         self._cancel_body_timer()
@@ -331,7 +351,6 @@ class LimitedHttpProtocol(HttpToolsProtocol):
         return self.cycle is not None and not self.cycle.response_complete
 
     def _head_timed_out(self) -> None:
-        self._head_timer = None
         if self._busy() or self._refused or self.transport.is_closing():
             return  # the app is answering: not the head's time any more
         if self._in_head and self._head_bytes:
@@ -344,7 +363,7 @@ class LimitedHttpProtocol(HttpToolsProtocol):
         """Answer ``status`` with ``Connection: close``, then drain and close. Reading stops here:
         no request after the refused one is handled."""
         self._refused = True
-        self._cancel_head_timer()
+        self._stop_head_timer()
         cycle = self.cycle
         if self._busy() and cycle is not None:
             if cycle.more_body and cycle.response_started:  # answered early (a 413): no interleaving

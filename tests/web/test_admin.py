@@ -11,6 +11,7 @@ import pytest
 from openapi_schema_validator import OAS30Validator
 from starlette.testclient import TestClient
 
+from mockserver import native
 from mockserver.app import MockApp, create_app
 from mockserver.config import ServerConfig
 from mockserver.core.spec import load_spec
@@ -25,7 +26,13 @@ AUTH = {"Authorization": "Bearer test-token"}
 def test_health_lists_the_vendors(api: Api) -> None:
     r = api.admin("GET", "/health")
     assert r.status_code == 200
-    assert r.json() == {"status": "ok", "vendors": sorted(api.app.vendors), "rate_limits": False}
+    shown = {
+        "status": "ok",
+        "vendors": sorted(api.app.vendors),
+        "rate_limits": False,
+        "compiled": native.COMPILED,
+    }
+    assert r.json() == shown
 
 
 def test_sessions_are_isolated(api: Api) -> None:
