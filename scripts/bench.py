@@ -302,6 +302,14 @@ def state_growth(scripts: Scripts, method: Method, directory: Path, problems: li
 
 
 # -- the run ---------------------------------------------------------------------------------------
+def mock_build() -> str:
+    """Whether the mock's request path runs compiled (mockserver/native.py), as the servers this
+    script launches from the same tree and environment will."""
+    from mockserver import native
+
+    return native.STATUS
+
+
 def progress(message: str) -> None:
     print(f"bench: {message}", file=sys.stderr, flush=True)
 
@@ -320,6 +328,7 @@ def run(method: Method) -> dict[str, Any]:
         "largest RSS",
         "spec": "specs/personio.yaml",
         "prism_version": PRISM_VERSION,
+        "mock_build": mock_build(),
     }
     cold: dict[str, list[float]] = {name: [] for name in SERVERS}
     for index in range(method.passes):
@@ -739,7 +748,7 @@ def _header(results: Mapping[str, Any]) -> str:
     text = (
         f"scripts/bench: the mock (--vendor personio), Prism {results['prism_version']} (prism mock), "
         f"the lean reference and a bare-Starlette ceiling on {results['spec']}, "
-        f"wrk on 127.0.0.1, {results['seconds']} s\n"
+        f"wrk on 127.0.0.1, {results['seconds']} s; the mock's request path: {results['mock_build']}\n"
         f"{results['passes']} pass(es) ({order}), {results['warmup_s']:g} s warm-up, "
         f"{results['seconds_per_load']:g} s per load; {results['selection']}"
     )
