@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # One valid and one rejected PATCH through the whole ASGI app, in a fresh interpreter; prints
 # where the modules came from and what was answered.
 PROBE = r"""
-import asyncio, json, sys
+import asyncio, importlib, json
 from mockserver import native
 from mockserver.app import create_app
 from mockserver.config import ServerConfig
@@ -46,7 +46,7 @@ answers = [asyncio.run(call(b'{"description": "probe"}')), asyncio.run(call(b'{"
 for answer in answers:
     if isinstance(answer[1], dict):
         answer[1].pop("personio_trace_id", None)  # random per answer
-files = {m: sys.modules[m].__file__ for m in native.MODULES}
+files = {m: importlib.import_module(m).__file__ for m in native.MODULES}
 print(json.dumps({"compiled": native.COMPILED, "status": native.STATUS, "files": files, "answers": answers}))
 """
 
