@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
+from mockserver import native
 from mockserver.config import (
     DEFAULT_BODY_TIMEOUT,
     DEFAULT_HEAD_TIMEOUT,
@@ -389,6 +390,8 @@ def serve(args: argparse.Namespace) -> int:
     for vendor in app.vendors.values():
         print(f"{vendor.title:<10} {base}{vendor.prefix}  (spec: {base}/{vendor.id}/openapi.json)")
     print(f"{'admin':<10} {base}/__admin  (health, reset, state, requests, rules, faults)", flush=True)
+    if native.built() is not None and not native.COMPILED:  # a developer's edit, not a plain install
+        print(f"mockserver: the request path runs {native.STATUS}", file=sys.stderr)
     # Everything built so far lives as long as the process: keep it out of the garbage collector's
     # full passes, which otherwise walk every spec node and record and show up as p99 spikes.
     gc.collect()

@@ -12,6 +12,7 @@ too. Without them the build fails, says why, and the mock runs from its sources 
 from __future__ import annotations
 
 import argparse
+import fcntl
 import os
 import sys
 import tempfile
@@ -67,15 +68,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--clean", action="store_true", help="remove the build")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="C compiler processes")
     args = parser.parse_args(argv)
-    if args.clean:
-        clean()
-        return 0
-    if args.if_stale and native.built() == native.fingerprint():
-        return 0
+    # one build at a time (two scripts/serve started together): the second waits, then finds the
+    # build current
+    with open(native.PACKAGE_DIR / "native.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if args.clean:
+            clean()
+            return 0
+        if args.if_stale and native.built() == native.fingerprint():
+            return 0
+        return compile_now(args.jobs)
+
+
+def compile_now(jobs: int) -> int:
     started = time.monotonic()
     print(f"compile: building {len(native.MODULES)} modules with mypyc", file=sys.stderr)
     try:
-        build(max(args.jobs, 1))
+        build(max(jobs, 1))
     except (Exception, SystemExit) as exc:  # setuptools reports a compiler failure as SystemExit
         clean()
         print(f"compile: failed ({exc}); the mock runs from its sources", file=sys.stderr)

@@ -317,3 +317,25 @@ def test_a_port_in_use_is_one_line_and_exit_2_before_anything_is_printed(command
         port = taken.getsockname()[1]
         line = usage_error(*command, "--port", str(port))
     assert line == f"mockserver: cannot listen on 127.0.0.1:{port}: address already in use"
+
+
+def test_serve_says_when_it_runs_from_its_sources_beside_a_build(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A build that does not match the sources (an edit since) is not used; serve says so, so a
+    developer is not left wondering where the speed went. A plain install has no build: nothing."""
+    if native.built() is None:
+        pytest.skip("no compiled build here (scripts/compile.py)")
+    monkeypatch.setenv(native.PURE_ENV, "1")  # as a stale build does, without touching the tree
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    health: list[dict[str, object]] = []
+    _, err = serve_until_healthy(
+        "serve",
+        "--vendor",
+        "personio",
+        "--port",
+        str(port),
+        url=url,
+        while_up=lambda: health.append(httpx.get(url + "/__admin/health").json()),
+    )
+    assert "mockserver: the request path runs pure Python (MOCKSERVER_PURE_PYTHON is set)" in err
+    assert health[0]["compiled"] is False

@@ -826,7 +826,7 @@ def _counters(state: VendorState, record: Record, asked: Collection[str]) -> dic
     projects = state["projects"]
     children: list[Record] = []
     if any(name.startswith("sub_projects_") for name in asked):
-        found = (projects.get(i) for i in projects.find("parent", record["id"]))
+        found = [projects.get(i) for i in projects.find("parent", record["id"])]
         children = [child for child in found if child is not None]
     values = {
         "tracked_minutes": _stored_count(record, "tracked_minutes"),

@@ -441,7 +441,7 @@ class Ruddr(Vendor):
             problem = f"Content-Type must be {accepted}"
             return Reply(400, {"status": 400, "message": INVALID, "errors": [problem]})
         if status == 400:
-            problems = list(dict.fromkeys(_problem(v) for v in violations))
+            problems = list(dict.fromkeys([_problem(v) for v in violations]))
             return Reply(status, {"status": status, "message": INVALID, "errors": problems})
         return Reply(status, {"status": status, "message": first.message})
 
@@ -487,7 +487,7 @@ class Ruddr(Vendor):
         state, gates, billing = ctx.state, _gates(record), record["billingTypeId"]
         fixed = billing in FIXED_BILLING
         client = state["clients"].get(record["clientId"]) or {}
-        tags = (state["project_tags"].get(t) for t in record.get("tagIds") or ())
+        tags = [state["project_tags"].get(t) for t in record.get("tagIds") or ()]
         shown = {name: record.get(name) for name in RESPONSE_ORDER}  # as stored, unless derived below
         shown |= {
             "isBillable": billing != "non_billable",
@@ -577,12 +577,12 @@ def _stored_values(ctx: Context, body: Mapping[str, Any], allowed: Sequence[str]
     """The body's fields as stored (blanks are null already, RUD-11): null tags -> [], ids
     lower-cased."""
     values: Record = {}
-    for name in (n for n in allowed if n in body):
+    for name in [n for n in allowed if n in body]:
         value = body[name]
         if value is None:
             ctx.fire("RUD-11")
         if name == "tagIds":
-            value = list(dict.fromkeys(_lower(t) for t in value or ()))
+            value = list(dict.fromkeys([_lower(t) for t in value or ()]))
         values[name] = _lower(value) if name in REFERENCES else value
     return values
 

@@ -113,9 +113,9 @@ PROVENANCE: dict[str, Provenance] = {  # GEN-12: the page each rule follows, or 
 rules = RuleRegistry(vendor="wethod", prefix="WET", provenance=PROVENANCE)
 
 # -- stored records: typed like the spec's reads; a project also holds its metadata values --------
-PROJECT, METADATA, WHITELIST = (
+PROJECT, METADATA, WHITELIST = [
     f"#/components/schemas/{n}" for n in ("Project", "ProjectMetadata", "TimesheetWhitelist")
-)
+]
 _PROJECT = from_openapi(_SPEC, {"$ref": PROJECT}, required=("id",), job_order_category={})
 _PROJECT["patternProperties"] = {"^metadata_[0-9]+$": typed("string", "null")}  # WET-11: text values
 
@@ -374,7 +374,7 @@ def _apply(ctx: Context, base: Record, change: Change, writable: tuple[str, ...]
 def _new_project(ctx: Context, change: Change) -> Record:
     fields = (*UPDATE_FIELDS, "date_start", "reason_why_id", "billing_group_id", "archived_on", "deleted_at")
     stamp = iso_z(ctx.now)
-    return dict.fromkeys(f for f in fields if f != START_MONTH) | {
+    return dict.fromkeys([f for f in fields if f != START_MONTH]) | {
         "id": ctx.state["projects"].next_id(),
         "created_at": stamp,
         STAMP: stamp,
@@ -550,10 +550,10 @@ class Wethod(Vendor):
     def format_errors(self, violations: Sequence[Violation], now: datetime) -> Reply:
         status = violations[0].status
         if status == 400:
-            pairs = dict.fromkeys((_failed_field(v), _failure_message(v)) for v in violations)
+            pairs = dict.fromkeys([(_failed_field(v), _failure_message(v)) for v in violations])
             failures = [{"field": field, "message": message} for field, message in pairs]
             return Reply(400, {"key": "invalid_data", "message": INVALID_DATA, "failures": failures})
-        messages = dict.fromkeys(_PLAIN.get(v.code, v.message) for v in violations)
+        messages = dict.fromkeys([_PLAIN.get(v.code, v.message) for v in violations])
         key = _KEYS.get(status, "internal_error" if status >= 500 else "invalid_request")
         return Reply(status, {"key": key, "message": " ".join(messages)})
 
@@ -582,7 +582,7 @@ class Wethod(Vendor):
             ids = list(mine)
         else:
             ctx.reject(_forbidden("You need the pipeline.view permission to list projects.", "WET-14"))
-        found = filtered(ctx, [r for r in (projects.get(i) for i in ids) if r is not None])
+        found = filtered(ctx, [r for r in [projects.get(i) for i in ids] if r is not None])
         found.sort(key=lambda r: as_int(r.get("id")) or 0)
         chunk = page(found, ctx.incoming.query.get("limit"), ctx.incoming.query.get("offset"), MAX_LIMIT)
         ctx.fire("WET-14")
@@ -609,7 +609,7 @@ class Wethod(Vendor):
         wanted = {"project": project_id, "person": person_id}
         filters = [whitelists.find(index, key) for index, key in wanted.items() if key is not None]
         ids = set.intersection(*filters) if filters else {str(r["id"]) for r in whitelists}
-        entries = [e for e in (whitelists.get(i) for i in ids) if e is not None]
+        entries = [e for e in [whitelists.get(i) for i in ids] if e is not None]
         visible = [
             e for e in entries if not _lacks(identity, projects.get(e["project_id"]), VIEW, VIEW_OTHER)
         ]
