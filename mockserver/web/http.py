@@ -127,6 +127,11 @@ def uvicorn_options(limits: HttpLimits, refusal: Refusal | None = None) -> dict[
     return {"http": Protocol, "ws": "none", "limit_concurrency": limits.max_connections + 1}
 
 
+_BASE = HttpToolsProtocol
+"""Called by name in the per-request callbacks below: ``super()`` costs about 40 ns more a call
+(100 against 60, timeit), and they run about ten times a request."""
+
+
 class LimitedHttpProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol within :class:`HttpLimits` (set per server by
     :func:`uvicorn_options`)."""
@@ -195,7 +200,7 @@ class LimitedHttpProtocol(HttpToolsProtocol):
                 if not self._head_bytes:
                     self._head_start = piece[:1024]
                 self._head_bytes += len(piece)
-            super().data_received(piece)
+            _BASE.data_received(self, piece)
             if self._refused or self.transport.is_closing():
                 return  # a malformed request was refused (send_400_response)
             if self._body_pending and self._body_timer is None:  # not in this read: timed from now
@@ -211,7 +216,7 @@ class LimitedHttpProtocol(HttpToolsProtocol):
 
     # -- parser callbacks -------------------------------------------------------------------
     def on_message_begin(self) -> None:
-        super().on_message_begin()
+        _BASE.on_message_begin(self)
         self._header_count = self._hosts = 0
         # A running timer keeps its deadline (from the connection or the previous answer); a
         # pipelined head, read while the previous request is answered, starts its own.
@@ -227,7 +232,7 @@ class LimitedHttpProtocol(HttpToolsProtocol):
             return
         if len(name) == 4 and name.lower() == b"host":
             self._hosts += 1
-        super().on_header(name, value)
+        _BASE.on_header(self, name, value)
 
     def on_headers_complete(self) -> None:
         self._in_head = False
@@ -243,7 +248,7 @@ class LimitedHttpProtocol(HttpToolsProtocol):
             self._host_from_target()
         if self._head_refusal is not None:
             return  # no request cycle: the app never sees this request
-        super().on_headers_complete()
+        _BASE.on_headers_complete(self)
         self._body_pending = True
 
     def _host_from_target(self) -> None:
@@ -266,18 +271,18 @@ class LimitedHttpProtocol(HttpToolsProtocol):
 
     def on_body(self, body: bytes) -> None:
         if self._head_refusal is None:
-            super().on_body(body)
+            _BASE.on_body(self, body)
 
     def on_message_complete(self) -> None:
         self._body_pending = False
         self._cancel_body_timer()
         self._in_head, self._head_bytes = True, 0
         if self._head_refusal is None:
-            super().on_message_complete()
+            _BASE.on_message_complete(self)
 
     def on_response_complete(self) -> None:
         last = not self.pipeline  # else uvicorn starts the next request it holds
-        super().on_response_complete()
+        _BASE.on_response_complete(self)
         if self._deferred is not None and last:  # the last answer due is out
             self._write_refusal(*self._deferred)
             return
