@@ -49,6 +49,12 @@ class Operation:
     context: BodyContext | None
     siblings: tuple[str, ...] = ()
     """Sub-routes right under the last path parameter (``members``)."""
+    media_types: tuple[str, ...] = ()
+    """The request body's media types, as the spec lists them."""
+
+    @property
+    def takes_json(self) -> bool:
+        return not self.media_types or any(m.split(";")[0].strip().endswith("json") for m in self.media_types)
 
     @property
     def label(self) -> str:
@@ -195,6 +201,7 @@ def plan_vendor(
                 tuple(bodies),
                 context,
                 siblings,
+                tuple(deref(spec, raw.get("requestBody") or {}).get("content", {})),
             )
         )
     reads = tuple(
@@ -270,7 +277,10 @@ def make_case(plan: VendorPlan, seed: int, index: int) -> Case:
         variant = query_variant(rng, op.query_params)
         query, kind = variant.text, "query"
     else:
-        variant = header_variant(rng, headers, has_body=bool(op.bodies), vendor_headers=plan.vendor_headers)
+        has_body, takes_json = bool(op.bodies), op.takes_json
+        variant = header_variant(
+            rng, headers, has_body=has_body, vendor_headers=plan.vendor_headers, takes_json=takes_json
+        )
         headers, kind = variant.headers, "header"
     target = plan.prefix + path + (f"?{query}" if query else "")
     return Case(

@@ -29,7 +29,13 @@ JSON_VARIANTS = (
     "application/json ; charset=utf-8",
 )
 """Spellings of the JSON media type: RFC 9110 makes type, subtype and parameter names
-case-insensitive, so a 415 for these is wrong (GEN-13)."""
+case-insensitive, so a 415 for these is wrong (GEN-13) where the operation takes JSON."""
+FORM_VARIANTS = (
+    "APPLICATION/X-WWW-FORM-URLENCODED",
+    "application/x-www-form-urlencoded; charset=UTF-8",
+    "Application/X-Www-Form-Urlencoded",
+)
+"""The same for a form body, where the operation takes only a form (COR's token endpoints)."""
 OTHER_MEDIA = (
     "application/json; charset=latin-1",
     "application/vnd.api+json",
@@ -198,9 +204,11 @@ def header_variant(
     *,
     has_body: bool,
     vendor_headers: Sequence[str],
+    takes_json: bool = True,
 ) -> Variant:
     """``headers`` with one hostile change: media types, credentials, the vendor's own headers,
-    sizes. ``vendor_headers`` names those the vendor requires besides the token (Wethod's)."""
+    sizes. ``vendor_headers`` names those the vendor requires besides the token (Wethod's);
+    ``takes_json``: whether the operation's body may be JSON (else it is a form)."""
     areas = [
         "authorization",
         "accept",
@@ -211,7 +219,7 @@ def header_variant(
     area = rng.choice(areas)
     kept = [(n, v) for n, v in headers]
     if area == "content_type":
-        return _content_type(rng, kept)
+        return _content_type(rng, kept, takes_json)
     if area == "authorization":
         return _authorization(rng, kept)
     if area == "vendor":
@@ -229,11 +237,11 @@ def _without(headers: list[tuple[str, str]], name: str) -> list[tuple[str, str]]
     return [(n, v) for n, v in headers if n.lower() != name.lower()]
 
 
-def _content_type(rng: random.Random, headers: list[tuple[str, str]]) -> Variant:
+def _content_type(rng: random.Random, headers: list[tuple[str, str]], takes_json: bool) -> Variant:
     rest = _without(headers, "content-type")
     roll = rng.random()
-    if roll < 0.45:
-        value = rng.choice(JSON_VARIANTS)
+    if roll < 0.45:  # a spelling of what the operation takes: never a 415 (found: COR's token form)
+        value = rng.choice(JSON_VARIANTS if takes_json else FORM_VARIANTS)
         return Variant(f"Content-Type: {value}", headers=(*rest, ("Content-Type", value)), forbid=(415,))
     if roll < 0.8:
         value = rng.choice(OTHER_MEDIA)

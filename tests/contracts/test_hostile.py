@@ -233,6 +233,20 @@ def test_hostile_headers() -> None:
     assert any(len(value) >= 8000 for v in seen for _, value in v.headers)
 
 
+def test_GEN_13_a_form_only_operation_is_sent_spellings_of_a_form_never_told_json_is_fine() -> None:
+    """Found by a hostile run: COR's refresh-token endpoint takes only a form, and its 415 for
+    ``APPLICATION/JSON`` was reported as a refused spelling of what it takes."""
+    headers = [("Authorization", "Bearer test-token"), ("Content-Type", "application/x-www-form-urlencoded")]
+    seen = variants(
+        lambda rng: header_variant(rng, headers, has_body=True, vendor_headers=[], takes_json=False)
+    )
+    spelled = [v for v in seen if v.forbid == (415,)]
+    assert spelled
+    for variant in spelled:
+        (media,) = [value for name, value in variant.headers if name == "Content-Type"]
+        assert media.split(";")[0].strip().lower() == "application/x-www-form-urlencoded"
+
+
 # -- admin documents and faults ----------------------------------------------------------------
 def test_fault_rules() -> None:
     assert all(fault_problem(base, None) is None for base in FAULT_BASES)
