@@ -1,7 +1,7 @@
 """Compile the request path with mypyc, in place: ``mockserver/native.py`` lists the modules,
 and says when the build may be used (it matches the sources it was built from).
 
-    python scripts/compile.py             # build (about a minute on two cores)
+    python scripts/compile.py             # build (50 to 80 s on two cores)
     python scripts/compile.py --if-stale  # build only if the sources changed since (the bootstrap)
     python scripts/compile.py --clean     # remove the build: every module runs from its source
 

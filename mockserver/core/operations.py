@@ -30,13 +30,13 @@ class Parameter:
     schema: Mapping[str, Any]
     explode: bool
     validator: BodySchema
-    # Read on every call that carries the parameter, so worked out once. Fields, not
-    # cached_property: mypyc, which compiles this module, would recompute one on every read.
-    type: str | None = field(init=False)
-    plain: Callable[[Any], bool] | None = field(init=False)
+    # Read on every call that carries the parameter, so worked out once (derived: neither shown
+    # nor compared). Fields, not cached_property: mypyc would recompute one on every read.
+    type: str | None = field(init=False, repr=False, compare=False)
+    plain: Callable[[Any], bool] | None = field(init=False, repr=False, compare=False)
     """For a schema that is a bare type (a string; an integer, perhaps with bounds): whether a
     value fits it, told without the validator. The validator still words every refusal."""
-    item_type: str | None = field(init=False)
+    item_type: str | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "type", _type_of(self.schema))
@@ -94,7 +94,7 @@ class Operation:
                 return key
         return None
 
-    documented_query: frozenset[str] = field(init=False)
+    documented_query: frozenset[str] = field(init=False, repr=False, compare=False)
     """The names of the query parameters (read on every call)."""
 
     def __post_init__(self) -> None:

@@ -60,7 +60,7 @@ def token_schema(subject: Mapping[str, Any] | None = None, **extra: Any) -> dict
     return schema_of(("token",), token=typed("string"), subject=subject, permissions=permissions, **extra)
 
 
-@mypyc_attr(allow_interpreted_subclasses=True)  # the vendors not compiled (mockserver/native.py)
+@mypyc_attr(allow_interpreted_subclasses=True)  # a vendor built outside the compiled ones (tests)
 class Vendor(abc.ABC):
     """Everything vendor-specific: spec, mount prefix, state shape, rules, errors, handlers."""
 
