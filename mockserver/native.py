@@ -1,4 +1,4 @@
-"""Which modules run compiled: the request path, built with mypyc by ``scripts/compile``.
+"""Which modules run compiled: the request path, built with mypyc by ``scripts/compile.py``.
 
 mypyc turns these type-checked modules into C extensions beside their sources (``store.py`` gets
 ``store.cpython-311-x86_64-linux-gnu.so``), which Python imports in their place: a valid PATCH
@@ -93,9 +93,9 @@ def state() -> tuple[bool, str]:
         return False, f"pure Python ({PURE_ENV} is set)"
     recorded = built()
     if recorded is None:
-        return False, "pure Python (not compiled: scripts/compile builds it)"
+        return False, "pure Python (not compiled: scripts/compile.py builds it)"
     if recorded != fingerprint():
-        return False, "pure Python (the compiled build is stale: scripts/compile rebuilds it)"
+        return False, "pure Python (the compiled build is stale: scripts/compile.py rebuilds it)"
     return True, "compiled (mypyc)"
 
 

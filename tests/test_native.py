@@ -97,7 +97,10 @@ def test_a_build_of_other_sources_is_not_used(tmp_path: Path, monkeypatch: pytes
     manifest.write_text(json.dumps({**recorded, "sources": sources}), encoding="utf-8")
     monkeypatch.setattr(native, "MANIFEST", manifest)
     monkeypatch.delenv(native.PURE_ENV, raising=False)
-    assert native.state() == (False, "pure Python (the compiled build is stale: scripts/compile rebuilds it)")
+    assert native.state() == (
+        False,
+        "pure Python (the compiled build is stale: scripts/compile.py rebuilds it)",
+    )
 
     manifest.write_text(json.dumps({**recorded, "ext_suffix": ".cpython-399-other.so"}), encoding="utf-8")
     assert native.state()[0] is False  # built by another interpreter
@@ -109,7 +112,7 @@ def test_a_build_of_other_sources_is_not_used(tmp_path: Path, monkeypatch: pytes
 
     monkeypatch.setattr(native, "MANIFEST", tmp_path / "absent.json")
     monkeypatch.delenv(native.PURE_ENV)
-    assert native.state() == (False, "pure Python (not compiled: scripts/compile builds it)")
+    assert native.state() == (False, "pure Python (not compiled: scripts/compile.py builds it)")
 
 
 def test_a_stale_build_gives_way_to_every_listed_source() -> None:
