@@ -31,7 +31,7 @@ from mockserver.core.vendor import Vendor
 from mockserver.core.violations import Code, Violation
 from mockserver.web.admin import AdminCall, admin_answer
 from mockserver.web.dashboard import is_dashboard, serve_dashboard
-from mockserver.web.faults import FAULT_HEADER, SERVER_SEND, carry_out
+from mockserver.web.faults import FAULT_HEADER, carry_out
 from mockserver.web.responses import encoded
 from mockserver.web.runtime import Runtime
 
@@ -112,7 +112,6 @@ class MockASGI:
         if scope["type"] != "http":
             return  # no websockets: the server closes the connection
         started = time.perf_counter()
-        scope[SERVER_SEND] = send  # reset/truncate faults reach the socket through it (web/faults.py)
         raw_path: bytes = scope.get("raw_path") or scope["path"].encode("utf-8")
         path, session_name, link_prefix, raw_path = _session_in_path(scope["path"], raw_path)
         path = self.alias(path)

@@ -36,7 +36,6 @@ from mockserver.web.responses import encoded
 
 __all__ = [
     "FAULT_HEADER",
-    "SERVER_SEND",
     "Answer",
     "FaultNotApplicableError",
     "InjectedDisconnect",
@@ -44,8 +43,6 @@ __all__ = [
 ]
 
 FAULT_HEADER = "x-mock-fault"
-SERVER_SEND = "mockserver.server_send"
-"""Scope key of the server's own ``send`` callable (set by ``MockApp``), for the transport."""
 _RESET_LINGER = struct.pack("ii", 1, 0)  # on, 0 s: close() sends RST instead of FIN
 
 
@@ -95,12 +92,15 @@ async def carry_out(
     handle: Callable[[Send], Awaitable[None]],
 ) -> Answer:
     """Answer one call as ``fault`` says; ``path`` is vendor-relative, ``served`` the number of
-    calls the fault answered before, ``handle(send)`` runs the normal handler."""
+    calls the fault answered before, ``handle(send)`` runs the normal handler. ``send`` must be the
+    server's own: reset and truncate reach the connection through it. (It is not kept in the
+    scope: the scope would hold the server's cycle and the cycle the scope, one garbage cycle per
+    request for the collector to find.)"""
     if fault.latency_ms is not None:
         low, high = fault.latency_ms
         await asyncio.sleep((low if low == high else random.randint(low, high)) / 1000)
     if fault.action == "reset":
-        await _drop(scope, reset=True)
+        await _drop(send, reset=True)
         return Answer()
     reply = _reply(fault, served, vendor, scope["method"], path, now)
     recorder = _Recorder(None if fault.action == "truncate" else send)
@@ -111,7 +111,7 @@ async def carry_out(
     else:
         await handle(recorder)
     if fault.action == "truncate":
-        return await _truncate(recorder.answer, scope, send)
+        return await _truncate(recorder.answer, send)
     return recorder.answer
 
 
@@ -144,11 +144,11 @@ def _merged(headers: Mapping[str, str], overrides: Mapping[str, str]) -> dict[st
     return {**{k: v for k, v in headers.items() if k.lower() not in replaced}, **overrides}
 
 
-async def _truncate(answer: Answer, scope: Scope, send: Send) -> Answer:
+async def _truncate(answer: Answer, send: Send) -> Answer:
     """The full status and headers (Content-Length of the whole body), half the body, then close."""
     body = bytes(answer.body)
     if not body:  # nothing to cut (a 204): the client gets no response, after the write happened
-        await _drop(scope, reset=False)
+        await _drop(send, reset=False)
         return Answer()
     headers = answer.headers
     if not any(name.lower() == b"content-length" for name, _ in headers):
@@ -156,13 +156,13 @@ async def _truncate(answer: Answer, scope: Scope, send: Send) -> Answer:
     sent = body[: len(body) // 2]
     await send({"type": "http.response.start", "status": answer.status, "headers": headers})
     await send({"type": "http.response.body", "body": sent, "more_body": True})
-    await _drop(scope, reset=False)
+    await _drop(send, reset=False)
     return Answer(answer.status, headers, bytearray(sent))
 
 
-def _cycle(scope: Scope) -> Any:
+def _cycle(send: Send) -> Any:
     """The server's per-request cycle, whose method ``send`` is (uvicorn)."""
-    return getattr(scope.get(SERVER_SEND), "__self__", None)
+    return getattr(send, "__self__", None)
 
 
 def _transport(cycle: Any) -> Any:
@@ -171,11 +171,11 @@ def _transport(cycle: Any) -> Any:
     return transport if callable(getattr(transport, "abort", None)) else None
 
 
-async def _drop(scope: Scope, *, reset: bool) -> None:
+async def _drop(send: Send, *, reset: bool) -> None:
     """Close the connection (``reset``: with an RST, discarding anything unsent), and tell the
     server this request's client is gone, so it neither answers a 500 nor logs an incomplete
     response when the app returns."""
-    cycle = _cycle(scope)
+    cycle = _cycle(send)
     transport = _transport(cycle)
     if transport is None:
         raise InjectedDisconnect("injected fault: the connection was " + ("reset" if reset else "cut"))
