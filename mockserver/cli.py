@@ -397,7 +397,9 @@ def serve(args: argparse.Namespace) -> int:
     gc.collect()
     gc.freeze()
     try:
-        run(app, sockets, _http_limits(args))
+        # MockApp.__call__ only forwards to app.asgi: uvicorn calls it directly, one interpreted
+        # frame less per call
+        run(app.asgi, sockets, _http_limits(args), refusal=app.http_refusal)
     finally:
         app.store.close()  # every commit is already on disk; this just releases the file
     return 0

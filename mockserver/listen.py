@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from mockserver.web.http import HttpLimits
+    from mockserver.web.http import HttpLimits, Refusal
 
 __all__ = ["base_url", "listen", "run"]
 
@@ -51,11 +51,19 @@ def listen(host: str, port: int) -> list[socket.socket] | None:
     return sockets
 
 
-def run(app: Any, sockets: list[socket.socket], limits: HttpLimits, **options: Any) -> None:
-    """uvicorn within ``limits`` until Ctrl-C or SIGTERM, then exit 0."""
+def run(
+    app: Any,
+    sockets: list[socket.socket],
+    limits: HttpLimits,
+    *,
+    refusal: Refusal | None = None,
+    **options: Any,
+) -> None:
+    """uvicorn serves ``app`` within ``limits`` until Ctrl-C or SIGTERM, then exit 0; ``refusal``
+    words the HTTP layer's own refusals (431, 408), as ``MockApp.http_refusal`` does."""
     import uvicorn
 
-    from mockserver.web.http import connection_cap, uvicorn_options
+    from mockserver.web.http import LimitedConfig, connection_cap
 
     cap = connection_cap(limits.max_connections)
     if cap < limits.max_connections:
@@ -77,5 +85,4 @@ def run(app: Any, sockets: list[socket.socket], limits: HttpLimits, **options: A
                     signal.signal(sig, handler)
 
     settings: dict[str, Any] = {"log_level": "warning", "lifespan": "off", **options}
-    settings.update(uvicorn_options(limits, getattr(app, "http_refusal", None)))
-    Server(uvicorn.Config(app, **settings)).run(sockets=sockets)
+    Server(LimitedConfig(app, limits, refusal, **settings)).run(sockets=sockets)

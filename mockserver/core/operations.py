@@ -101,7 +101,7 @@ class Operation:
         object.__setattr__(self, "documented_query", frozenset(p.name for p in self.query_params))
 
 
-@dataclass(frozen=True)
+@dataclass(init=False)
 class Route:
     """Where a method and a path lead: an operation, or why none (404, 405 with the allowed
     methods, or a path id too long to be one)."""
@@ -111,6 +111,21 @@ class Route:
     allowed: tuple[str, ...] = ()
     too_long: str | None = None
     """The integer path parameter whose value has more than ``MAX_ID_DIGITS`` digits."""
+
+    # __init__ by hand, not frozen: mypyc compiles this one (one Route per call), while the
+    # generated one of a frozen dataclass stays interpreted and sets each field through
+    # object.__setattr__
+    def __init__(
+        self,
+        operation: Operation | None,
+        path_params: Mapping[str, str] | None = None,
+        allowed: tuple[str, ...] = (),
+        too_long: str | None = None,
+    ) -> None:
+        self.operation = operation
+        self.path_params = {} if path_params is None else path_params
+        self.allowed = allowed
+        self.too_long = too_long
 
 
 _INTEGER_SEGMENT = "[+-]?[0-9]+"
