@@ -49,13 +49,21 @@ class LiveServer:
         """Serve ``app``, or a new app built from ``config`` (default settings without either)."""
         import uvicorn  # only when a server is really started (keeps plugin collection light)
 
-        from mockserver.web.http import HttpLimits, uvicorn_options
+        from mockserver.web.http import HttpLimits, LimitedConfig
 
         self.app = app or create_app_quietly(config or ServerConfig())
         # the limits of `mockserver serve` (mockserver/web/http.py), from the app's settings
-        options = uvicorn_options(HttpLimits.of(self.app.config), self.app.http_refusal)
+        limits = HttpLimits.of(self.app.config)
         self.server = uvicorn.Server(
-            uvicorn.Config(self.app, host=host, port=port, log_level="warning", lifespan="off", **options)
+            LimitedConfig(
+                self.app,
+                limits,
+                self.app.http_refusal,
+                host=host,
+                port=port,
+                log_level="warning",
+                lifespan="off",
+            )
         )
         # uvicorn installs signal handlers only on the main thread; here Ctrl-C stays pytest's.
         self.thread = threading.Thread(target=self.server.run, name="mockserver", daemon=True)

@@ -42,10 +42,11 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from http import HTTPStatus
-from typing import Any, ClassVar
+from typing import Any
 from urllib.parse import unquote
 
 from httptools import HttpParserCallbackError
+from uvicorn.config import Config
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from mockserver.config import (
@@ -60,10 +61,10 @@ from mockserver.config import (
 __all__ = [
     "LINGER_SECONDS",
     "HttpLimits",
+    "LimitedConfig",
     "LimitedHttpProtocol",
     "Refusal",
     "connection_cap",
-    "uvicorn_options",
 ]
 
 LINGER_SECONDS = 1.0
@@ -109,22 +110,23 @@ Refusal = Callable[[str, int, str], tuple[bytes, Sequence[tuple[bytes, bytes]]]]
 431 for a vendor path comes in that vendor's envelope (GEN-9)."""
 
 
-def uvicorn_options(limits: HttpLimits, refusal: Refusal | None = None) -> dict[str, Any]:
-    """The ``uvicorn.Config`` settings that enforce ``limits``: every server of the project
-    (``mockserver serve``, ``mockserver proxy``, ``LiveServer``) starts with them."""
+class LimitedConfig(Config):
+    """``uvicorn.Config`` for a server within ``limits``: every server of the project
+    (``mockserver serve``, ``mockserver proxy``, ``LiveServer``) starts with one. Its protocol,
+    :class:`LimitedHttpProtocol`, reads the limits and ``refusal`` from it (uvicorn hands each
+    connection its server's config)."""
 
-    limits = replace(limits, max_connections=connection_cap(limits.max_connections))
-
-    class Protocol(LimitedHttpProtocol):
-        pass
-
-    Protocol.limits = limits
-    Protocol.refusal = (refusal,) if refusal is not None else ()
-    # uvicorn 503s when connections *or* running tasks reach this (the connection counting
-    # itself); connections are already capped on arrival, so this bounds left-behind tasks.
-    # ws "none": an Upgrade header is ignored and the request answered as plain HTTP (no
-    # framework handshake page, no 500 from an app that speaks no WebSocket)
-    return {"http": Protocol, "ws": "none", "limit_concurrency": limits.max_connections + 1}
+    def __init__(self, app: Any, limits: HttpLimits, refusal: Refusal | None = None, **settings: Any) -> None:
+        self.limits = replace(limits, max_connections=connection_cap(limits.max_connections))
+        self.refusal = refusal
+        # uvicorn 503s when connections *or* running tasks reach limit_concurrency (the
+        # connection counting itself); connections are already capped on arrival, so this bounds
+        # left-behind tasks. ws "none": an Upgrade header is ignored and the request answered as
+        # plain HTTP (no framework handshake page, no 500 from an app that speaks no WebSocket)
+        settings.update(
+            http=LimitedHttpProtocol, ws="none", limit_concurrency=self.limits.max_connections + 1
+        )
+        super().__init__(app, **settings)
 
 
 _BASE = HttpToolsProtocol
@@ -133,15 +135,13 @@ _BASE = HttpToolsProtocol
 
 
 class LimitedHttpProtocol(HttpToolsProtocol):
-    """uvicorn's httptools protocol within :class:`HttpLimits` (set per server by
-    :func:`uvicorn_options`)."""
+    """uvicorn's httptools protocol within :class:`HttpLimits`, those of its server's
+    :class:`LimitedConfig` (the defaults under a plain ``uvicorn.Config``)."""
 
-    limits: ClassVar[HttpLimits] = HttpLimits()
-    refusal: ClassVar[tuple[Refusal, ...]] = ()
-    """At most one; in a tuple, so that a plain function is not bound as a method."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, config: Config, *args: Any, **kwargs: Any) -> None:
+        super().__init__(config, *args, **kwargs)
+        self.limits: HttpLimits = config.limits if isinstance(config, LimitedConfig) else HttpLimits()
+        self.refusal: Refusal | None = config.refusal if isinstance(config, LimitedConfig) else None
         self._in_head = True
         """Waiting for (the rest of) a request head."""
         self._head_bytes = 0
@@ -407,8 +407,8 @@ class LimitedHttpProtocol(HttpToolsProtocol):
         body = json.dumps({"status": int(status), "message": message}).encode()
         headers: Sequence[tuple[bytes, bytes]] = [(b"content-type", b"application/json")]
         path = self._refused_path()
-        for word in self.refusal if path else ():
-            body, headers = word(path, int(status), message)
+        if path and self.refusal is not None:
+            body, headers = self.refusal(path, int(status), message)
         lines = [f"HTTP/1.1 {int(status)} {status.phrase}\r\n".encode()]
         lines.extend(name + b": " + value + b"\r\n" for name, value in self.server_state.default_headers)
         lines.extend(name + b": " + value + b"\r\n" for name, value in headers)

@@ -30,7 +30,7 @@ from mockserver.config import DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_HEADERS, Ser
 from mockserver.core.vendor import discover_vendors
 from mockserver.listen import run
 from mockserver.live import LiveServer
-from mockserver.web.http import LINGER_SECONDS, HttpLimits, LimitedHttpProtocol, uvicorn_options
+from mockserver.web.http import LINGER_SECONDS, HttpLimits, LimitedConfig, LimitedHttpProtocol
 from tests.test_cli import free_port, wait_healthy
 from tests.test_general import update_method
 
@@ -303,16 +303,16 @@ def test_GEN_9_serve_and_proxy_flags_reach_the_protocol(monkeypatch: pytest.Monk
         assert _http_limits(args) == expected
         run(object(), [], _http_limits(args))  # the listening sockets: none, run is stubbed
     for config in started:
-        assert isinstance(config.http, type) and issubclass(config.http, LimitedHttpProtocol)
-        assert config.http.limits == expected
+        assert isinstance(config, LimitedConfig) and config.http is LimitedHttpProtocol
+        assert config.limits == expected
         assert config.limit_concurrency == 51
 
 
 def test_GEN_9_live_server_runs_with_the_apps_limits() -> None:
     with live(max_header_bytes=3000, max_connections=7) as server:
-        protocol = server.server.config.http
-        assert isinstance(protocol, type) and issubclass(protocol, LimitedHttpProtocol)
-        assert protocol.limits == HttpLimits(3000, DEFAULT_MAX_HEADERS, 10.0, 7)
+        config = server.server.config
+        assert isinstance(config, LimitedConfig) and config.http is LimitedHttpProtocol
+        assert config.limits == HttpLimits(3000, DEFAULT_MAX_HEADERS, 10.0, 7)
 
 
 def test_GEN_9_the_connection_cap_fits_the_descriptor_limit() -> None:
@@ -321,8 +321,9 @@ def test_GEN_9_the_connection_cap_fits_the_descriptor_limit() -> None:
     soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft == resource.RLIM_INFINITY:
         pytest.skip("no descriptor limit")
-    protocol = uvicorn_options(HttpLimits(max_connections=10**9))["http"]
-    assert protocol.limits.max_connections * 2 < soft
+    config = LimitedConfig(object(), HttpLimits(max_connections=10**9))
+    assert config.limits.max_connections * 2 < soft
+    assert config.limit_concurrency == config.limits.max_connections + 1
 
 
 @pytest.mark.parametrize("command", ["serve", "proxy"])
