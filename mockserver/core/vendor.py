@@ -121,11 +121,9 @@ class Vendor(abc.ABC):
     def timestamp(self, now: datetime) -> str:
         """``now`` as the vendor writes a plan's ``stamp`` field; ISO 8601 UTC with milliseconds
         unless it writes another form."""
-        n = now  # by hand: strftime costs several µs on every write
-        return (
-            f"{n.year:04d}-{n.month:02d}-{n.day:02d}T{n.hour:02d}:{n.minute:02d}:{n.second:02d}"
-            f".{n.microsecond // 1000:03d}Z"
-        )
+        n = now  # by hand: strftime costs several µs; %, compiled, a third of an f-string's specs
+        fields = (n.year, n.month, n.day, n.hour, n.minute, n.second, n.microsecond // 1000)
+        return "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ" % fields  # noqa: UP031
 
     @property
     def request_policy(self) -> Policy:

@@ -26,16 +26,18 @@ _VERSION_4 = (0xF000 << 64) | (0xC000 << 48)
 def uuid4_text(n: int) -> str:
     """``str(uuid.UUID(int=n, version=4))``, without building the UUID: its interpreted
     constructor and ``__str__`` were a tenth of a rejected call's envelope."""
-    text = f"{(n & ~_VERSION_4) | (0x4000 << 64) | (0x8000 << 48):032x}"
+    text = "%032x" % ((n & ~_VERSION_4) | (0x4000 << 64) | (0x8000 << 48))  # faster compiled than f"{:032x}"
     return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
 def iso_z(moment: datetime, digits: int = 3) -> str:
     """``2025-01-15T10:00:00.000Z`` (``digits`` of fraction, at most 6; 0 drops it): the UTC
     ``moment``'s own fields, whatever its ``tzinfo``."""
-    # isoformat is one call into C (strftime costs several µs, seven field reads about one)
-    text = moment.isoformat(timespec="microseconds")  # YYYY-MM-DDTHH:MM:SS.ffffff[+HH:MM]
-    return (text[: 20 + digits] if digits else text[:19]) + "Z"
+    m = moment  # %-formatting: compiled, it takes a third of an f-string with format specs
+    base = "%04d-%02d-%02dT%02d:%02d:%02d" % (m.year, m.month, m.day, m.hour, m.minute, m.second)  # noqa: UP031
+    if digits:
+        base += "." + ("%06d" % m.microsecond)[:digits]  # noqa: UP031
+    return base + "Z"
 
 
 def as_int(value: Any) -> int | None:

@@ -1,14 +1,18 @@
-"""``core.vendor.Vendor.identify``: a token's identity is what its stored record says now (GEN-8),
-although identities are kept between calls rather than built on each one."""
+"""``core.vendor.Vendor``: ``identify`` (a token's identity is what its stored record says now,
+GEN-8, although identities are kept between calls rather than built on each one) and the default
+``timestamp``."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mockserver.core.store import Store
-from mockserver.core.vendor import discover_vendors
+from mockserver.core.vendor import Vendor, discover_vendors
 
 PERSONIO = discover_vendors(["personio"])["personio"]
 
@@ -60,3 +64,10 @@ def test_GEN_8_minting_many_tokens_keeps_identities_bounded_and_right() -> None:
         assert identity is not None and identity.subject == f"client-{n}"
     again = PERSONIO.identify("minted-7", state)
     assert again is not None and again.subject == "client-7"
+
+
+@given(st.datetimes(timezones=st.sampled_from([None, UTC])))
+def test_the_default_timestamp_is_iso_8601_with_milliseconds_and_z(moment: datetime) -> None:
+    ruddr = discover_vendors(["ruddr"])["ruddr"]  # the vendor that keeps Vendor.timestamp
+    assert type(ruddr).timestamp is Vendor.timestamp
+    assert ruddr.timestamp(moment) == moment.isoformat(timespec="milliseconds")[:23] + "Z"
