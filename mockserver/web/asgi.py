@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from dataclasses import replace
 from typing import Any
 from urllib.parse import unquote, unquote_to_bytes
@@ -211,7 +211,8 @@ class MockASGI:
         op = route.operation
         call.operation = op.operation_id
         session, body = call.session, call.raw_body
-        query_string = scope["query_string"].decode("latin-1")
+        raw_query: bytes = scope["query_string"]  # typed: mypyc decodes a known bytes in C
+        query_string = raw_query.decode("latin-1")
         state = session.states[vendor.id]
         link_base = _origin(scope, headers) + call.link_prefix
 
@@ -487,7 +488,7 @@ class MockASGI:
                 raw_path=call.raw_path.decode("latin-1") if call.raw_path else None,
                 query=scope.get("query_string", b""),
                 status=status,
-                request_headers=scope["headers"],
+                request_headers=_pairs(scope["headers"]),
                 request_body=call.raw_body,
                 response_headers=raw_headers,
                 response_body=body,
@@ -580,9 +581,24 @@ class _Headers(dict[str, str]):
         return dict.__contains__(self, key) or (isinstance(key, str) and dict.__contains__(self, key.lower()))
 
 
+def _pairs(raw: Any) -> list[tuple[bytes, bytes]]:
+    """The request's header pairs as the journal keeps them: uvicorn's list of tuples as it is,
+    the ``[name, value]`` lists other servers and clients send (ASGI allows either) as tuples."""
+    if type(raw) is list:
+        for pair in raw:
+            if type(pair) is not tuple:
+                break
+        else:
+            return raw
+    return [(bytes(pair[0]), bytes(pair[1])) for pair in raw]
+
+
 def _headers(scope: Scope) -> dict[str, str]:
     found = _Headers()
-    for name, value in reversed(scope["headers"]):
+    raw: Sequence[Sequence[bytes]] = scope["headers"]  # pairs: tuples from uvicorn, lists from some clients
+    for pair in reversed(raw):
+        name: bytes = pair[0]  # typed: mypyc decodes a known bytes in C
+        value: bytes = pair[1]
         found[name.decode("latin-1").lower()] = value.decode("latin-1")
     return found
 

@@ -74,3 +74,40 @@ def test_calls_leave_no_reference_cycles(server: LiveServer) -> None:
     # through uvicorn's cycle) would be thousands of objects; a handful is the client's own
     assert sum(leftovers.values()) < 50, json.dumps(leftovers.most_common(10))
     assert "RequestResponseCycle" not in leftovers
+
+
+def test_header_pairs_may_be_lists_as_the_asgi_spec_allows() -> None:
+    """ASGI gives headers as an iterable of ``[name, value]`` pairs: uvicorn sends tuples, other
+    servers and in-process clients lists. The compiled path reads either."""
+    import asyncio
+
+    from mockserver.live import create_app_quietly
+
+    app = create_app_quietly(ServerConfig(vendors=("personio",)))
+    body = b'{"description": "x"}'
+    scope = {
+        "type": "http",
+        "http_version": "1.1",
+        "method": "PATCH",
+        "scheme": "http",
+        "server": ("127.0.0.1", 4010),
+        "path": "/personio/v2/projects/1001",
+        "raw_path": b"/personio/v2/projects/1001",
+        "query_string": b"",
+        "headers": [
+            [b"host", b"127.0.0.1:4010"],
+            [b"authorization", b"Bearer test-token"],
+            [b"content-type", b"application/json"],
+            [b"content-length", str(len(body)).encode()],
+        ],
+    }
+    sent: list[dict[str, object]] = []
+
+    async def receive() -> dict[str, object]:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    asyncio.run(app(scope, receive, send))
+    assert sent[0]["status"] == 204
