@@ -39,6 +39,7 @@ log = logging.getLogger("mockserver")
 
 SESSION_HEADER = "x-mock-session"
 SESSION_PREFIX = "/__session/"
+_SESSION_PREFIX_BYTES = SESSION_PREFIX.encode()
 ADMIN_PREFIX = "/__admin"
 _ENCODED_SLASH = b"%2f"
 _SEPARATOR = re.compile(r"[/\\]")
@@ -102,7 +103,9 @@ class MockASGI:
     def __init__(self, runtime: Runtime, docs: Callable[[Scope, Receive, Send], Awaitable[None]]) -> None:
         self.rt = runtime
         self.docs = docs
-        self._by_prefix = sorted(runtime.vendors.values(), key=lambda v: len(v.prefix), reverse=True)
+        by_prefix = sorted(runtime.vendors.values(), key=lambda v: len(v.prefix), reverse=True)
+        self._by_prefix = [(vendor, vendor.prefix, vendor.prefix + "/") for vendor in by_prefix]
+        """Each vendor with its prefix and the prefix of its paths, longest first."""
         self._warm = False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -121,7 +124,7 @@ class MockASGI:
             await _send(send, gate, scope["method"])
             return
         session_name = session_name or _header_session(headers)
-        if is_dashboard(path):  # the dashboard's static files (web/dashboard.py)
+        if path.startswith(ADMIN_PREFIX) and is_dashboard(path):  # its static files (web/dashboard.py)
             await serve_dashboard(scope, send, path)
             return
         vendor = self.vendor_for(path)
@@ -413,8 +416,8 @@ class MockASGI:
 
     # -- helpers ----------------------------------------------------------------------------------
     def vendor_for(self, path: str) -> Vendor | None:
-        for vendor in self._by_prefix:
-            if path == vendor.prefix or path.startswith(vendor.prefix + "/"):
+        for vendor, prefix, under in self._by_prefix:
+            if path.startswith(under) or path == prefix:
                 return vendor
         # off the hot path: a short vendor path (/ruddr/...), or a client that wrote backslashes
         first = "/" + _SEPARATOR.split(path.strip("/\\"), maxsplit=1)[0]
@@ -631,7 +634,7 @@ def _session_in_path(path: str, raw_path: bytes) -> tuple[str, str | None, str, 
     add headers gets an isolated session from its base URL alone. NAME is cut from the raw path
     and decoded once (``a%2Fb`` is the session ``a/b``, ``a%252Fb`` is ``a%2Fb``); links keep it as
     sent. Returns the path, the session, the link prefix and the raw path after the prefix."""
-    prefix = SESSION_PREFIX.encode()
+    prefix = _SESSION_PREFIX_BYTES
     if not raw_path.startswith(prefix):  # also /__sess%69on/: no client writes that
         return path, None, "", raw_path
     raw_name, _, raw_rest = raw_path[len(prefix) :].partition(b"/")
