@@ -92,6 +92,21 @@ _UNIQUE_DECODER = json.JSONDecoder(
 )
 
 
+_JSON_SPACE = " \t\n\r"
+
+
+def decode_json(decoder: json.JSONDecoder, text: str) -> Any:
+    """``decoder.decode(text)``: the same value or the same error, at a third of the cost for a
+    text that is its JSON value alone. ``decode`` wraps ``raw_decode`` in two whitespace regex
+    matches, interpreted; a text with whitespace around its value, or anything after it, still
+    goes through ``decode``, which words the error."""
+    if text[:1] not in _JSON_SPACE:  # "" is in it: an empty text goes to decode, as before
+        value, end = decoder.raw_decode(text)  # from index 0, as decode calls it for such a text
+        if end == len(text):
+            return value
+    return decoder.decode(text)
+
+
 def parse_json(raw: bytes, *, unique: bool = False) -> Any:
     """Strict JSON (GEN-13): UTF-8 only, no NaN/Infinity, no number a double cannot hold, no lone
     surrogate in a string or key, bounded depth and size. What passes can always be sent back."""
@@ -107,7 +122,7 @@ def parse_json(raw: bytes, *, unique: bool = False) -> Any:
     try:
         if text.startswith("\ufeff"):  # what json.loads says of a BOM
             raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
-        value = (_UNIQUE_DECODER if unique else STRICT_DECODER).decode(text)
+        value = decode_json(_UNIQUE_DECODER if unique else STRICT_DECODER, text)
     except json.JSONDecodeError as exc:
         what = exc.msg.removesuffix(" at")  # "Invalid control character at": not "at at line"
         raise BadJSONError(f"malformed JSON: {what} at line {exc.lineno} column {exc.colno}") from exc
