@@ -97,14 +97,14 @@ def check_request(
     looks a bearer token up in the caller's session."""
     checked = Checked()
     if op.bearer:
-        identity, problem = _bearer(headers.get("authorization"), identify)
+        identity, problem = _bearer(_header(headers, "authorization"), identify)
         if problem is not None:
             checked.refusal = Violation(401, Code.UNAUTHORIZED, problem, rule="GEN-8")
             return checked
         checked.identity = identity
     _check_parameters(op, path_params, query_string, headers, policy, checked)
     if op.bodies:
-        media = _media_type(headers.get("content-type")) or next(iter(op.bodies))
+        media = _media_type(_header(headers, "content-type")) or next(iter(op.bodies))
         schema = op.bodies.get(media)
         coding = _coding(headers) if body else None
         if schema is None or coding is not None:
@@ -118,7 +118,7 @@ def check_request(
                 415, Code.UNSUPPORTED_MEDIA_TYPE, message, rule="GEN-9", params={"accepted": accepted}
             )
             return checked
-        _check_body(schema, media, op.body_required, body, policy, checked, headers.get("content-type"))
+        _check_body(schema, media, op.body_required, body, policy, checked, _header(headers, "content-type"))
     elif body:  # never read, as the vendor's server would not read it; but a client bug (GEN-7)
         checked.unknown_params.append(undocumented_body(policy.validation_status))
     return checked
@@ -139,13 +139,25 @@ def _bearer(
     return (identity, None) if identity is not None else (None, BAD_TOKEN)
 
 
+_DICT_GET = dict.get
+"""Called as a plain function, it is the dict's own lookup even on a subclass: the web layer's
+header dict answers any case through an overridden ``get``, which costs a Python-level call."""
+
+
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    """The header ``name`` (lower-case, as ``headers`` keys them)."""
+    if isinstance(headers, dict):
+        return _DICT_GET(headers, name)
+    return headers.get(name)
+
+
 def _coding(headers: Mapping[str, str]) -> str | None:
     """A content or transfer coding of the body other than identity and chunked framing, which
     no vendor documents for requests: the bytes would be read as JSON while compressed."""
-    content = (headers.get("content-encoding") or "").strip().lower()
+    content = (_header(headers, "content-encoding") or "").strip().lower()
     if content and content != "identity":
         return f"with Content-Encoding {content}"
-    transfer = headers.get("transfer-encoding")
+    transfer = _header(headers, "transfer-encoding")
     if transfer is not None:
         codings = [c.strip().lower() for c in transfer.split(",") if c.strip()]
         other = [c for c in codings if c not in ("chunked", "identity")]
@@ -201,7 +213,7 @@ def _check_parameters(
             checked.query[name] = values
             checked.unknown_params.append(undocumented_parameter(name, policy.query_status))
     for param in op.header_params:
-        found.extend(_violations(param, headers.get(param.name.lower()), 400))
+        found.extend(_violations(param, _header(headers, param.name.lower()), 400))
 
 
 def _query_value(param: Parameter, values: list[str]) -> str | list[str]:
