@@ -8,6 +8,7 @@ waits (it was a sixth of the server's time and most of its p99, issue 13's bench
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import http.client
 import json
@@ -17,7 +18,7 @@ from collections.abc import Iterator
 import pytest
 
 from mockserver.config import ServerConfig
-from mockserver.live import LiveServer
+from mockserver.live import LiveServer, create_app_quietly
 
 TOKEN = {"Authorization": "Bearer test-token", "Content-Type": "application/json"}
 CALLS: list[tuple[str, str, bytes | None, dict[str, str]]] = [
@@ -79,10 +80,6 @@ def test_calls_leave_no_reference_cycles(server: LiveServer) -> None:
 def test_header_pairs_may_be_lists_as_the_asgi_spec_allows() -> None:
     """ASGI gives headers as an iterable of ``[name, value]`` pairs: uvicorn sends tuples, other
     servers and in-process clients lists. The compiled path reads either."""
-    import asyncio
-
-    from mockserver.live import create_app_quietly
-
     app = create_app_quietly(ServerConfig(vendors=("personio",)))
     body = b'{"description": "x"}'
     scope = {
