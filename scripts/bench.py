@@ -2,22 +2,29 @@
 
 Run through ``scripts/bench`` (which installs wrk and Prism when they are missing). Five servers
 answer the same PATCH of ``specs/personio.yaml``: the mock (``mockserver serve --vendor
-personio``), ``prism mock`` 5.14.2, ``scripts/bench_reference.py`` (issue 13's lean reference:
-Starlette, the body schema compiled once, a dict store, one uniqueness rule) and
-``scripts/bench_ceiling.py`` (Starlette returning the mock's empty 204, served by uvicorn like the
-mock), and Prism a second time at its default log level. Every figure of issue 13's targets is a
-ratio of two servers measured in the same run. The reference, the ceiling and the second Prism
-are yardsticks: they say how much of a lean path's speed the mock keeps, how far Prism's speed on
-this machine is from a lean path's, and what Prism does as users start it. The method:
+personio``), ``prism mock`` 5.14.2 twice (as it starts by default, and quiet), ``scripts/bench_reference.py``
+(issue 13's lean reference: Starlette, the body schema compiled once, a dict store, one
+uniqueness rule) and ``scripts/bench_ceiling.py`` (Starlette returning the mock's empty 204,
+served by uvicorn like the mock). Every figure of issue 13's targets is a ratio of two servers
+measured in the same run.
+
+Which Prism the targets are judged against: ``prism mock spec.yaml`` as it starts by default
+(its log line per request to /dev/null), the Prism issue 13 measured. Its harness found Prism at
+2,100-2,400 req/s beside 31,000 for bare Starlette (0.07 of it), and the ``scripts/bench`` run it
+quotes (2.1x) started Prism this way; the default Prism reaches 0.08-0.10 of the ceiling here,
+the quiet one (``--verboseLevel warn``, no log line per request) 0.14-0.17. The quiet Prism is
+measured at every load too, and the same targets are reported against it as the stricter reading
+(``strict_targets``). The reference and the ceiling are yardsticks: they say how much of a lean
+path's speed the mock keeps, and what share of the machine each target asks.
 
 1. Cold start: each server is launched and timed to its first successful PATCH, once per pass
    (in the pass's order, nothing else running); the fastest launch counts.
 2. Load: the five servers run side by side (idle while another is measured). Each pass takes
-   them one after another, mock/Prism/Prism-default/reference/ceiling in pass 1 and the reverse
-   in pass 2. For each server in each pass: ``WARMUP`` s of the valid PATCH at 8 connections (not
-   counted), then ``LOAD`` s each of the valid PATCH at 1, 8 and 32 connections (the reference
-   and the default Prism: 8 only), then ``WARMUP`` s and ``LOAD`` s of the rejected PATCH at 8
-   connections (mock and Prism), then its RSS. The second pass finds every server warmer
+   them one after another, mock/Prism/quiet Prism/reference/ceiling in pass 1 and the reverse in
+   pass 2. For each server in each pass: ``WARMUP`` s of the valid PATCH at 8 connections (not
+   counted), then ``LOAD`` s each of the valid PATCH at 1, 8 and 32 connections (the reference: 8
+   only), then ``WARMUP`` s and ``LOAD`` s of the rejected PATCH at 8 connections (the mock and
+   both Prisms), then its RSS. The second pass finds every server warmer
    (Prism's JIT has had the whole first pass), and both servers of a ratio are treated alike.
 3. Selection: the best of the passes. For each server and load, the pass with the higher req/s
    (its p50 and p99 come from that same load); the fastest cold start; the larger RSS reading
@@ -29,12 +36,8 @@ The valid PATCH changes a description (204). The rejected PATCH renames project 
 fixture project's name: the mock refuses it by a business rule (PER-4, 422). Prism has no state
 or rules, so the same request carries ``Prefer: code=422`` and Prism answers the spec's
 documented 422 (the same error envelope) after validating the request; the mock ignores the
-header. Prism runs with ``--verboseLevel warn``, as the mock logs warnings only: Prism's default
-log line per request costs it about half its throughput. The targets are judged against that
-quiet Prism; the second one, ``prism mock`` as it starts by default (its log to /dev/null), is
-reported beside them. Every answer's status class is
-checked: a valid load with non-2xx answers or a rejected load with 2xx answers is a measurement
-problem, printed and failing ``--check``.
+header. Every answer's status class is checked: a valid load with non-2xx answers or a rejected
+load with 2xx answers is a measurement problem, printed and failing ``--check``.
 
 Everything goes to 127.0.0.1, every load is bounded in time and every server is stopped at the
 end. Absolute figures move with the machine's load; the ratios of one run are what count.
@@ -78,12 +81,14 @@ REJECTED = {"name": "Internal Tools"}  # PER-4: another fixture project holds th
 HEADERS = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
 REJECTED_HEADERS = {**HEADERS, "Prefer": "code=422"}  # Prism: the documented 422; the mock ignores it
 CONNECTIONS = (1, 8, 32)
-YARDSTICK_CONNECTIONS = {"ceiling": CONNECTIONS, "reference": (8,), "prism-default": (8,)}
+YARDSTICK_CONNECTIONS = {"ceiling": CONNECTIONS, "reference": (8,)}
 """The ceiling at every load, to say what each throughput target asks of the machine."""
 REJECTED_CONNECTIONS = 8
 PROJECT_COUNTS = (10, 1_000, 100_000)
-SERVERS = ("mock", "prism", "prism-default", "reference", "ceiling")
-YARDSTICKS = ("prism-default", "reference", "ceiling")
+SERVERS = ("mock", "prism", "prism-quiet", "reference", "ceiling")
+PRISMS = {"prism": "Prism", "prism-quiet": "quiet Prism"}
+"""What the targets are judged against (Prism as it starts by default), and the stricter reading."""
+YARDSTICKS = ("reference", "ceiling")
 """Measured on the valid PATCH only (``YARDSTICK_CONNECTIONS``): they exist to compare the mock with."""
 BASES = {name: "" if name.startswith("prism") else "/personio" for name in SERVERS}
 
@@ -100,7 +105,7 @@ class Method:
         return self.warmup_s >= FULL.warmup_s and self.load_s >= FULL.load_s and self.passes >= FULL.passes
 
     def order(self, index: int) -> tuple[str, ...]:
-        """Pass 1 mock/Prism/Prism at its defaults/reference/ceiling, pass 2 the reverse, and so on."""
+        """Pass 1 mock/Prism/quiet Prism/reference/ceiling, pass 2 the reverse, and so on."""
         return SERVERS if index % 2 == 0 else SERVERS[::-1]
 
 
@@ -174,10 +179,10 @@ def launch(name: str, fixtures: Path | None = None) -> Server:
         command += ["--vendor", "personio"]
         if fixtures is not None:
             command += ["--fixtures", str(fixtures)]
-    elif name == "prism":
-        command = [str(PRISM), "mock", "-h", HOST, "-p", str(port), "--verboseLevel", "warn", str(SPEC)]
-    elif name == "prism-default":  # as `prism mock spec.yaml` runs out of the box: a log line a request
+    elif name == "prism":  # as `prism mock spec.yaml` starts: a log line a request (to /dev/null)
         command = [str(PRISM), "mock", "-h", HOST, "-p", str(port), str(SPEC)]
+    elif name == "prism-quiet":
+        command = [str(PRISM), "mock", "-h", HOST, "-p", str(port), "--verboseLevel", "warn", str(SPEC)]
     else:
         script = REFERENCE if name == "reference" else CEILING
         command = [sys.executable, str(script), "--port", str(port)]
@@ -367,16 +372,8 @@ def run(method: Method) -> dict[str, Any]:
     results["by_pass"] = runs
     exact = ratios(results)
     results["ratios"] = {k: round(v, 3) for k, v in exact.items()}
-    results["targets"] = {}
-    for target in TARGETS:
-        value = _value(target.name, exact, results)
-        results["targets"][target.name] = {
-            "label": target.label,
-            "value": round(value, 3),
-            "target": round(target.limit, 3),
-            "comparison": ">=" if target.at_least else "<=",
-            "ok": target.met(value),
-        }
+    results["targets"] = verdicts(exact, results)
+    results["strict_targets"] = verdicts(exact, results, "quiet_")
     results["problems"] = problems
     results["seconds"] = round(time.monotonic() - started, 1)
     return results
@@ -398,7 +395,32 @@ def best(entries: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
 
 
 def ratios(results: Mapping[str, Any]) -> dict[str, float]:
-    mock, prism, ceiling = results["mock"], results["prism"], results["ceiling"]
+    """Every ratio of the run. Those to the judged Prism carry no prefix (the targets' names);
+    the same ones to the quiet Prism are prefixed ``quiet_``."""
+    mock, ceiling = results["mock"], results["ceiling"]
+    out: dict[str, float] = {}
+    for server, prefix in (("prism", ""), ("prism-quiet", "quiet_")):
+        out.update({prefix + name: value for name, value in _to_prism(mock, results[server]).items()})
+    for connections in CONNECTIONS:
+        top = ceiling["valid_patch"][str(connections)]["rps"]
+        out[f"ceiling_fraction_{connections}"] = mock["valid_patch"][str(connections)]["rps"] / top
+        for server, prefix in (("prism", ""), ("prism-quiet", "quiet_")):
+            theirs = results[server]["valid_patch"][str(connections)]["rps"]
+            out[f"{prefix}prism_ceiling_fraction_{connections}"] = theirs / top
+    for connections in YARDSTICK_CONNECTIONS["reference"]:
+        top = ceiling["valid_patch"][str(connections)]["rps"]
+        lean = results["reference"]["valid_patch"][str(connections)]["rps"]
+        out[f"reference_ceiling_fraction_{connections}"] = lean / top
+        out[f"reference_prism_ratio_{connections}"] = (
+            lean / results["prism"]["valid_patch"][str(connections)]["rps"]
+        )
+        out[f"reference_fraction_{connections}"] = mock["valid_patch"][str(connections)]["rps"] / lean
+    growth = mock["p50_ms_by_projects"]
+    out["state_growth_ratio"] = growth[str(PROJECT_COUNTS[-1])] / growth[str(PROJECT_COUNTS[0])]
+    return out
+
+
+def _to_prism(mock: Mapping[str, Any], prism: Mapping[str, Any]) -> dict[str, float]:
     out: dict[str, float] = {}
     for connections, load in mock["valid_patch"].items():
         theirs = prism["valid_patch"][connections]
@@ -410,24 +432,24 @@ def ratios(results: Mapping[str, Any]) -> dict[str, float]:
     out[f"rejected_p99_ratio_{REJECTED_CONNECTIONS}"] = mock[rejected]["p99_ms"] / prism[rejected]["p99_ms"]
     out["cold_start_ratio"] = mock["cold_start_s"] / prism["cold_start_s"]
     out["memory_ratio"] = mock["rss_mib_after_load"] / prism["rss_mib_after_load"]
-    for connections in CONNECTIONS:
-        top = ceiling["valid_patch"][str(connections)]["rps"]
-        out[f"ceiling_fraction_{connections}"] = mock["valid_patch"][str(connections)]["rps"] / top
-        out[f"prism_ceiling_fraction_{connections}"] = prism["valid_patch"][str(connections)]["rps"] / top
-    for connections in YARDSTICK_CONNECTIONS["reference"]:
-        top = ceiling["valid_patch"][str(connections)]["rps"]
-        lean = results["reference"]["valid_patch"][str(connections)]["rps"]
-        out[f"reference_ceiling_fraction_{connections}"] = lean / top
-        out[f"reference_prism_ratio_{connections}"] = lean / prism["valid_patch"][str(connections)]["rps"]
-        out[f"reference_fraction_{connections}"] = mock["valid_patch"][str(connections)]["rps"] / lean
-        ours = mock["valid_patch"][str(connections)]
-        default = results["prism-default"]["valid_patch"][str(connections)]
-        out[f"prism_default_ceiling_fraction_{connections}"] = default["rps"] / top
-        out[f"prism_default_rps_ratio_{connections}"] = ours["rps"] / default["rps"]
-        out[f"prism_default_p99_ratio_{connections}"] = ours["p99_ms"] / default["p99_ms"]
-    growth = mock["p50_ms_by_projects"]
-    out["state_growth_ratio"] = growth[str(PROJECT_COUNTS[-1])] / growth[str(PROJECT_COUNTS[0])]
     return out
+
+
+def verdicts(exact: Mapping[str, float], results: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Each target's value and verdict; ``prefix`` ``quiet_`` judges the Prism ratios against the
+    quiet Prism (the other targets do not involve Prism and are the same)."""
+    found: dict[str, Any] = {}
+    for target in TARGETS:
+        name = prefix + target.name if prefix + target.name in exact else target.name
+        value = _value(name, exact, results)
+        found[target.name] = {
+            "label": target.label if name == target.name else target.label.replace("Prism", "quiet Prism"),
+            "value": round(value, 3),
+            "target": round(target.limit, 3),
+            "comparison": ">=" if target.at_least else "<=",
+            "ok": target.met(value),
+        }
+    return found
 
 
 def _value(name: str, exact: Mapping[str, float], results: Mapping[str, Any]) -> float:
@@ -665,11 +687,20 @@ def _cell(value: Any) -> str:
 
 def table(results: Mapping[str, Any]) -> str:
     mock, prism, ceiling, r = results["mock"], results["prism"], results["ceiling"], results["ratios"]
-    lean = results["reference"]
-    head = ("figure", "mock", "prism", "reference", "ceiling", "mock/prism", "mock/ceiling")
+    quiet, lean = results["prism-quiet"], results["reference"]
+    head = (
+        "figure",
+        "mock",
+        "prism",
+        "quiet prism",
+        "reference",
+        "ceiling",
+        "mock/prism",
+        "mock/quiet",
+        "mock/ceiling",
+    )
     rows: list[tuple[Any, ...]] = []
     for connections in mock["valid_patch"]:
-        ours, theirs = mock["valid_patch"][connections], prism["valid_patch"][connections]
         top = ceiling["valid_patch"].get(connections)
         reference = lean["valid_patch"].get(connections)
         for key, label in (("rps", "req/s"), ("p50_ms", "p50 ms"), ("p99_ms", "p99 ms")):
@@ -678,65 +709,57 @@ def table(results: Mapping[str, Any]) -> str:
             rows.append(
                 (
                     f"valid PATCH, {connections} conn., {label}",
-                    ours[key],
-                    theirs[key],
+                    mock["valid_patch"][connections][key],
+                    prism["valid_patch"][connections][key],
+                    quiet["valid_patch"][connections][key],
                     reference[key] if reference else None,
                     top[key] if top else None,
                     r[f"{short}_ratio_{connections}"],
+                    r[f"quiet_{short}_ratio_{connections}"],
                     fraction,
                 )
             )
     rejected = f"rejected_patch_{REJECTED_CONNECTIONS}"
     for key, label in (("rps", "req/s"), ("p99_ms", "p99 ms")):
-        ratio = r[f"rejected_{key.split('_')[0]}_ratio_{REJECTED_CONNECTIONS}"]
+        ratio = f"rejected_{key.split('_')[0]}_ratio_{REJECTED_CONNECTIONS}"
         rows.append(
             (
                 f"rejected PATCH (422), {REJECTED_CONNECTIONS} conn., {label}",
                 mock[rejected][key],
                 prism[rejected][key],
+                quiet[rejected][key],
                 None,
                 None,
-                ratio,
+                r[ratio],
+                r[f"quiet_{ratio}"],
                 None,
             )
         )
-    rows.append(
-        (
-            "cold start, s",
-            mock["cold_start_s"],
-            prism["cold_start_s"],
-            lean["cold_start_s"],
-            ceiling["cold_start_s"],
-            r["cold_start_ratio"],
-            None,
-        )
-    )
-    rows.append(
-        (
-            "RSS after the load, MiB",
-            mock["rss_mib_after_load"],
-            prism["rss_mib_after_load"],
-            lean["rss_mib_after_load"],
-            ceiling["rss_mib_after_load"],
-            r["memory_ratio"],
-            None,
-        )
-    )
+    for key, label, ratio in (
+        ("cold_start_s", "cold start, s", "cold_start_ratio"),
+        ("rss_mib_after_load", "RSS after the load, MiB", "memory_ratio"),
+    ):
+        servers = (mock, prism, quiet, lean, ceiling)
+        rows.append((label, *(server[key] for server in servers), r[ratio], r[f"quiet_{ratio}"], None))
     for count, p50 in mock["p50_ms_by_projects"].items():
-        rows.append((f"p50 ms, {int(count):,} projects (8 conn.)", p50, None, None, None, None, None))
-    lines = [_header(results), "", *_grid(head, rows), "", *_yardsticks(r), "", "targets (issue 13):"]
-    target_rows = [
-        (
-            t["label"],
-            t["value"],
-            f"{t['comparison']} {round(t['target'], 2):g}",
-            "PASS" if t["ok"] else "FAIL",
-        )
-        for t in results["targets"].values()
-    ]
-    lines += _grid(("target", "measured", "required", "verdict"), target_rows)
-    passed = sum(t["ok"] for t in results["targets"].values())
-    lines += ["", f"{passed} of {len(results['targets'])} targets met"]
+        rows.append((f"p50 ms, {int(count):,} projects (8 conn.)", p50, *([None] * 7)))
+    lines = [_header(results), "", *_grid(head, rows), "", *_yardsticks(r)]
+    for key, title in (
+        ("targets", "targets (issue 13), judged against Prism as it starts by default:"),
+        ("strict_targets", "the stricter reading, the same targets against the quiet Prism:"),
+    ):
+        found = results[key]
+        target_rows = [
+            (
+                t["label"],
+                t["value"],
+                f"{t['comparison']} {round(t['target'], 2):g}",
+                "PASS" if t["ok"] else "FAIL",
+            )
+            for t in found.values()
+        ]
+        lines += ["", title, *_grid(("target", "measured", "required", "verdict"), target_rows)]
+        lines += ["", f"{sum(t['ok'] for t in found.values())} of {len(found)} targets met"]
     for problem in results["problems"]:
         lines.append(f"MEASUREMENT PROBLEM: {problem}")
     if not results["recorded"]:
@@ -746,33 +769,35 @@ def table(results: Mapping[str, Any]) -> str:
 
 def _yardsticks(r: Mapping[str, float]) -> list[str]:
     """What the machine allows: the targets are ratios to Prism, whose share of the ceiling
-    differs from machine to machine."""
+    differs from machine to machine (and with its log level)."""
     c = YARDSTICK_CONNECTIONS["reference"][0]
     wanted = {t.name: t.limit for t in TARGETS}
-    asks = ", ".join(
-        f"{wanted[f'rps_ratio_{n}']:g}x Prism at {n} "
-        f"({wanted[f'rps_ratio_{n}'] * r[f'prism_ceiling_fraction_{n}']:.2f} of the ceiling)"
-        for n in CONNECTIONS
-    )
+    lines = []
+    for prefix, who in (("", "Prism"), ("quiet_", "the quiet Prism")):
+        asks = ", ".join(
+            f"{wanted[f'rps_ratio_{n}']:g}x at {n} "
+            f"({wanted[f'rps_ratio_{n}'] * r[f'{prefix}prism_ceiling_fraction_{n}']:.2f} of the ceiling)"
+            for n in CONNECTIONS
+        )
+        shares = " / ".join(f"{r[f'{prefix}prism_ceiling_fraction_{n}']:.2f}" for n in CONNECTIONS)
+        lines.append(
+            f"{who} reaches {shares} of the ceiling at {' / '.join(map(str, CONNECTIONS))} connections; "
+            f"the throughput targets against it ask {asks}"
+        )
     return [
-        f"what the throughput targets ask, as shares of the ceiling's req/s at the same load: {asks}; "
-        "beyond 1 no app served by uvicorn meets it",
-        f"at {c} connections: Prism reaches {r[f'prism_ceiling_fraction_{c}']:.2f} of the ceiling, "
-        f"the lean reference {r[f'reference_ceiling_fraction_{c}']:.2f} "
-        f"({r[f'reference_prism_ratio_{c}']:.2f}x Prism); "
+        *lines,
+        "(beyond 1 of the ceiling no app served by uvicorn meets a target)",
+        f"at {c} connections the lean reference reaches {r[f'reference_ceiling_fraction_{c}']:.2f} of the "
+        f"ceiling ({r[f'reference_prism_ratio_{c}']:.2f}x Prism); "
         f"the mock keeps {r[f'reference_fraction_{c}']:.2f} of the lean reference's req/s",
-        f"Prism at its default log level (a line per request) reaches "
-        f"{r[f'prism_default_ceiling_fraction_{c}']:.2f} of the ceiling: the mock serves "
-        f"{r[f'prism_default_rps_ratio_{c}']:.2f}x its req/s at {c} connections, with "
-        f"{r[f'prism_default_p99_ratio_{c}']:.2f} of its p99 (the targets are judged against the quiet "
-        "Prism above)",
     ]
 
 
 def _header(results: Mapping[str, Any]) -> str:
     order = " then ".join("/".join(o) for o in results["order"])
     text = (
-        f"scripts/bench: the mock (--vendor personio), Prism {results['prism_version']} (prism mock), "
+        f"scripts/bench: the mock (--vendor personio), Prism {results['prism_version']} (prism mock, "
+        "as it starts by default and quiet), "
         f"the lean reference and a bare-Starlette ceiling on {results['spec']}, "
         f"wrk on 127.0.0.1, {results['seconds']} s; the mock's request path: {results['mock_build']}\n"
         f"{results['passes']} pass(es) ({order}), {results['warmup_s']:g} s warm-up, "

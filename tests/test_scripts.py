@@ -7,11 +7,13 @@ README "Reliability" has their figures.
 
 from __future__ import annotations
 
+import importlib
 import json
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -153,3 +155,60 @@ def test_bootstrap_prefers_an_interpreter_with_libpython_linked_in(tmp_path: Pat
     assert pick_python(tmp_path, fakes, python=chosen) == chosen
     too_old = str(tmp_path / "shims/python3.13")
     assert pick_python(tmp_path, fakes, python=too_old) == str(tmp_path / "usr/python3.11")
+
+
+def _bench_module() -> Any:
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        return importlib.import_module("bench")
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+
+
+def _server(rps: float, p99: float, *, rejected: float | None = None, cold: float = 1.0) -> dict[str, Any]:
+    loads = {
+        str(n): {"rps": rps * (0.5 if n == 1 else 1.0), "p50_ms": p99 / 3, "p99_ms": p99} for n in (1, 8, 32)
+    }
+    server: dict[str, Any] = {"valid_patch": loads, "cold_start_s": cold, "rss_mib_after_load": 50.0}
+    if rejected is not None:
+        server["rejected_patch_8"] = {"rps": rejected, "p50_ms": p99 / 3, "p99_ms": p99}
+    return server
+
+
+def test_bench_judges_the_targets_against_prism_as_it_starts_and_reports_the_quiet_one() -> None:
+    """scripts/bench's verdicts, on made-up figures: the targets against Prism as the issue
+    measured it (its default log level), the same targets against the quiet Prism beside them."""
+    bench = _bench_module()
+    results: dict[str, Any] = {
+        "mock": _server(30_000, 1.0, rejected=20_000, cold=0.2),
+        "prism": _server(5_000, 6.0, rejected=4_000),  # judged: 6x, 5x rejected
+        "prism-quiet": _server(10_000, 3.0, rejected=8_000),  # stricter: 3x, 2.5x rejected
+        "reference": {
+            "valid_patch": {"8": {"rps": 35_000, "p50_ms": 0.2, "p99_ms": 0.5}},
+            "cold_start_s": 0.3,
+            "rss_mib_after_load": 40.0,
+        },
+        "ceiling": _server(45_000, 0.4),
+    }
+    results["mock"]["p50_ms_by_projects"] = {"10": 0.30, "1000": 0.30, "100000": 0.33}
+    exact = bench.ratios(results)
+    assert exact["rps_ratio_8"] == 6.0 and exact["quiet_rps_ratio_8"] == 3.0
+    assert exact["prism_ceiling_fraction_8"] == 5_000 / 45_000
+    judged, strict = bench.verdicts(exact, results), bench.verdicts(exact, results, "quiet_")
+    assert (
+        judged["rps_ratio_8"]["ok"] and judged["rejected_rps_ratio_8"]["ok"] and judged["p99_ratio_8"]["ok"]
+    )
+    assert not strict["rps_ratio_8"]["ok"] and strict["rps_ratio_8"]["value"] == 3.0
+    assert "quiet Prism" in strict["rps_ratio_8"]["label"] and "quiet" not in judged["rps_ratio_8"]["label"]
+    # the targets that involve no Prism are judged alike in both readings
+    for name in ("cold_start_s", "memory_mib", "state_growth_ratio", "ceiling_fraction_8"):
+        assert judged[name] == strict[name]
+    assert judged["ceiling_fraction_8"]["value"] == round(30_000 / 45_000, 3)
+    results |= {"ratios": exact, "targets": judged, "strict_targets": strict, "problems": []}
+    results |= {"recorded": True, "order": [["mock"]], "passes": 1, "warmup_s": 2.0, "seconds_per_load": 8.0}
+    results |= {"seconds": 1.0, "selection": "best", "spec": "specs/personio.yaml", "prism_version": "5"}
+    results |= {"mock_build": "compiled"}
+    text = bench.table(results)
+    assert f"{sum(t['ok'] for t in judged.values())} of 9 targets met" in text
+    assert f"{sum(t['ok'] for t in strict.values())} of 9 targets met" in text
+    assert "against the quiet Prism" in text
