@@ -403,6 +403,21 @@ def test_a_date_pattern_gets_real_dates_and_keeps_its_literal_time() -> None:
     assert len({dt.date.fromisoformat(v[:10]) for v in values}) > 50  # varied, and every one real
 
 
+def test_a_pattern_keeps_to_the_length_its_schema_allows() -> None:
+    """rstr repeats ``+`` and ``*`` up to 100 times: Ruddr's slug pattern alone gives thousands
+    of characters, under a maxLength of 255 one time in twenty."""
+    slug = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+    draw = compile_schema({"type": "string", "maxLength": 255, "pattern": slug})
+    values = [draw(random.Random(n)) for n in range(100)]
+    assert all(re.search(slug, v) and len(v) <= 255 for v in values)
+    assert any(len(v) == 255 for v in values)
+    decimal = r"^-?[0-9]+\.[0-9]{2}$"  # no prefix of a longer one matches: drawn again
+    draw = compile_schema({"type": "string", "minLength": 5, "maxLength": 12, "pattern": decimal})
+    values = [draw(random.Random(n)) for n in range(100)]
+    fitting = [v for v in values if re.search(decimal, v) and 5 <= len(v) <= 12]
+    assert len(fitting) > 60  # 81 of 100; the caller draws the rest again with the whole body
+
+
 def test_an_all_of_draws_only_the_values_every_enum_allows() -> None:
     draw = compile_schema(
         {"allOf": [{"enum": ["a", "b", "c"]}, {"properties": {}}, {"enum": ["c", "b", "z"]}]}

@@ -1,4 +1,5 @@
-"""Layering of ARCHITECTURE.md: a forbidden import fails here, not in review."""
+"""Layering of ARCHITECTURE.md, and no private name of another package: a forbidden import fails
+here, not in review."""
 
 from __future__ import annotations
 
@@ -186,3 +187,119 @@ def test_the_import_graph_counts_type_only_and_late_imports() -> None:
 def test_no_import_cycle() -> None:
     found = [" -> ".join(cycle) for cycle in cycles(import_graph())]
     assert not found, "import cycles:\n" + "\n".join(found)
+
+
+# -- no private name of another package ----------------------------------------------------------
+SCANNED = ("mockserver", "contracts", "scripts")
+OLD_NAMES = {"sre_parse", "sre_compile", "sre_constants"}
+"""The stdlib's deprecated names of its private regex modules (``re._parser`` ...)."""
+IMPORTERS = {"importlib.import_module", "import_module", "__import__"}
+GETTERS = {"getattr", "hasattr", "setattr", "delattr"}
+
+
+def own_modules() -> set[str]:
+    """Top-level names of the project's modules: its packages and the scripts' own modules
+    (``scripts/bench.py`` imports ``_servers``)."""
+    return {"mockserver", "contracts", *(p.stem for p in (ROOT / "scripts").glob("*.py"))}
+
+
+def is_private(name: str) -> bool:
+    return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
+
+
+def foreign_private_names(source: str, own: set[str]) -> list[str]:
+    """Private modules and attributes of other packages that ``source`` names: imported
+    (``from re import _parser``), loaded by name (``importlib.import_module("re._parser")``), or
+    reached from a name another package's import bound (``re._parser``, ``getattr(re, "_x")``).
+    Dunders are public; the project's own ``_modules`` are its own. An attribute reached through
+    a local variable (``validator._x``) is out of an AST's sight."""
+
+    def foreign_module(dotted: str) -> bool:
+        parts = dotted.split(".")
+        return parts[0] not in own and (parts[0] in OLD_NAMES or any(is_private(p) for p in parts))
+
+    tree = ast.parse(source)
+    found: list[str] = []
+    bound: set[str] = set()  # names bound to another package's modules or objects
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.partition(".")[0] in own:
+                    continue
+                if foreign_module(alias.name):
+                    found.append(f"import {alias.name}")
+                bound.add(alias.asname or alias.name.partition(".")[0])
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            if node.module.partition(".")[0] in own:
+                continue
+            for alias in node.names:
+                if foreign_module(node.module) or is_private(alias.name):
+                    found.append(f"from {node.module} import {alias.name}")
+                bound.add(alias.asname or alias.name)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and is_private(node.attr):
+            root = node.value
+            while isinstance(root, ast.Attribute):
+                root = root.value
+            if isinstance(root, ast.Name) and root.id in bound:
+                found.append(ast.unparse(node))
+        elif isinstance(node, ast.Call) and node.args:
+            callee, first = ast.unparse(node.func), node.args[0]
+            name = first.value if isinstance(first, ast.Constant) and isinstance(first.value, str) else None
+            if callee in IMPORTERS and name is not None and foreign_module(name):
+                found.append(ast.unparse(node))
+            second = node.args[1] if len(node.args) > 1 else None
+            if (
+                callee in GETTERS
+                and isinstance(first, ast.Name)
+                and first.id in bound
+                and isinstance(second, ast.Constant)
+                and isinstance(second.value, str)
+                and is_private(second.value)
+            ):
+                found.append(ast.unparse(node))
+    return found
+
+
+def test_the_private_name_finder_tells_other_packages_from_the_project() -> None:
+    source = """
+import importlib, random, re
+import re._parser as parser
+from re import _parser
+from _typeshed import SupportsRead
+from mockserver.adversarial._regex import regex_strings
+from . import _values
+from _servers import start
+import mockserver.core._private
+re._parser.parse("a")
+importlib.import_module("re._parser")
+importlib.import_module("sre_parse")
+importlib.import_module("mockserver.adversarial._values")
+getattr(random, "_inst")
+getattr(random, "__name__")
+self._cache, random.__name__, regex_strings.__module__, _values._ALPHABET
+"""
+    assert sorted(foreign_private_names(source, {"mockserver", "contracts", "_servers"})) == sorted(
+        [
+            "import re._parser",
+            "from re import _parser",
+            "from _typeshed import SupportsRead",
+            "re._parser",
+            "importlib.import_module('re._parser')",
+            "importlib.import_module('sre_parse')",
+            "getattr(random, '_inst')",
+        ]
+    )
+
+
+def test_no_module_uses_a_private_name_of_another_package() -> None:
+    """Project rule: another package's ``_name`` (the stdlib's included) is its own to change in
+    any release; rstr draws pattern strings where ``re._parser`` was read."""
+    own = own_modules()
+    found = [
+        f"{path.relative_to(ROOT)}: {name}"
+        for package in SCANNED
+        for path in sorted((ROOT / package).rglob("*.py"))
+        for name in foreign_private_names(path.read_text(encoding="utf-8"), own)
+    ]
+    assert found == []

@@ -1,115 +1,82 @@
-"""Strings that match a spec's ``pattern``, drawn from a :class:`random.Random`.
+"""Strings that match a spec's ``pattern``, drawn from a :class:`random.Random` by rstr.
 
 Hypothesis' ``from_regex`` cannot be driven by a plain seeded ``Random`` (see the package
-docstring for why replies are drawn that way), so patterns are sampled from the stdlib's own
-parse tree. Classes follow ECMA-262, the dialect JSON Schema patterns are written in: ``\\d`` is
-ASCII digits only, so a Python-only match (Arabic-Indic digits) is never produced.
+docstring for why replies are drawn that way); ``rstr.Rstr(rng).xeger(pattern)`` can. Its classes
+are ASCII, as in ECMA-262, the dialect JSON Schema patterns are written in: ``\\d`` is ``0-9`` and
+``\\w`` ``[A-Za-z0-9_]``, so a Python-only match (Arabic-Indic digits) is never drawn. Its ``.``
+is given the characters below: rstr's own can draw ``\\r``, which ECMA's ``.`` does not match.
+
+Not modelled, so vetted by the ``re.search`` below: look-arounds (a look-ahead's text is
+emitted, a negative one skipped), ``\\b``, inline flags, a backreference to a group the draw
+skipped. No repeat is drawn more than 100 times (rstr's limit for ``+``, ``*`` and ``{n,}``, which
+it applies to ``{n,m}`` too) unless its minimum is higher, then exactly that often. A length the
+schema bounds is the caller's to check, like the rest of the value.
 """
 
 from __future__ import annotations
 
-import importlib
 import re
 import string
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from random import Random
 from typing import Any
 
+from rstr import Rstr
+
 __all__ = ["regex_strings"]
 
-# The stdlib's regex parser (``sre_parse``'s home since 3.11; the old name warns on import).
-_parser: Any = importlib.import_module("re._parser")
-
-_CATEGORIES = {
-    "DIGIT": string.digits,
-    "WORD": string.ascii_letters + string.digits + "_",
-    "SPACE": " \t\n\r\f\v",
-}
-# Candidates for `.`, negated classes and \D-style categories: printable ASCII plus a few
-# characters that break naive code (accented, RTL, non-BMP).
-_OTHERS = string.ascii_letters + string.digits + string.punctuation + " \u00e9\u05d0\U0001f600"
-_EXTRA_REPEAT = 8
-"""How far past its minimum an unbounded repeat (``+``, ``*``, ``{n,}``) is drawn."""
+_DOT = string.ascii_letters + string.digits + string.punctuation + " \u00e9\u05d0\U0001f600"
+"""What ``.`` draws: printable ASCII but line breaks, and a few characters that break naive code
+(accented, right-to-left, non-BMP)."""
 _ATTEMPTS = 20
 
 
 def regex_strings(pattern: str) -> Callable[[Random], str]:
-    """A generator of strings for which ``re.search(pattern, s)`` holds (anchors included)."""
+    """A generator of strings for which ``re.search(pattern, s)`` holds (anchors included); after
+    20 misses, the last string drawn (the caller validates the whole value and draws again)."""
     compiled = re.compile(pattern)
-    tree = _parser.parse(pattern)
 
     def draw(rng: Random) -> str:
-        text = ""
+        xeger = Rstr(_ForRstr(rng), printable=_DOT).xeger
+        text = None
         for _ in range(_ATTEMPTS):
-            # Look-arounds, \b and inline flags are not modelled: the search below vets them.
-            text = _emit(tree, rng, {})
+            try:
+                text = xeger(pattern)
+            except KeyError:  # a backreference to a group the draw skipped, or no such construct
+                continue
             if compiled.search(text):
                 return text
-        return text  # the caller validates the whole value and draws again
+        if text is None:
+            raise ValueError(f"rstr draws no string for the pattern {pattern!r}")
+        return text
 
     return draw
 
 
-def _emit(items: Sequence[tuple[Any, Any]], rng: Random, groups: dict[int, str]) -> str:
-    out: list[str] = []
-    for op, arg in items:
-        name = str(op)
-        if name == "LITERAL":
-            out.append(chr(arg))
-        elif name == "NOT_LITERAL":
-            out.append(rng.choice([c for c in _OTHERS if ord(c) != arg]))
-        elif name == "ANY":
-            out.append(rng.choice(_OTHERS))
-        elif name == "IN":
-            out.append(_in_class(arg, rng))
-        elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
-            low, high, sub = arg
-            high = min(high, low + _EXTRA_REPEAT)  # MAXREPEAT is a large int
-            count = (low, rng.randint(low, high), high)[rng.randrange(3)]
-            out.extend(_emit(sub, rng, groups) for _ in range(count))
-        elif name == "SUBPATTERN":
-            group, _add_flags, _del_flags, sub = arg
-            text = _emit(sub, rng, groups)
-            if group:
-                groups[group] = text
-            out.append(text)
-        elif name == "ATOMIC_GROUP":
-            out.append(_emit(arg, rng, groups))
-        elif name == "BRANCH":
-            out.append(_emit(rng.choice(arg[1]), rng, groups))
-        elif name == "GROUPREF":
-            out.append(groups.get(arg, ""))
-        elif name == "GROUPREF_EXISTS":
-            group, yes, no = arg
-            out.append(_emit(yes if group in groups else (no or []), rng, groups))
-        elif name not in ("AT", "ASSERT", "ASSERT_NOT"):
-            raise ValueError(f"regular expression construct {name} is not supported")
-    return "".join(out)
+class _ForRstr(Random):
+    """Every draw from ``rng``, made as rstr 3.2 needs it.
 
+    - A choice among characters is made in code point order: rstr draws a negated class
+      (``[^/]``) and ``\\W`` from characters it holds in a set, whose order changes with the
+      process' hash seed; unsorted, one seed would give another string in another process.
+    - ``randint(a, b)`` with ``b < a`` gives ``a``: rstr caps the top of every repeat at 100, an
+      explicit one too (``[0-9a-f]{128}``), and asks for a count in an empty range.
+    """
 
-def _in_class(items: Sequence[tuple[Any, Any]], rng: Random) -> str:
-    negated = bool(items) and str(items[0][0]) == "NEGATE"
-    pools: list[str] = []
-    ranges: list[tuple[int, int]] = []
-    for op, arg in items[1:] if negated else items:
-        name = str(op)
-        if name == "LITERAL":
-            ranges.append((arg, arg))
-        elif name == "RANGE":
-            ranges.append(arg)
-        elif name == "CATEGORY":
-            kind = str(arg).removeprefix("CATEGORY_")
-            if kind.startswith("NOT_"):
-                members = _CATEGORIES.get(kind.removeprefix("NOT_"), "")
-                pools.append("".join(c for c in _OTHERS if c not in members))
-            else:
-                pools.append(_CATEGORIES.get(kind, ""))
-    if negated:
-        pool = "".join(pools)
-        outside = [c for c in _OTHERS if c not in pool and not any(lo <= ord(c) <= hi for lo, hi in ranges)]
-        return rng.choice(outside)
-    choices: list[str | tuple[int, int]] = [*(p for p in pools if p), *ranges]
-    picked = choices[rng.randrange(len(choices))]
-    if isinstance(picked, str):
-        return rng.choice(picked)
-    return chr(rng.randint(*picked))
+    def __init__(self, rng: Random) -> None:
+        super().__init__(0)
+        self.rng = rng
+
+    def random(self) -> float:
+        return self.rng.random()
+
+    def getrandbits(self, k: int, /) -> int:
+        return self.rng.getrandbits(k)
+
+    def randint(self, a: int, b: int) -> int:
+        return a if b < a else self.rng.randint(a, b)
+
+    def choice(self, seq: Any) -> Any:
+        if all(isinstance(item, str) for item in seq):
+            seq = sorted(seq)
+        return self.rng.choice(seq)

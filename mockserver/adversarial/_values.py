@@ -44,6 +44,8 @@ LONG_TEXT = 300
 MANY_ITEMS = 6
 """Extra items in a "long" array; bodies of lists of big objects stay under a few hundred KiB."""
 SHORT_SPAN = 8
+_FIT_ATTEMPTS = 20
+"""Draws of a ``pattern`` for one of a length its schema allows."""
 
 _POOLS = (
     string.ascii_lowercase,
@@ -226,7 +228,7 @@ def _string(schema: Mapping[str, Any]) -> Gen:
     elif fmt in _FORMATS:
         return _FORMATS[fmt] if not pattern else _format_matching(_FORMATS[fmt], pattern)
     if pattern:
-        return _calendar(regex_strings(pattern), pattern)
+        return _fitted(_calendar(regex_strings(pattern), pattern), pattern, low, high)
     short = low + SHORT_SPAN if high is None else min(int(high), low + SHORT_SPAN)
     longest = low + LONG_TEXT if high is None else int(high)
     tokens = [t for t in _TOKENS if low <= len(t) <= longest]
@@ -238,6 +240,29 @@ def _string(schema: Mapping[str, Any]) -> Gen:
     if tokens:
         options.append(lambda rng: rng.choice(tokens))
     return lambda rng: pick(rng, options)
+
+
+def _fitted(strings: Callable[[Random], str], pattern: str, low: int, high: int | None) -> Gen:
+    """Strings of ``pattern`` as long as ``minLength`` and ``maxLength`` allow.
+
+    rstr repeats ``+`` and ``*`` up to 100 times, past many a ``maxLength``: a string too long is
+    cut to its longest prefix that still matches (a slug, a list), else drawn again."""
+    if low == 0 and high is None:
+        return strings
+    compiled = re.compile(pattern)
+
+    def draw(rng: Random) -> str:
+        text = ""
+        for _ in range(_FIT_ATTEMPTS):
+            text = strings(rng)
+            if high is not None and len(text) > high:
+                cuts = (text[:n] for n in range(high, low - 1, -1) if compiled.search(text[:n]))
+                text = next(cuts, text)
+            if len(text) >= low and (high is None or len(text) <= high):
+                return text
+        return text  # the caller validates the whole value and draws again
+
+    return draw
 
 
 def _date(rng: Random) -> dt.date:
