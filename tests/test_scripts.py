@@ -184,7 +184,7 @@ def test_bench_judges_the_targets_against_prism_as_it_starts_and_reports_the_qui
         "prism": _server(5_000, 6.0, rejected=4_000),  # judged: 6x, 5x rejected
         "prism-quiet": _server(10_000, 3.0, rejected=8_000),  # stricter: 3x, 2.5x rejected
         "reference": {
-            "valid_patch": {"8": {"rps": 35_000, "p50_ms": 0.2, "p99_ms": 0.5}},
+            "valid_patch": {str(n): {"rps": 35_000, "p50_ms": 0.2, "p99_ms": 0.5} for n in (1, 8, 32)},
             "cold_start_s": 0.3,
             "rss_mib_after_load": 40.0,
         },
