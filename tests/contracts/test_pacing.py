@@ -102,10 +102,16 @@ def test_verify_paces_unless_the_target_is_a_mock_that_enforces_no_limit(limited
         assert mock_enforces_rate_limits(client, "http://127.0.0.1:9")  # unknown: paced
 
 
-def test_an_unpaced_schemathesis_run_meets_ruddrs_429_past_its_burst(limited_ruddr: LiveServer) -> None:
+def test_an_unpaced_schemathesis_run_meets_ruddrs_429_past_its_burst() -> None:
     """Why verify paces by default: against the real Ruddr, or a mock with --rate-limits,
     Schemathesis' calls past the burst get Ruddr's 429, and fail its checks. (A paced run of the
-    same takes a minute at 20 calls a second; the configuration it gets is tested above.)"""
-    unpaced = verify(VENDORS["ruddr"], limited_ruddr.url, max_examples=1, paced=False)
+    same takes a minute at 20 calls a second; the configuration it gets is tested above.) The
+    mock's bucket is read on a clock that stands still: on a loaded machine a slow run would
+    otherwise refill it as fast as it drains, and meet no 429 (a CI run did)."""
+    app = create_app(ServerConfig(vendors=("ruddr",), rate_limits=True))
+    limiter = app.runtime.limiter or pytest.fail("--rate-limits makes a limiter")
+    limiter.monotonic = lambda: 1_000.0
+    with LiveServer(app) as server:
+        unpaced = verify(VENDORS["ruddr"], server.url, max_examples=1, paced=False)
     assert unpaced.fuzz is not None
     assert any("429" in f.message for f in unpaced.fuzz.failures)
