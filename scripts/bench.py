@@ -84,8 +84,9 @@ CONNECTIONS = (1, 8, 32)
 REJECTED_CONNECTIONS = 8
 PROJECT_COUNTS = (10, 1_000, 100_000)
 SERVERS = ("mock", "prism", "prism-quiet", "reference", "ceiling")
-PRISMS = {"prism": "Prism", "prism-quiet": "quiet Prism"}
-"""What the targets are judged against (Prism as it starts by default), and the stricter reading."""
+PRISMS = (("prism", ""), ("prism-quiet", "quiet_"))
+"""What the targets are judged against (Prism as it starts by default), and the stricter reading,
+with the prefix of their ratios."""
 YARDSTICKS = ("reference", "ceiling")
 """Measured on the valid PATCH only: they exist to compare the mock with, at every load (what
 each throughput target asks of the machine, and what a lean path reaches)."""
@@ -398,16 +399,14 @@ def ratios(results: Mapping[str, Any]) -> dict[str, float]:
     the same ones to the quiet Prism are prefixed ``quiet_``."""
     mock, ceiling = results["mock"], results["ceiling"]
     out: dict[str, float] = {}
-    for server, prefix in (("prism", ""), ("prism-quiet", "quiet_")):
+    for server, prefix in PRISMS:
         out.update({prefix + name: value for name, value in _to_prism(mock, results[server]).items()})
     for connections in CONNECTIONS:
         top = ceiling["valid_patch"][str(connections)]["rps"]
         out[f"ceiling_fraction_{connections}"] = mock["valid_patch"][str(connections)]["rps"] / top
-        for server, prefix in (("prism", ""), ("prism-quiet", "quiet_")):
+        for server, prefix in PRISMS:
             theirs = results[server]["valid_patch"][str(connections)]["rps"]
             out[f"{prefix}prism_ceiling_fraction_{connections}"] = theirs / top
-    for connections in CONNECTIONS:
-        top = ceiling["valid_patch"][str(connections)]["rps"]
         lean = results["reference"]["valid_patch"][str(connections)]["rps"]
         out[f"reference_ceiling_fraction_{connections}"] = lean / top
         out[f"reference_prism_ratio_{connections}"] = (
