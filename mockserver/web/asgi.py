@@ -165,7 +165,9 @@ class MockASGI:
             await self._refuse(call, scope, send, path, _too_large(limit))
             return
         call.raw_body = body
-        unroutable = _unroutable(path, vendor.prefix, _ENCODED_SLASH in raw_path.lower())
+        # find, not ``in``: bytes' ``in`` first tries its operand as an integer, and formats (then
+        # drops) a TypeError on every call
+        unroutable = _unroutable(path, vendor.prefix, raw_path.lower().find(_ENCODED_SLASH) >= 0)
         if unroutable is not None:
             asked = {"method": scope["method"], "path": _sent_path(scope), "allowed": []}
             await self._refuse(call, scope, send, path, replace(unroutable, params=asked))
@@ -596,13 +598,26 @@ def _pairs(raw: Any) -> list[tuple[bytes, bytes]]:
     return [(bytes(pair[0]), bytes(pair[1])) for pair in raw]
 
 
+_NAMES: dict[bytes, str] = {}
+"""Header names as sent -> their lower-case text: clients send the same few names on every call,
+and decoding and folding each one again cost more than the lookup. Bounded: a client that
+invents names fills it once, and its later names are decoded as before."""
+_MAX_NAMES = 256
+
+
 def _headers(scope: Scope) -> dict[str, str]:
     found = _Headers()
     raw: Sequence[Sequence[bytes]] = scope["headers"]  # pairs: tuples from uvicorn, lists from some clients
+    names = _NAMES
     for pair in reversed(raw):
         name: bytes = pair[0]  # typed: mypyc decodes a known bytes in C
         value: bytes = pair[1]
-        found[name.decode("latin-1").lower()] = value.decode("latin-1")
+        text = names.get(name)
+        if text is None:
+            text = name.decode("latin-1").lower()
+            if len(names) < _MAX_NAMES:
+                names[name] = text
+        found[text] = value.decode("latin-1")
     return found
 
 
@@ -614,11 +629,24 @@ def _origin(scope: Scope, headers: dict[str, str]) -> str:
     mock. A Host header that is not a plain host[:port] is not echoed into links; the server's
     own address is used then."""
     host = _get(headers, "host", "")
+    scheme = scope.get("scheme", "http")
+    known = _ORIGINS.get(host)
+    if known is not None and known[0] == scheme:
+        return known[1]
     if not _HOST.fullmatch(host):
         server = scope.get("server") or ("localhost", None)
         name = f"[{server[0]}]" if ":" in str(server[0]) else str(server[0])
-        host = name if server[1] is None else f"{name}:{server[1]}"
-    return f"{scope.get('scheme', 'http')}://{host}"
+        return f"{scheme}://{name if server[1] is None else f'{name}:{server[1]}'}"
+    origin = f"{scheme}://{host}"
+    if len(_ORIGINS) < _MAX_ORIGINS:
+        _ORIGINS[host] = (scheme, origin)
+    return origin
+
+
+_ORIGINS: dict[str, tuple[str, str]] = {}
+"""Valid Host header -> (scheme, origin) last built for it: a client calls under one or two
+names, and the pattern match was a twentieth of a call. Bounded as ``_NAMES``."""
+_MAX_ORIGINS = 64
 
 
 async def _send(send: Sender, reply: Reply, method: str) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
