@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import logging
 import re
-import time
 from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from dataclasses import replace
+from time import perf_counter  # a module global: mypyc reads it without an attribute lookup
 from typing import Any
 from urllib.parse import unquote, unquote_to_bytes
 
@@ -107,6 +107,10 @@ class MockASGI:
         self._by_prefix = [(vendor, vendor.prefix, vendor.prefix + "/") for vendor in by_prefix]
         """Each vendor with its prefix and the prefix of its paths, longest first."""
         self._warm = False
+        # read on every call: the (frozen) config is a plain class, and each of its attributes an
+        # attribute lookup by name
+        self._max_body = runtime.config.max_body_bytes
+        self._strict = runtime.config.strict
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -114,7 +118,7 @@ class MockASGI:
             return
         if scope["type"] != "http":
             return  # no websockets: the server closes the connection
-        started = time.perf_counter()
+        started = perf_counter()
         raw_path: bytes = scope.get("raw_path") or scope["path"].encode("utf-8")
         path, session_name, link_prefix, raw_path = _session_in_path(scope["path"], raw_path)
         path = self.alias(path)
@@ -141,7 +145,7 @@ class MockASGI:
             )
         ):
             return
-        limit = self.rt.config.max_body_bytes
+        limit = self._max_body
         body: bytes | None
         try:
             body = await _read_body(receive, limit, _get(headers, "content-length"))
@@ -220,6 +224,7 @@ class MockASGI:
         query_string = raw_query.decode("latin-1")
         state = session.states[vendor.id]
         link_base = _origin(scope, headers) + call.link_prefix
+        strict = self._strict
 
         def run() -> Outcome:
             # the check holds no lock: parsing a large body must not stall the session's other calls
@@ -236,7 +241,7 @@ class MockASGI:
                 return refuse(vendor, checked.refusal, rt.clock.now())
             incoming = _incoming(method, path, headers, checked, link_base, query_string)
             with session.lock:
-                return handle(vendor, op.operation_id, incoming, state, rt.clock.now(), rt.config.strict)
+                return handle(vendor, op.operation_id, incoming, state, rt.clock.now(), strict)
 
         if rt.offload.inline(len(body)):  # the usual call: on the loop, unless a worker holds the lock
             return call.outcome(await rt.offload.run_locked(session.lock, len(body), run))
@@ -502,7 +507,7 @@ class MockASGI:
                 violations=call.violations,
                 warnings=call.warnings,
                 fault=fault,
-                duration_ms=(time.perf_counter() - call.started) * 1000,
+                duration_ms=(perf_counter() - call.started) * 1000,
             )
         )
 
