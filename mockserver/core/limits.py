@@ -16,10 +16,10 @@ from __future__ import annotations
 import math
 import threading
 import time
-import weakref
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 from mockserver.core.violations import Code, Violation
 
@@ -120,10 +120,18 @@ class Window:
         return (1 - self.tokens) / rate
 
 
+class Metered(Protocol):
+    """What the limiter counts calls of: a store session."""
+
+    rate_windows: dict[object, dict[str, Window]]
+    """Each limiter's windows of this session, by vendor: they live as long as the session
+    object (a reset or a forgotten session starts afresh), and a new limiter starts its own."""
+
+
 class RateLimiter:
     """The windows of every session, per vendor (those in ``limits``; others are never refused).
 
-    A session's windows live as long as the session object: a reset or a forgotten session
+    A session's windows live on the session (:class:`Metered`): a reset or a forgotten session
     starts afresh, and nothing outlives the store's own bounds on sessions.
     """
 
@@ -136,19 +144,18 @@ class RateLimiter:
         self.limits = dict(limits)
         self.monotonic = monotonic
         self.wall = wall
-        self._windows: weakref.WeakKeyDictionary[object, dict[str, Window]] = weakref.WeakKeyDictionary()
         self._lock = threading.Lock()
 
-    def admit(self, session: object, vendor: str) -> Throttled | None:
+    def admit(self, session: Metered, vendor: str) -> Throttled | None:
         """Count a call of ``session`` to ``vendor``; a :class:`Throttled` if it is over the limit."""
         limit = self.limits.get(vendor)
         if limit is None:
             return None
         with self._lock:
             now = self.monotonic()
-            windows = self._windows.get(session)
+            windows = session.rate_windows.get(self)
             if windows is None:
-                windows = self._windows[session] = {}
+                windows = session.rate_windows[self] = {}
             window = windows.get(vendor)
             if window is None:
                 window = windows[vendor] = Window(limit)

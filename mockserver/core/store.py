@@ -35,6 +35,7 @@ from mockserver.core.journal import (
     Journal,
     JournalPool,
 )
+from mockserver.core.limits import Window
 from mockserver.core.operations import MAX_ID_DIGITS
 from mockserver.core.records import Check, compile_schema, short
 from mockserver.core.strict import is_strict_json, strict_json_problems, strict_json_text
@@ -633,7 +634,6 @@ def _unreachable_id(value: Any) -> str | None:
     return None
 
 
-@mypyc_attr(native_class=False)  # RateLimiter keeps a weak reference to it: a native class has none
 class Session:
     """A private copy of every vendor's state plus its own journal and faults (``X-Mock-Session``).
 
@@ -659,6 +659,8 @@ class Session:
         self.accepted = False
         """A call in it was accepted (the web layer says so). Sessions only ever refused, such as
         a flood of bad calls each naming a new session, are forgotten before any of these."""
+        self.rate_windows: dict[object, dict[str, Window]] = {}
+        """``--rate-limits``: the limiter's windows of this session (``core.limits.Metered``)."""
 
 
 class Store:

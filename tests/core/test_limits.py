@@ -6,7 +6,7 @@ import gc
 
 import pytest
 
-from mockserver.core.limits import RateLimit, RateLimiter, Throttled
+from mockserver.core.limits import RateLimit, RateLimiter, Throttled, Window
 from mockserver.core.vendor import discover_vendors
 from mockserver.core.violations import Code
 
@@ -28,7 +28,10 @@ class FakeClock:
 
 
 class Owner:
-    """Stands for a store session: the limiter keys on the object, weakly."""
+    """Stands for a store session: the limiter keeps its windows on it."""
+
+    def __init__(self) -> None:
+        self.rate_windows: dict[object, dict[str, Window]] = {}
 
 
 @pytest.fixture
@@ -40,7 +43,7 @@ def limiter_of(clock: FakeClock, **limits: RateLimit) -> RateLimiter:
     return RateLimiter(limits, monotonic=clock, wall=lambda: WALL + clock.now)
 
 
-def calls(limiter: RateLimiter, owner: object, vendor: str, n: int) -> list[Throttled | None]:
+def calls(limiter: RateLimiter, owner: Owner, vendor: str, n: int) -> list[Throttled | None]:
     return [limiter.admit(owner, vendor) for _ in range(n)]
 
 
@@ -142,6 +145,13 @@ def test_a_forgotten_session_takes_its_windows_with_it(clock: FakeClock) -> None
     gc.collect()
     fresh = Owner()
     assert limiter.admit(fresh, "ruddr") is None
+
+
+def test_a_new_limiter_counts_a_session_afresh(clock: FakeClock) -> None:
+    first, owner = limiter_of(clock, ruddr=RUDDR), Owner()
+    calls(first, owner, "ruddr", 61)
+    assert limiter_of(clock, ruddr=RUDDR).admit(owner, "ruddr") is None  # its own windows
+    assert first.admit(owner, "ruddr") is not None  # the first one's are still spent
 
 
 def test_the_journaled_violation_names_the_limit_and_its_source() -> None:
