@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+_now = datetime.now
+"""Bound once: ``datetime.now`` read from the class builds a bound method on every call."""
+
 
 class Clock:
     def __init__(self, frozen: datetime | None = None) -> None:
@@ -14,7 +17,7 @@ class Clock:
         self.frozen = frozen
 
     def now(self) -> datetime:
-        return self.frozen if self.frozen is not None else datetime.now(UTC)
+        return self.frozen if self.frozen is not None else _now(UTC)
 
     @classmethod
     def parse(cls, text: str | None) -> Clock:

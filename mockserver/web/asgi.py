@@ -132,7 +132,8 @@ class MockASGI:
             await serve_dashboard(scope, send, path)
             return
         vendor = self.vendor_for(path)
-        if self.is_docs(path, vendor):
+        base = vendor.prefix if vendor is not None else ADMIN_PREFIX  # read once: a class attribute
+        if self.is_docs(path, base):
             await self._docs(vendor, scope, receive, send, path, link_prefix)
             return
         # with --rate-limits the limiter answers first, so no early 401/415 on the head alone
@@ -171,12 +172,12 @@ class MockASGI:
         call.raw_body = body
         # find, not ``in``: bytes' ``in`` first tries its operand as an integer, and formats (then
         # drops) a TypeError on every call
-        unroutable = _unroutable(path, vendor.prefix, raw_path.lower().find(_ENCODED_SLASH) >= 0)
+        unroutable = _unroutable(path, base, raw_path.lower().find(_ENCODED_SLASH) >= 0)
         if unroutable is not None:
             asked = {"method": scope["method"], "path": _sent_path(scope), "allowed": []}
             await self._refuse(call, scope, send, path, replace(unroutable, params=asked))
             return
-        relative = path[len(vendor.prefix) :]
+        relative = path[len(base) :]
         fault_header = _header_text(_get(headers, FAULT_HEADER))  # its messages quote it
         if fault_header is not None or call.session.faults.active:
             answered = await self._fault(vendor, call, scope, send, path, relative, headers, fault_header)
@@ -441,9 +442,9 @@ class MockASGI:
         return path
 
     @staticmethod
-    def is_docs(path: str, vendor: Vendor | None) -> bool:
-        """A spec document or Swagger UI: ``<base>/openapi.json|yaml`` and ``<base>/ui...``."""
-        base = vendor.prefix if vendor is not None else ADMIN_PREFIX
+    def is_docs(path: str, base: str) -> bool:
+        """A spec document or Swagger UI: ``<base>/openapi.json|yaml`` and ``<base>/ui...``
+        (``base``: the vendor's prefix, or the admin API's)."""
         if not path.startswith(base):
             return False
         rest = path[len(base) :]
