@@ -195,14 +195,26 @@ class Collection:
         # GEN-13, once for every vendor: nothing is stored that cannot be sent back as JSON. The
         # values the stored version already holds were checked when it was stored.
         held = self._records.get(key)
-        fresh = record if held is None else {k: v for k, v in record.items() if held.get(k, _ABSENT) is not v}
+        changed: Set[str] | None = None
+        if held is None:
+            fresh = record
+        else:
+            fresh = {}
+            added = 0
+            for k, v in record.items():  # one pass: what changed, and how many fields are new
+                was = held.get(k, _ABSENT)
+                if was is not v:
+                    fresh[k] = v
+                    added += was is _ABSENT
+            # the fields an update changed, if it removed none (each held field is still there):
+            # indexes that read none of them stay
+            if len(record) - added == len(held):
+                changed = fresh.keys()
         if not is_strict_json(fresh):
             problems = strict_json_problems(record, 5, f"{self.name}[{key!r}]")
             if problems:
                 raise UnstorableError(problems)
         self._owner._remember(self, key, held)
-        # the fields an update changed, if it removed none: indexes that read none of them stay
-        changed = fresh.keys() if held is not None and held.keys() <= record.keys() else None
         self._store(key, record, changed)
         return record
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import random
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 _IDS = random.Random()
 """Seeded once from the system (again in a forked child, which would repeat its parent's ids):
@@ -30,11 +30,19 @@ def uuid4_text(n: int) -> str:
     return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
+_TWO_DIGITS: Final = ["%02d" % n for n in range(100)]  # noqa: UP031
+
+
 def iso_z(moment: datetime, digits: int = 3) -> str:
     """``2025-01-15T10:00:00.000Z`` (``digits`` of fraction, at most 6; 0 drops it): the UTC
     ``moment``'s own fields, whatever its ``tzinfo``."""
-    m = moment  # %-formatting: compiled, it takes a third of an f-string with format specs
-    base = "%04d-%02d-%02dT%02d:%02d:%02d" % (m.year, m.month, m.day, m.hour, m.minute, m.second)  # noqa: UP031
+    m, two, year = moment, _TWO_DIGITS, moment.year
+    # pieces joined, not formatted: compiled, half the cost of one %-format (itself a third of an
+    # f-string with format specs); a year before 1000 is zero-padded as ISO 8601 writes it
+    base = (
+        f"{year if year >= 1000 else '%04d' % year}-{two[m.month]}-{two[m.day]}"  # noqa: UP031
+        f"T{two[m.hour]}:{two[m.minute]}:{two[m.second]}"
+    )
     if digits:
         base += "." + ("%06d" % m.microsecond)[:digits]  # noqa: UP031
     return base + "Z"
