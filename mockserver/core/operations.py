@@ -164,7 +164,9 @@ class OperationTable:
         for op in ops:
             if op.method == wanted:
                 for p in op.path_params:
-                    if p.type == "integer" and len(params[p.name].lstrip("+-")) > MAX_ID_DIGITS:
+                    value = params[p.name]  # only a long one has its sign stripped: rare
+                    long_id = len(value) > MAX_ID_DIGITS and len(value.lstrip("+-")) > MAX_ID_DIGITS
+                    if p.type == "integer" and long_id:
                         return Route(None, params, too_long=p.name)
                 return Route(op, params)
         methods = {op.method for op in ops}

@@ -53,7 +53,7 @@ class Offloader:
     async def run_locked(self, lock: Lock, body_size: int, work: Callable[[], T]) -> T:
         """``work()`` holding ``lock``: on the loop if the body is small and the lock free at
         once, else on a worker thread (serialised if the body is large)."""
-        if self.inline(body_size) and lock.acquire(blocking=False):
+        if self.inline(body_size) and lock.acquire(False):  # positional: no keyword names to match
             try:
                 return work()
             finally:
