@@ -108,3 +108,37 @@ def test_header_pairs_may_be_lists_as_the_asgi_spec_allows() -> None:
 
     asyncio.run(app(scope, receive, send))
     assert sent[0]["status"] == 204
+
+
+def test_header_names_read_through_the_bounded_cache_as_without_it() -> None:
+    """Header names are decoded once into a shared cache: a client that invents names fills it
+    to its bound and no further, and every name still reads as it did without the cache."""
+    from mockserver.web import asgi
+
+    raw = [(f"X-Invented-{n}".encode(), f"v{n}".encode()) for n in range(asgi._MAX_NAMES * 3)]
+    raw.append((b"Content-TYPE", b"application/json"))
+    found = asgi._headers({"headers": raw})
+    assert len(asgi._NAMES) <= asgi._MAX_NAMES
+    assert found == {name.decode().lower(): value.decode() for name, value in raw}
+    assert found.get("Content-Type") == "application/json"  # any case, as before
+
+
+def test_link_origins_read_through_the_bounded_cache_as_without_it() -> None:
+    """The origin links are built from is cached per Host header: the scheme still counts, a
+    Host that is no plain host[:port] is never echoed, and the cache stays within its bound."""
+    from mockserver.web import asgi
+
+    server = {"server": ("127.0.0.1", 4010)}
+    for n in range(asgi._MAX_ORIGINS * 3):
+        host = f"host-{n}.example:8080"
+        assert asgi._origin({"scheme": "http", **server}, {"host": host}) == f"http://{host}"
+    assert len(asgi._ORIGINS) <= asgi._MAX_ORIGINS
+    assert asgi._origin({"scheme": "https", **server}, {"host": "host-0.example:8080"}) == (
+        "https://host-0.example:8080"
+    )
+    assert asgi._origin({"scheme": "http", **server}, {"host": "host-0.example:8080"}) == (
+        "http://host-0.example:8080"
+    )
+    assert asgi._origin({"scheme": "http", **server}, {"host": "evil.example/<script>"}) == (
+        "http://127.0.0.1:4010"
+    )
