@@ -12,12 +12,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 from mockserver.core.schema import BodySchema
 from mockserver.core.spec import HTTP_METHODS, deref, inlined
 
-MAX_ID_DIGITS = 18
+MAX_ID_DIGITS: Final = 18
 """An integer path id longer than this fits no vendor's 64-bit ids (GEN-13)."""
 
 
@@ -128,7 +128,7 @@ class Route:
         self.too_long = too_long
 
 
-_INTEGER_SEGMENT = "[+-]?[0-9]+"
+_INTEGER_SEGMENT: Final = "[+-]?[0-9]+"
 
 
 class OperationTable:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Final
 
 from mockserver.core.general import GENERAL
 from mockserver.core.plans import Context, Guard, Plan, Prepared, Target
@@ -123,7 +124,7 @@ def prepare(vendor: Vendor, operation: str) -> Prepared:
     return prepared
 
 
-_PREPARED: dict[Vendor, dict[str, Prepared]] = {}
+_PREPARED: Final[dict[Vendor, dict[str, Prepared]]] = {}
 
 
 def _guard(vendor: Vendor, permission: str | Guard | None) -> Guard | None:

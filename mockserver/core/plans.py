@@ -15,16 +15,16 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NoReturn
+from typing import Any, Final, NoReturn
 
 from mockserver.core.change import Change
 from mockserver.core.rules import Rule, RuleRegistry
 from mockserver.core.schema import MAX_VIOLATIONS, pruned, undocumented_field
-from mockserver.core.store import Collection, Record, VendorState
+from mockserver.core.store import Collection, Record, VendorState, any_of
 from mockserver.core.values import Identity, Incoming, Reply
 from mockserver.core.violations import Code, Phase, Rejection, Violation
 
-_UNSET: Any = object()
+_UNSET: Final[Any] = object()
 
 Answer = Callable[["Context", Any], Reply]
 """The vendor's reply, given the record the operation found or stored (``None`` where it has
@@ -128,7 +128,7 @@ class Prepared:
     guard: Guard | None
     dynamic_fields: re.Pattern[str] | None
     validation_status: int
-    checks: Mapping[Phase, list[Rule]] = dataclasses.field(default_factory=dict)
+    checks: dict[Phase, list[Rule]] = dataclasses.field(default_factory=dict)
     """The operation's check rules by phase, looked up once rather than on every call."""
     effects: list[Rule] = dataclasses.field(default_factory=list)
     epoch: int = 0
@@ -219,7 +219,7 @@ class Context:
         """Every violation the check rules of ``phase`` find, each carrying its rule ID."""
         found: list[Violation] = []
         for rule in self.prepared.checks.get(phase, ()):
-            if rule.when and (change is None or rule.when.isdisjoint(change.body)):
+            if rule.when and (change is None or not any_of(rule.when, change.body)):
                 continue  # a body without the rule's fields: nothing for it to look at
             assert rule.fn is not None
             for v in rule.fn(change):  # a plain loop: a third of islice's cost on this hot path

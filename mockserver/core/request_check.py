@@ -10,7 +10,7 @@ import dataclasses
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 from urllib.parse import parse_qsl
 
 from mockserver.core.operations import Operation, Parameter, Route
@@ -18,13 +18,13 @@ from mockserver.core.schema import BadJSONError, BodySchema, parse_json, undocum
 from mockserver.core.values import Identity
 from mockserver.core.violations import Code, Violation
 
-MAX_FORM_FIELDS = 100  # token requests carry four; the body's size is already capped (413)
+MAX_FORM_FIELDS: Final = 100  # token requests carry four; the body's size is already capped (413)
 
-NO_ROUTE = "The requested route does not exist."
-NOT_ALLOWED = "This method is not allowed on this route."
-NO_TOKEN = "No authorization token provided"
-BAD_HEADER = "Invalid authorization header"
-BAD_TOKEN = "Provided token is not valid"
+NO_ROUTE: Final = "The requested route does not exist."
+NOT_ALLOWED: Final = "This method is not allowed on this route."
+NO_TOKEN: Final = "No authorization token provided"
+BAD_HEADER: Final = "Invalid authorization header"
+BAD_TOKEN: Final = "Provided token is not valid"
 
 
 @dataclass(frozen=True)
@@ -139,7 +139,7 @@ def _bearer(
     return (identity, None) if identity is not None else (None, BAD_TOKEN)
 
 
-_DICT_GET = dict.get
+_DICT_GET: Final = dict.get
 """Called as a plain function, it is the dict's own lookup even on a subclass: the web layer's
 header dict answers any case through an overridden ``get``, which costs a Python-level call."""
 
@@ -174,8 +174,8 @@ def _media_type(content_type: str | None) -> str | None:
 
 
 # -- parameters -----------------------------------------------------------------------------------
-_INTEGER = re.compile(r"[+-]?[0-9]+")
-_BOOLEANS = {"true": True, "false": False}
+_INTEGER: Final = re.compile(r"[+-]?[0-9]+")
+_BOOLEANS: Final = {"true": True, "false": False}
 
 
 def _check_parameters(
@@ -312,7 +312,7 @@ def undocumented_body(status: int) -> Violation:
 
 
 # -- body -----------------------------------------------------------------------------------------
-FORM = "application/x-www-form-urlencoded"
+FORM: Final = "application/x-www-form-urlencoded"
 
 
 def _check_body(
@@ -345,7 +345,7 @@ def _check_body(
     checked.body_violations.extend(schema.violations(body, policy.validation_status))
 
 
-_CHARSET = re.compile(r";\s*charset\s*=\s*\"?([^\s;\"]*)", re.IGNORECASE)
+_CHARSET: Final = re.compile(r";\s*charset\s*=\s*\"?([^\s;\"]*)", re.IGNORECASE)
 
 
 def _charset_note(content_type: str | None) -> str:

@@ -11,7 +11,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 from uuid import UUID
 
 import jsonschema_rs
@@ -23,16 +23,16 @@ if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
 from mockserver.core.violations import Code, Violation
 
-MAX_DEPTH = 64
+MAX_DEPTH: Final = 64
 """Deeper JSON than this is refused before validation (GEN-9): no vendor body nests past 4."""
-MAX_VIOLATIONS = 100
+MAX_VIOLATIONS: Final = 100
 """GEN-5's cap: one answer reports at most this many problems, and collecting stops there, so a
 request's cost is bounded by its size, not by how many errors it holds."""
-MAX_CONTAINERS = 20_000
+MAX_CONTAINERS: Final = 20_000
 """More objects and arrays than this in one body are refused before parsing (GEN-9)."""
-_DOUBLE_MAX = sys.float_info.max
-_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
-_HUGE_INTEGER = b"0" * 309
+_DOUBLE_MAX: Final = sys.float_info.max
+_AS_ZERO: Final = bytes.maketrans(b"123456789", b"000000000")
+_HUGE_INTEGER: Final = b"0" * 309
 """Any integer past the double range has at least 309 digits; with every digit made a zero, a
 substring search finds them 5x faster than a regex."""
 
@@ -64,7 +64,7 @@ def _finite_float(text: str) -> float:
     return value
 
 
-STRICT_DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float)
+STRICT_DECODER: Final = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float)
 """JSON without NaN, Infinity or a number a double cannot hold (:class:`StrictJSONError`); no
 bound on size or depth (:func:`parse_json` adds those for request bodies). Built once:
 ``json.loads`` with options builds a decoder on every call."""
@@ -87,12 +87,12 @@ def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return found
 
 
-_UNIQUE_DECODER = json.JSONDecoder(
+_UNIQUE_DECODER: Final = json.JSONDecoder(
     parse_constant=_reject_constant, parse_float=_finite_float, object_pairs_hook=unique_keys
 )
 
 
-_JSON_SPACE = " \t\n\r"
+_JSON_SPACE: Final = " \t\n\r"
 
 
 def decode_json(decoder: json.JSONDecoder, text: str) -> Any:
@@ -227,7 +227,7 @@ def schema_violations(error: ValidationError, status: int) -> list[Violation]:
     ]
 
 
-_SCALARS = frozenset({"string", "integer", "number", "boolean"})
+_SCALARS: Final = frozenset({"string", "integer", "number", "boolean"})
 
 
 def _longest(schema: Any) -> int | None:
@@ -357,7 +357,7 @@ class BodySchema:
         return list(itertools.islice(_unknown(self.schema, body, ""), MAX_VIOLATIONS + 1))
 
 
-_INT_BOUNDS = {"int32": 31, "int64": 63}
+_INT_BOUNDS: Final = {"int32": 31, "int64": 63}
 
 
 class _FastEngineUnsuitableError(Exception):
@@ -424,7 +424,7 @@ def warm_up() -> None:
 # (``jsonschema._format``: is_date, is_datetime, is_uuid), so the fast engine needs neither its
 # import (a fifth of a second of start-up) nor jsonschema-rs' own checks, which accept dates such
 # as 0000-01-01 that the exact engine refuses. tests/core/test_schema_engines.py holds them equal.
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
+_DATE: Final = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
 
 
 def _is_date(value: str) -> bool:
@@ -446,8 +446,8 @@ def _is_uuid(value: str) -> bool:
     return all(value[position] == "-" for position in (8, 13, 18, 23))
 
 
-_FAST_FORMATS = {"date": _is_date, "date-time": _is_date_time, "uuid": _is_uuid}
-_UNCHECKED_FORMATS = frozenset({"float", "double", "password", "uri"})
+_FAST_FORMATS: Final = {"date": _is_date, "date-time": _is_date_time, "uuid": _is_uuid}
+_UNCHECKED_FORMATS: Final = frozenset({"float", "double", "password", "uri"})
 """Formats the exact engine accepts every value of: a number is a float or a double, and a URI
 is checked only where rfc3987 is installed (it is not a dependency)."""
 

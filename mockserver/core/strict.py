@@ -11,16 +11,16 @@ from __future__ import annotations
 import json
 import math
 import sys
-from typing import Any
+from typing import Any, Final
 
-_SCALARS = (str, int, float, bool, type(None))
-_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
-_HUGE_INTEGER = b"0" * 309
+_SCALARS: Final = (str, int, float, bool, type(None))
+_AS_ZERO: Final = bytes.maketrans(b"123456789", b"000000000")
+_HUGE_INTEGER: Final = b"0" * 309
 """An integer past the double range has at least 309 digits: with every digit a zero, a
 substring search finds the candidates at C speed."""
 
 
-DOUBLE_MAX = int(sys.float_info.max)
+DOUBLE_MAX: Final = int(sys.float_info.max)
 """The largest double, as an integer: an integer is compared with it exactly (compiled, a
 comparison with the float itself converts the integer, which overflows past the range)."""
 
@@ -36,7 +36,7 @@ def strict_json_text(value: Any) -> bytes | None:
     return None if len(raw) >= len(_HUGE_INTEGER) and _HUGE_INTEGER in raw.translate(_AS_ZERO) else raw
 
 
-_STRICT_ENCODER = json.JSONEncoder(allow_nan=False, ensure_ascii=False)
+_STRICT_ENCODER: Final = json.JSONEncoder(allow_nan=False, ensure_ascii=False)
 """Built once: ``json.dumps`` with options builds an encoder on every call (on every write)."""
 
 

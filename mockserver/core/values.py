@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import parse_qsl, quote, urlencode
 
 from mockserver.core.violations import Violation
@@ -20,7 +20,7 @@ class _NoBody:
         return "NO_BODY"
 
 
-NO_BODY: Any = _NoBody()
+NO_BODY: Final[Any] = _NoBody()
 
 
 @dataclass(frozen=True)

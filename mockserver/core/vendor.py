@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Final
 
 from mypy_extensions import mypyc_attr
 
@@ -193,13 +193,13 @@ class Vendor(abc.ABC):
         return identity
 
 
-_IDENTITIES: dict[str, Identity] = {}
+_IDENTITIES: Final[dict[str, Identity]] = {}
 """Identities by token, kept while their token record is the one stored (a record is replaced,
 never changed in place, so a changed token is a new record): built once, not on every call."""
-_IDENTITIES_KEPT = 1024
+_IDENTITIES_KEPT: Final = 1024
 
 
-_POLICIES: dict[Vendor, Policy] = {}
+_POLICIES: Final[dict[Vendor, Policy]] = {}
 
 
 def discover_vendors(names: Sequence[str] | None = None) -> dict[str, Vendor]:

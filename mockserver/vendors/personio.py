@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Final
 
 from mypy_extensions import mypyc_attr
 
@@ -106,7 +106,7 @@ def _date(change: Change, name: str) -> str | None:
     return value.get("date") if isinstance(value, Mapping) else None
 
 
-_CLEARING_KEYS = {"start": "date", "end": "date", "cost_center": "id"}
+_CLEARING_KEYS: Final = {"start": "date", "end": "date", "cost_center": "id"}
 
 
 def _cleared(values: Mapping[str, Any]) -> dict[str, Any]:

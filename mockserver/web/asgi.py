@@ -11,8 +11,8 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from dataclasses import replace
-from time import perf_counter  # a module global: mypyc reads it without an attribute lookup
-from typing import Any
+from time import perf_counter
+from typing import Any, Final
 from urllib.parse import unquote, unquote_to_bytes
 
 from starlette.exceptions import HTTPException
@@ -35,17 +35,21 @@ from mockserver.web.faults import FAULT_HEADER, carry_out
 from mockserver.web.responses import encoded
 from mockserver.web.runtime import Runtime
 
-log = logging.getLogger("mockserver")
+log: Final = logging.getLogger("mockserver")
+# Final names are C statics to mypyc; any other module global (an imported name too) is a dict
+# lookup on every read, and this module reads a dozen on every call
+_perf_counter: Final = perf_counter
+_FAULT_HEADER: Final = FAULT_HEADER
 
-SESSION_HEADER = "x-mock-session"
-SESSION_PREFIX = "/__session/"
-_SESSION_PREFIX_BYTES = SESSION_PREFIX.encode()
-ADMIN_PREFIX = "/__admin"
-_ENCODED_SLASH = b"%2f"
-_SEPARATOR = re.compile(r"[/\\]")
+SESSION_HEADER: Final = "x-mock-session"
+SESSION_PREFIX: Final = "/__session/"
+_SESSION_PREFIX_BYTES: Final = SESSION_PREFIX.encode()
+ADMIN_PREFIX: Final = "/__admin"
+_ENCODED_SLASH: Final = b"%2f"
+_SEPARATOR: Final = re.compile(r"[/\\]")
 
 Sender = Callable[[Message], Awaitable[None]]
-_get = dict.get
+_get: Final = dict.get
 """Request headers by a lower-case name, without ``_Headers.get``'s case folding: a Python call
 saved on each of the few lookups every call makes."""
 
@@ -118,7 +122,7 @@ class MockASGI:
             return
         if scope["type"] != "http":
             return  # no websockets: the server closes the connection
-        started = perf_counter()
+        started = _perf_counter()
         raw_path: bytes = scope.get("raw_path") or scope["path"].encode("utf-8")
         path, session_name, link_prefix, raw_path = _session_in_path(scope["path"], raw_path)
         path = self.alias(path)
@@ -178,7 +182,7 @@ class MockASGI:
             await self._refuse(call, scope, send, path, replace(unroutable, params=asked))
             return
         relative = path[len(base) :]
-        fault_header = _header_text(_get(headers, FAULT_HEADER))  # its messages quote it
+        fault_header = _header_text(_get(headers, _FAULT_HEADER))  # its messages quote it
         if fault_header is not None or call.session.faults.active:
             answered = await self._fault(vendor, call, scope, send, path, relative, headers, fault_header)
             if answered:
@@ -508,7 +512,7 @@ class MockASGI:
                 violations=call.violations,
                 warnings=call.warnings,
                 fault=fault,
-                duration_ms=(perf_counter() - call.started) * 1000,
+                duration_ms=(_perf_counter() - call.started) * 1000,
             )
         )
 
@@ -517,8 +521,10 @@ def _too_large(limit: int) -> Violation:
     return Violation(413, Code.TOO_LARGE, f"Request body exceeds {limit} bytes", rule="GEN-9")
 
 
-EMPTY_SESSION = "The session name in /__session/NAME/ is empty: name the session, or leave the prefix out."
-EMPTY_SESSION_HEADER = "The X-Mock-Session header is empty: name the session, or leave the header out."
+EMPTY_SESSION: Final = (
+    "The session name in /__session/NAME/ is empty: name the session, or leave the prefix out."
+)
+EMPTY_SESSION_HEADER: Final = "The X-Mock-Session header is empty: name the session, or leave the header out."
 
 
 def _plain(violation: Violation, with_field: bool = False) -> Reply:
@@ -567,7 +573,7 @@ def _incoming(
     )
 
 
-_ABSENT = object()
+_ABSENT: Final = object()
 
 
 class _Headers(dict[str, str]):
@@ -604,11 +610,11 @@ def _pairs(raw: Any) -> list[tuple[bytes, bytes]]:
     return [(bytes(pair[0]), bytes(pair[1])) for pair in raw]
 
 
-_NAMES: dict[bytes, str] = {}
+_NAMES: Final[dict[bytes, str]] = {}
 """Header names as sent -> their lower-case text: clients send the same few names on every call,
 and decoding and folding each one again cost more than the lookup. Bounded: a client that
 invents names fills it once, and its later names are decoded as before."""
-_MAX_NAMES = 256
+_MAX_NAMES: Final = 256
 
 
 def _headers(scope: Scope) -> dict[str, str]:
@@ -627,7 +633,7 @@ def _headers(scope: Scope) -> dict[str, str]:
     return found
 
 
-_HOST = re.compile(r"[A-Za-z0-9.-]+(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?")
+_HOST: Final = re.compile(r"[A-Za-z0-9.-]+(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?")
 
 
 def _origin(scope: Scope, headers: dict[str, str]) -> str:
@@ -649,10 +655,10 @@ def _origin(scope: Scope, headers: dict[str, str]) -> str:
     return origin
 
 
-_ORIGINS: dict[str, tuple[str, str]] = {}
+_ORIGINS: Final[dict[str, tuple[str, str]]] = {}
 """Valid Host header -> (scheme, origin) last built for it: a client calls under one or two
 names, and the pattern match was a twentieth of a call. Bounded as ``_NAMES``."""
-_MAX_ORIGINS = 64
+_MAX_ORIGINS: Final = 64
 
 
 async def _send(send: Sender, reply: Reply, method: str) -> tuple[int, list[tuple[bytes, bytes]], bytes]:

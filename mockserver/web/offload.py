@@ -15,11 +15,11 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from typing import Any, Protocol, TypeVar
+from typing import Any, Final, Protocol, TypeVar
 
 from starlette.concurrency import run_in_threadpool
 
-OFFLOAD_BYTES = 64 * 1024
+OFFLOAD_BYTES: Final = 64 * 1024
 """Bodies up to this size are handled on the loop: thread hand-offs would cost them more."""
 
 T = TypeVar("T")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Final
 
 from mockserver.core.values import NO_BODY, Reply
 
-_NO_LENGTH = (204, 304)
+_NO_LENGTH: Final = (204, 304)
 
 
 def dumps(body: Any) -> bytes:
@@ -15,7 +15,9 @@ def dumps(body: Any) -> bytes:
     return _ENCODER.encode(body).encode("utf-8")
 
 
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False, check_circular=False)
+_ENCODER: Final = json.JSONEncoder(
+    ensure_ascii=False, separators=(",", ":"), allow_nan=False, check_circular=False
+)
 """Built once: ``json.dumps`` with options builds an encoder on every call. No circular check: a
 reply body is a tree (parsed JSON, or built by a vendor module), and skipping the check's memo
 dict is a sixth of a small body's encoding; a cycle would still end in a RecursionError."""
