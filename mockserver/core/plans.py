@@ -20,7 +20,7 @@ from typing import Any, Final, NoReturn
 from mockserver.core.change import Change
 from mockserver.core.rules import Rule, RuleRegistry
 from mockserver.core.schema import MAX_VIOLATIONS, pruned, undocumented_field
-from mockserver.core.store import Collection, Record, VendorState, any_of
+from mockserver.core.store import Collection, Record, VendorState
 from mockserver.core.values import Identity, Incoming, Reply
 from mockserver.core.violations import Code, Phase, Rejection, Violation
 
@@ -218,8 +218,11 @@ class Context:
     def collect(self, phase: Phase, change: Change | None) -> list[Violation]:
         """Every violation the check rules of ``phase`` find, each carrying its rule ID."""
         found: list[Violation] = []
+        body: dict[str, Any] | None = None
+        if change is not None:  # a dict, as parsed: compiled code walks it without an iterator
+            body = change.body if isinstance(change.body, dict) else dict(change.body)
         for rule in self.prepared.checks.get(phase, ()):
-            if rule.when and (change is None or not any_of(rule.when, change.body)):
+            if rule.when and (body is None or not _carries_any(body, rule.when)):
                 continue  # a body without the rule's fields: nothing for it to look at
             assert rule.fn is not None
             for v in rule.fn(change):  # a plain loop: a third of islice's cost on this hot path
@@ -324,6 +327,12 @@ class Context:
         if names:
             self.fire("GEN-7")
         return [undocumented_field(name, self.prepared.validation_status) for name in names]
+
+
+def _carries_any(body: dict[str, Any], names: frozenset[str]) -> bool:
+    """``not names.isdisjoint(body)`` as it works (each of the body's few fields looked up in
+    ``names``), without a set method called by name."""
+    return any(name in names for name in body)  # mypyc compiles any() of a generator to a loop
 
 
 def _without_fields(change: Change, names: set[str]) -> Change:

@@ -20,7 +20,7 @@ import copy
 import itertools
 import json
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Set
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Final, Protocol
@@ -149,12 +149,6 @@ class StorageError(RuntimeError):
     change was not made, in memory or in the file."""
 
 
-def any_of(names: frozenset[str], keys: Iterable[str]) -> bool:
-    """``not names.isdisjoint(keys)``, as it works (each key looked up in ``names``), without a
-    set method called by name: ``keys`` are a body's or a change's few fields."""
-    return any(key in names for key in keys)  # mypyc compiles any() of a generator to a loop
-
-
 class Collection:
     """Records by id (always stored under ``str(id)``) plus secondary indexes."""
 
@@ -169,8 +163,18 @@ class Collection:
         self._index_keys: dict[str, KeyFn] = dict(spec.indexes)
         """The spec's index key functions as a dict, which compiled code reads without calling a
         method by name (on every write)."""
-        self._reads = {n: k.fields if isinstance(k, FieldsKey) else None for n, k in spec.indexes.items()}
-        """The fields each index key is read from, where its key function says (a FieldsKey)."""
+        self._index_names = list(spec.indexes)
+        self._always: list[str] = []
+        """The indexes whose key function does not say which fields it reads: an update computes
+        their keys again whatever it changed."""
+        self._readers: dict[str, list[str]] = {}
+        """Field -> the indexes whose key is read from it (a FieldsKey says which)."""
+        for index, key_fn in spec.indexes.items():
+            if not isinstance(key_fn, FieldsKey):
+                self._always.append(index)
+                continue
+            for field_name in key_fn.names:
+                self._readers.setdefault(field_name, []).append(index)
 
     def __len__(self) -> int:
         return len(self._records)
@@ -204,7 +208,7 @@ class Collection:
         # GEN-13, once for every vendor: nothing is stored that cannot be sent back as JSON. The
         # values the stored version already holds were checked when it was stored.
         held = self._records.get(key)
-        changed: Set[str] | None = None
+        changed: Record | None = None
         if held is None:
             fresh = record
         else:
@@ -218,7 +222,7 @@ class Collection:
             # the fields an update changed, if it removed none (each held field is still there):
             # indexes that read none of them stay
             if len(record) - added == len(held):
-                changed = fresh.keys()
+                changed = fresh
         if not is_strict_json(fresh):
             problems = strict_json_problems(record, 5, f"{self.name}[{key!r}]")
             if problems:
@@ -241,14 +245,14 @@ class Collection:
         if _numeric(key):
             self._deleted_high = max(self._deleted_high, int(key))
 
-    def _store(self, key: str, record: Record, changed: Set[str] | None = None) -> None:
+    def _store(self, key: str, record: Record, changed: Record | None = None) -> None:
+        """``changed``: the fields an update changed (with their new values), if it removed none."""
         held = self._records.pop(key, None)  # a rewritten record goes last, as on the disk
         self._records[key] = record
-        for name, key_fn in self._index_keys.items():
-            if changed is not None and held is not None:
-                reads = self._reads[name]
-                if reads is not None and not any_of(reads, changed):
-                    continue
+        # an update computes again only the keys that read a field it changed
+        names = self._index_names if changed is None or held is None else self._moved_by(changed)
+        for name in names:
+            key_fn = self._index_keys[name]
             index_key = key_fn(record)
             if held is not None:
                 old_key = key_fn(held)
@@ -257,6 +261,16 @@ class Collection:
                 self._unindex(name, old_key, key)
             if index_key is not None:
                 self._indexes[name].setdefault(index_key, set()).add(key)
+
+    def _moved_by(self, changed: Record) -> list[str]:
+        """The indexes whose key an update of the ``changed`` fields can move."""
+        moved = list(self._always)
+        readers = self._readers
+        for field_name in changed:
+            names = readers.get(field_name)
+            if names is not None:  # most fields are read by no index
+                moved.extend(name for name in names if name not in moved)
+        return moved
 
     def _unstore(self, key: str) -> None:
         record = self._records.pop(key)
