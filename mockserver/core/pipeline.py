@@ -14,7 +14,7 @@ from typing import Final
 
 from mockserver.core.general import GENERAL
 from mockserver.core.plans import Context, Guard, Plan, Prepared, Target
-from mockserver.core.rules import Kind
+from mockserver.core.rules import Kind, Rule
 from mockserver.core.schema import capped
 from mockserver.core.store import Record, StorageError, UnstorableError, VendorState
 from mockserver.core.values import NO_BODY, Incoming, Outcome, Reply
@@ -110,6 +110,7 @@ def prepare(vendor: Vendor, operation: str) -> Prepared:
     prepared = ready.get(operation)
     if prepared is None or prepared.epoch != vendor.rules.epoch:
         plan = vendor.operations()[operation]
+        checks = {phase: vendor.rules.checks(phase, operation) for phase in Phase}
         prepared = ready[operation] = Prepared(
             operation,
             plan,
@@ -117,7 +118,8 @@ def prepare(vendor: Vendor, operation: str) -> Prepared:
             _guard(vendor, plan.permission),
             vendor.dynamic_fields,
             vendor.validation_status,
-            {phase: vendor.rules.checks(phase, operation) for phase in Phase},
+            checks,
+            {phase: _watched(rules) for phase, rules in checks.items() if all(r.when for r in rules)},
             vendor.rules.effects(operation),
             vendor.rules.epoch,
         )
@@ -125,6 +127,10 @@ def prepare(vendor: Vendor, operation: str) -> Prepared:
 
 
 _PREPARED: Final[dict[Vendor, dict[str, Prepared]]] = {}
+
+
+def _watched(rules: list[Rule]) -> frozenset[str]:
+    return frozenset().union(*(rule.when for rule in rules))
 
 
 def _guard(vendor: Vendor, permission: str | Guard | None) -> Guard | None:

@@ -130,6 +130,9 @@ class Prepared:
     validation_status: int
     checks: dict[Phase, list[Rule]] = dataclasses.field(default_factory=dict)
     """The operation's check rules by phase, looked up once rather than on every call."""
+    watched: dict[Phase, frozenset[str]] = dataclasses.field(default_factory=dict)
+    """For a phase whose every check rule names the body fields it looks at (``when``): all of
+    them. A body with none of these fields has nothing for the phase to look at."""
     effects: list[Rule] = dataclasses.field(default_factory=list)
     epoch: int = 0
     """The rule registry's epoch these were selected in."""
@@ -218,10 +221,16 @@ class Context:
     def collect(self, phase: Phase, change: Change | None) -> list[Violation]:
         """Every violation the check rules of ``phase`` find, each carrying its rule ID."""
         found: list[Violation] = []
+        rules = self.prepared.checks.get(phase)
+        if not rules:
+            return found
         body: dict[str, Any] | None = None
         if change is not None:  # a dict, as parsed: compiled code walks it without an iterator
             body = change.body if isinstance(change.body, dict) else dict(change.body)
-        for rule in self.prepared.checks.get(phase, ()):
+        watched = self.prepared.watched.get(phase)
+        if watched is not None and (body is None or not _carries_any(body, watched)):
+            return found  # one look for the usual body, not one for each rule
+        for rule in rules:
             if rule.when and (body is None or not _carries_any(body, rule.when)):
                 continue  # a body without the rule's fields: nothing for it to look at
             assert rule.fn is not None

@@ -109,7 +109,7 @@ def _date(change: Change, name: str) -> str | None:
 _CLEARING_KEYS: Final = {"start": "date", "end": "date", "cost_center": "id"}
 
 
-def _cleared(values: Mapping[str, Any]) -> dict[str, Any]:
+def _cleared(values: dict[str, Any]) -> dict[str, Any]:
     """``start``/``end`` sent as ``{"date": null}`` and ``cost_center`` as ``{"id": null}`` clear
     the field like ``null`` does (PER-3): the project shows ``null``, as its ProjectDate and
     CostCenterReference admit no null inner value."""

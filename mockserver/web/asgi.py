@@ -618,19 +618,20 @@ _MAX_NAMES: Final = 256
 
 
 def _headers(scope: Scope) -> dict[str, str]:
-    found = _Headers()
+    found: dict[str, str] = {}  # a plain dict while it is filled: compiled code sets it in C
     raw: Sequence[Sequence[bytes]] = scope["headers"]  # pairs: tuples from uvicorn, lists from some clients
     names = _NAMES
-    for pair in reversed(raw):
+    for pair in raw:
         name: bytes = pair[0]  # typed: mypyc decodes a known bytes in C
-        value: bytes = pair[1]
         text = names.get(name)
         if text is None:
             text = name.decode("latin-1").lower()
             if len(names) < _MAX_NAMES:
                 names[name] = text
-        found[text] = value.decode("latin-1")
-    return found
+        if text not in found:  # the first of repeated headers
+            value: bytes = pair[1]
+            found[text] = value.decode("latin-1")
+    return _Headers(found)
 
 
 _HOST: Final = re.compile(r"[A-Za-z0-9.-]+(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?")
