@@ -129,10 +129,67 @@ class Route:
 
 
 _INTEGER_SEGMENT: Final = "[+-]?[0-9]+"
+_PARAMETER: Final = re.compile(r"\{([^}]+)\}")
+
+
+class _Template:
+    """One path template with parameters, and the operations under it. An integer parameter
+    takes digits (anything else is no route, as on the vendors' frameworks), any other one path
+    segment. A template whose every parameter is a whole segment (every vendor's) is matched
+    segment by segment: a regex match costs two method calls by name on every call, and the
+    regex engine's code besides. Any other template is matched by its regex."""
+
+    def __init__(self, path: str, ops: list[Operation]) -> None:
+        self.ops = ops
+        self.pattern = _pattern(ops[0])
+        kinds = {p.name: p.type for p in ops[0].path_params}
+        self.parts = path.split("/")
+        self.params: list[tuple[int, str, bool]] | None = []
+        """(segment index, name, integer?) of each parameter; None: matched by the regex."""
+        for index, part in enumerate(self.parts):
+            whole = _PARAMETER.fullmatch(part)
+            if whole is not None:
+                self.params.append((index, whole.group(1), kinds.get(whole.group(1)) == "integer"))
+            elif "{" in part:
+                self.params = None
+                break
+
+    def match(self, path: str, parts: list[str]) -> dict[str, str] | None:
+        """The path parameters, if ``path`` (split at ``/`` into ``parts``) is of this template."""
+        params = self.params
+        if params is None:
+            found = self.pattern.fullmatch(path)
+            return None if found is None else found.groupdict()
+        template = self.parts
+        if len(parts) != len(template):
+            return None
+        values: dict[str, str] = {}
+        at = 0
+        for index, name, integer in params:
+            while at < index:  # the literal segments before this parameter
+                if parts[at] != template[at]:
+                    return None
+                at += 1
+            value = parts[index]
+            if not value or (integer and not _is_integer(value)):
+                return None
+            values[name] = value
+            at = index + 1
+        while at < len(template):
+            if parts[at] != template[at]:
+                return None
+            at += 1
+        return values
+
+
+def _is_integer(text: str) -> bool:
+    """``[+-]?[0-9]+`` in full: ASCII digits only (``isdigit`` alone takes '²' and '٣')."""
+    digits = text[1:] if text[0] in "+-" else text
+    return bool(digits) and digits.isascii() and digits.isdigit()
 
 
 class OperationTable:
-    """The operations of one spec, each path template compiled to one regex."""
+    """The operations of one spec; each path template with parameters is a :class:`_Template`."""
 
     def __init__(self, spec: Mapping[str, Any]) -> None:
         self.operations: list[Operation] = list(_compile(spec))
@@ -141,7 +198,7 @@ class OperationTable:
         for op in self.operations:
             templates.setdefault(op.path, []).append(op)
         self._static = {path: ops for path, ops in templates.items() if "{" not in path}
-        self._dynamic = [(_pattern(ops[0]), ops) for path, ops in templates.items() if "{" in path]
+        self._dynamic = [_Template(path, ops) for path, ops in templates.items() if "{" in path]
 
     def __iter__(self) -> Iterator[Operation]:
         return iter(self.operations)
@@ -153,10 +210,11 @@ class OperationTable:
         ops = self._static.get(path or "/")
         params: Mapping[str, str] = {}
         if ops is None:
-            for pattern, candidates in self._dynamic:
-                match = pattern.fullmatch(path)
-                if match is not None:
-                    ops, params = candidates, match.groupdict()
+            parts = path.split("/")
+            for template in self._dynamic:
+                matched = template.match(path, parts)
+                if matched is not None:
+                    ops, params = template.ops, matched
                     break
             else:
                 return Route(None)
