@@ -130,7 +130,7 @@ _PREPARED: Final[dict[Vendor, dict[str, Prepared]]] = {}
 
 
 def _watched(rules: list[Rule]) -> frozenset[str]:
-    return frozenset().union(*(rule.when for rule in rules))
+    return frozenset({name for rule in rules for name in rule.when})
 
 
 def _guard(vendor: Vendor, permission: str | Guard | None) -> Guard | None:
