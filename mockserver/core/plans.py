@@ -302,6 +302,8 @@ class Context:
         """Parameter violations; an undocumented query parameter is a warning, or with ``--strict``
         one of them (GEN-7, as for body fields)."""
         unknown = self.incoming.unknown_params
+        if not unknown and not self.incoming.param_violations:
+            return  # the usual call: nothing to tag, no list to build
         if unknown:
             self.fire("GEN-7")
         found = [self._tag(v) for v in self.incoming.param_violations]

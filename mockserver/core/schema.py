@@ -354,7 +354,7 @@ class BodySchema:
     def unknown_fields(self, body: Any) -> list[str]:
         """Dotted paths of body fields the schema does not document (GEN-7), no more than GEN-5
         reports."""
-        if type(body) is dict and body.keys() <= self._leaves:  # the usual body: no walk
+        if isinstance(body, dict) and _all_in(body, self._leaves):  # the usual body: no walk
             return []
         return list(itertools.islice(_unknown(self.schema, body, ""), MAX_VIOLATIONS + 1))
 
@@ -459,6 +459,12 @@ def _fast_accepts(validator: Any, value: Any) -> bool:
         return bool(validator.is_valid(value))
     except (ValueError, OverflowError):  # a value it cannot take (an integer past 128 bits)
         return False
+
+
+def _all_in(body: dict[str, Any], names: frozenset[str]) -> bool:
+    """``body.keys() <= names``, compiled: a loop over a body's few keys costs less than the views'
+    comparison."""
+    return all(key in names for key in body)
 
 
 def _has_fields(schema: Any) -> bool:

@@ -545,9 +545,11 @@ def _unroutable(path: str, prefix: str, encoded_slash: bool) -> Violation | None
     vendor takes, and a trailing slash names no documented route (no redirect built from the
     client's Host header). A path the vendor was only guessed from (``/zep/api/v2/...``, with a
     backslash) is outside its base path: its 404, never a call cut to length."""
-    outside = not path.startswith(prefix + "/") and path != prefix
-    base = path == prefix + "/"  # the spec's path "/" (Ruddr's workspace), as clients join it
-    if outside or encoded_slash or (path.endswith("/") and len(path) > 1 and not base):
+    under = prefix + "/"
+    outside = not path.startswith(under) and path != prefix
+    # a trailing slash, except on the spec's path "/" (Ruddr's workspace) as clients join it
+    trailing = path.endswith("/") and len(path) > 1 and path != under
+    if outside or encoded_slash or trailing:
         return Violation(404, Code.ROUTE_NOT_FOUND, NO_ROUTE, rule="GEN-9")
     return None
 
@@ -717,18 +719,20 @@ async def _read_body(receive: Receive, limit: int, declared: str | None) -> byte
         raise BodyTooLargeError
     chunks: list[bytes] = []
     size = 0
-    more = True
-    while more:
+    while True:
         message: MutableMapping[str, Any] = await receive()
         if message["type"] == "http.disconnect":
             raise ClientGoneError
-        chunk = message.get("body", b"")
+        chunk: bytes = message.get("body", b"")
         size += len(chunk)
         if size > limit:
             raise BodyTooLargeError
+        if not message.get("more_body", False):
+            if not chunks:  # the usual body: one message, nothing to join
+                return chunk
+            chunks.append(chunk)
+            return b"".join(chunks)
         chunks.append(chunk)
-        more = message.get("more_body", False)
-    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 async def _lifespan(receive: Receive, send: Send) -> None:
