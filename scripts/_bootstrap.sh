@@ -132,7 +132,8 @@ if [ ! -f "$stamp" ]; then
 fi
 
 # The request path compiled with mypyc (mockserver/native.py, scripts/compile.py): built on the first
-# run and again whenever one of its sources changed, in 50 to 80 s on two cores. Without a C compiler
+# run and again whenever one of its sources changed, in 2 to 3 minutes on two cores (profile-guided
+# with GCC: two builds and a training run). Without a C compiler
 # it fails, says so, and the mock runs from its sources; MOCKSERVER_COMPILE=0 skips it.
 if [ "${MOCKSERVER_COMPILE:-1}" != 0 ]; then
   "$VENV/bin/python" "$ROOT/scripts/compile.py" --if-stale || true
