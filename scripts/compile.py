@@ -57,6 +57,7 @@ def build(jobs: int, pgo: bool = True) -> None:
             return
         except (Exception, SystemExit) as exc:  # a compiler failure is SystemExit; CalledProcessError
             clean()
+            shutil.rmtree(ROOT / "build" / "pgo", ignore_errors=True)
             print(f"compile: the profile-guided build failed ({exc}); a plain build instead", file=sys.stderr)
     with tempfile.TemporaryDirectory(prefix="mockserver-mypyc-") as scratch:
         _build(jobs, scratch)
